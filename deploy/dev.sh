@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# Developer entry point for the coalition loyalty hub.
+#
+#   deploy/dev.sh build          install missing packages, configure + build
+#   deploy/dev.sh test [ARGS]    build, then run ctest (ARGS go to ctest, e.g. -R ledger)
+#   deploy/dev.sh run            build, start MariaDB + hub + demo data, stay in foreground
+#   deploy/dev.sh stop           stop what `run` started (hub and MariaDB)
+#
+# Works from any cwd: everything is relative to the repository root.
+# Runtime state of `run` lives in .run/ (git-ignored):
+#   .run/mariadb/    private MariaDB (see deploy/mariadb.sh)
+#   .run/admin.key   admin API key (mode 600, generated once)
+#   .run/hub.log     hub stdout/stderr
+#   .run/hub.port    port the hub listens on (written by the hub)
+#   .run/hub.pid     pid of the hub
+#   .run/run.pid     pid of the `dev.sh run` shell itself
+#   .run/hub.env     HUB_ADDR=... / ADMIN_KEY_FILE=... for other tools
+#   .run/demo.txt    demo coalition (partner keys, cards) written by loyalty_demo
+#   .run/demo.done   marker: demo data already loaded into this database
+#
+# Environment: LOYALTY_PORT (default 50051; 0 lets the hub pick a free port).
+set -euo pipefail
+
+cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+BUILD_DIR=build
+RUN_DIR=.run
+MARIADB_DIR=$RUN_DIR/mariadb
+HUB_BIN=$BUILD_DIR/hub/loyalty_hub
+DEMO_BIN=$BUILD_DIR/hub/loyalty_demo
+
+# Debian packages needed to build, test and run the project.
+PACKAGES=(
+    build-essential cmake pkg-config
+    libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+    libmysqlcppconn-dev mariadb-server mariadb-client
+    libgtest-dev libgmock-dev libbenchmark-dev
+    libssl-dev libsqlite3-dev
+)
+
+step() { echo "==> $*"; }
+warn() { echo "dev.sh: $*" >&2; }
+die() { warn "error: $*"; exit 1; }
+
+usage() {
+    cat >&2 <<EOF
+usage: deploy/dev.sh COMMAND [ARGS]
+
+commands:
+  build          install missing Debian packages, configure and build (./build)
+  test [ARGS]    build, then run the CTest suite; ARGS are passed to ctest
+                 (e.g. deploy/dev.sh test -R ledger)
+  run            build, start a private MariaDB and the hub on
+                 127.0.0.1:\${LOYALTY_PORT:-50051}, load the demo coalition and
+                 stay in the foreground (Ctrl-C stops everything)
+  stop           stop the hub and MariaDB started by 'run'
+EOF
+    exit "${1:-2}"
+}
+
+# Install (via apt) only the packages that are not installed yet.
+ensure_packages() {
+    step "checking packages"
+    local missing=() pkg
+    for pkg in "${PACKAGES[@]}"; do
+        if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done
+    ((${#missing[@]} == 0)) && return 0
+
+    step "installing packages: ${missing[*]}"
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then
+        command -v sudo >/dev/null 2>&1 ||
+            die "missing packages (${missing[*]}) and not root; install them or install sudo"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+# Configure (always; cheap and picks up option changes) and build.
+build() {
+    step "configuring ($BUILD_DIR)"
+    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOYALTY_BUILD_TESTS=ON
+    step "building"
+    cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+# True if file $1 holds the pid of a live process whose command line
+# contains $2 (guards against stale pid files and pid reuse).
+pidfile_alive() {
+    local file=$1 pattern=$2 pid
+    [[ -f "$file" ]] || return 1
+    pid=$(tr -dc '0-9' <"$file")
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern"
+}
+
+# Send SIGTERM to pid $1, wait up to $2 seconds, then SIGKILL.
+terminate() {
+    local pid=$1 timeout=${2:-10} deadline
+    kill -TERM "$pid" 2>/dev/null || return 0
+    deadline=$((SECONDS + timeout))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+        sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        warn "pid $pid did not exit after ${timeout}s; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+}
+
+cmd_build() {
+    ensure_packages
+    build
+}
+
+cmd_test() {
+    ensure_packages
+    build
+    step "running tests"
+    # The suite starts/stops its own MariaDB through CTest fixtures.
+    cd "$BUILD_DIR"
+    exec ctest --output-on-failure -j2 "$@"
+}
+
+# ---------------------------------------------------------------- run ----
+
+HUB_PID=
+
+# EXIT trap of `run`: stop the hub (if we started it) and MariaDB.
+run_cleanup() {
+    local status=$?
+    trap '' INT TERM # a second Ctrl-C must not interrupt the cleanup
+    if [[ -n "$HUB_PID" ]] && kill -0 "$HUB_PID" 2>/dev/null; then
+        step "stopping hub (pid $HUB_PID)"
+        terminate "$HUB_PID" 15
+        wait "$HUB_PID" 2>/dev/null || true
+    fi
+    rm -f "$RUN_DIR/hub.pid" "$RUN_DIR/run.pid" "$RUN_DIR/hub.port"
+    step "stopping MariaDB"
+    deploy/mariadb.sh stop "$MARIADB_DIR" || true
+    exit "$status"
+}
+
+# Print the tail of the hub log and exit non-zero (cleanup via EXIT trap).
+hub_failed() {
+    warn "$1"
+    if [[ -f "$RUN_DIR/hub.log" ]]; then
+        warn "last lines of $RUN_DIR/hub.log:"
+        tail -n 40 "$RUN_DIR/hub.log" >&2
+    fi
+    exit "${2:-1}"
+}
+
+cmd_run() {
+    if pidfile_alive "$RUN_DIR/run.pid" dev.sh || pidfile_alive "$RUN_DIR/hub.pid" loyalty_hub; then
+        die "already running (see $RUN_DIR/*.pid); use deploy/dev.sh stop first"
+    fi
+
+    ensure_packages
+    build
+    [[ -x "$HUB_BIN" ]] || die "$HUB_BIN was not built"
+    [[ -x "$DEMO_BIN" ]] || die "$DEMO_BIN was not built"
+
+    mkdir -p "$RUN_DIR"
+    echo $$ >"$RUN_DIR/run.pid"
+    # From here on, any exit (error, Ctrl-C, hub crash) stops hub + MariaDB.
+    trap run_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    # Demo data lives in the database: a fresh database needs it again.
+    if [[ ! -d "$MARIADB_DIR/data" ]]; then
+        rm -f "$RUN_DIR/demo.done" "$RUN_DIR/demo.txt"
+    fi
+
+    step "starting MariaDB ($MARIADB_DIR)"
+    local sock
+    sock=$(deploy/mariadb.sh start "$MARIADB_DIR" | tail -n 1)
+    [[ -S "$sock" ]] || die "MariaDB did not report a usable socket (got '$sock')"
+    mariadb --no-defaults --socket="$sock" -uroot -e 'CREATE DATABASE IF NOT EXISTS loyalty'
+
+    # Admin key: generated once, readable only by the owner.
+    local key_file=$ROOT/$RUN_DIR/admin.key
+    if [[ ! -s "$key_file" ]]; then
+        step "generating admin key ($RUN_DIR/admin.key)"
+        (
+            umask 077
+            echo "lk_admin_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$key_file"
+        )
+    fi
+    chmod 600 "$key_file"
+
+    step "starting hub"
+    local port_file=$ROOT/$RUN_DIR/hub.port
+    rm -f "$port_file"
+    # bash starts background jobs with SIGINT ignored, so (unless the hub
+    # installs its own handler) Ctrl-C only reaches this shell, whose trap
+    # then stops the hub with SIGTERM.
+    "$HUB_BIN" \
+        --listen="127.0.0.1:${LOYALTY_PORT:-50051}" \
+        --mysql_socket="$sock" \
+        --mysql_database=loyalty \
+        --admin_key_file="$key_file" \
+        --port_file="$port_file" \
+        </dev/null >"$RUN_DIR/hub.log" 2>&1 &
+    HUB_PID=$!
+    echo "$HUB_PID" >"$RUN_DIR/hub.pid"
+
+    # Wait (bounded) for the hub to write its port file once it listens.
+    local port='' deadline=$((SECONDS + 30))
+    while :; do
+        if [[ -s "$port_file" ]]; then
+            port=$(tr -d ' \t\r\n' <"$port_file")
+            port=${port##*:} # tolerate "host:port" as well as "port"
+            [[ "$port" =~ ^[0-9]+$ ]] && break
+        fi
+        kill -0 "$HUB_PID" 2>/dev/null || hub_failed "hub exited during startup"
+        ((SECONDS < deadline)) || hub_failed "hub did not write $RUN_DIR/hub.port within 30s"
+        sleep 0.2
+    done
+    local addr=127.0.0.1:$port
+
+    cat >"$RUN_DIR/hub.env" <<EOF
+HUB_ADDR=$addr
+ADMIN_KEY_FILE=$key_file
+EOF
+
+    if [[ -f "$RUN_DIR/demo.done" && -f "$RUN_DIR/demo.txt" ]]; then
+        step "demo coalition already loaded ($RUN_DIR/demo.txt)"
+    else
+        step "loading demo coalition"
+        "$DEMO_BIN" --hub="$addr" --admin_key_file="$RUN_DIR/admin.key" --out="$RUN_DIR/demo.txt" ||
+            hub_failed "loyalty_demo failed (exit $?)"
+        touch "$RUN_DIR/demo.done"
+    fi
+
+    cat <<EOF
+
+==================================================================
+ Loyalty hub is running
+   address         $addr
+   admin key file  $key_file
+   admin key       $(cat "$key_file")
+   hub log         $ROOT/$RUN_DIR/hub.log
+   env file        $ROOT/$RUN_DIR/hub.env   (HUB_ADDR, ADMIN_KEY_FILE)
+   MariaDB socket  $sock   (database: loyalty)
+==================================================================
+
+---- demo coalition ($RUN_DIR/demo.txt) ----
+EOF
+    cat "$RUN_DIR/demo.txt" 2>/dev/null || echo "(no $RUN_DIR/demo.txt)"
+    cat <<EOF
+
+---- how to call it ----
+  grpcurl is not packaged for Debian, so it is not set up here. Instead:
+    $DEMO_BIN --help
+  shows the demo client's options (it talks to the hub with --hub=$addr
+  and --admin_key_file=$RUN_DIR/admin.key). Server reflection is enabled on
+  the hub, so any reflection-aware gRPC client can list and call its
+  services at $addr. The .proto files are in protos/loyalty/v1/.
+  Database: mariadb --no-defaults --socket=$sock -uroot loyalty
+
+Press Ctrl-C (or run 'deploy/dev.sh stop') to stop the hub and MariaDB.
+EOF
+
+    # Foreground: a signal interrupts `wait` and runs the trap (exit ->
+    # run_cleanup). If `wait` returns by itself, the hub died on its own.
+    local status=0
+    wait "$HUB_PID" || status=$?
+    HUB_PID=
+    hub_failed "hub exited unexpectedly (status $status)" "$((status == 0 ? 1 : status))"
+}
+
+# ---------------------------------------------------------------- stop ---
+
+cmd_stop() {
+    # Preferably ask a foreground `dev.sh run` to shut down; its trap stops
+    # the hub and MariaDB in order.
+    if pidfile_alive "$RUN_DIR/run.pid" dev.sh; then
+        local run_pid
+        run_pid=$(tr -dc '0-9' <"$RUN_DIR/run.pid")
+        step "stopping 'dev.sh run' (pid $run_pid)"
+        terminate "$run_pid" 60
+    fi
+    # Whatever is left (e.g. the run shell was killed with SIGKILL).
+    if pidfile_alive "$RUN_DIR/hub.pid" loyalty_hub; then
+        local hub_pid
+        hub_pid=$(tr -dc '0-9' <"$RUN_DIR/hub.pid")
+        step "stopping hub (pid $hub_pid)"
+        terminate "$hub_pid" 15
+    fi
+    rm -f "$RUN_DIR/hub.pid" "$RUN_DIR/run.pid" "$RUN_DIR/hub.port"
+    step "stopping MariaDB"
+    deploy/mariadb.sh stop "$MARIADB_DIR"
+}
+
+# ---------------------------------------------------------------- main ---
+
+[[ $# -ge 1 ]] || usage
+command=$1
+shift
+case "$command" in
+    build) [[ $# -eq 0 ]] || usage; cmd_build ;;
+    test) cmd_test "$@" ;;
+    run) [[ $# -eq 0 ]] || usage; cmd_run ;;
+    stop) [[ $# -eq 0 ]] || usage; cmd_stop ;;
+    -h | --help | help) usage 0 ;;
+    *) warn "unknown command: $command"; usage ;;
+esac

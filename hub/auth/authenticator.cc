@@ -1,0 +1,60 @@
+#include "hub/auth/authenticator.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "hub/common/secure_random.h"
+#include "hub/common/status_macros.h"
+
+namespace loyalty {
+namespace {
+constexpr absl::string_view kBearer = "Bearer ";
+constexpr size_t kMaxKeyLength = 200;
+}  // namespace
+
+absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header) {
+  if (!absl::StartsWith(header, kBearer)) {
+    return absl::UnauthenticatedError("authorization: expected 'Bearer <api key>' metadata");
+  }
+  const absl::string_view key = header.substr(kBearer.size());
+  if (key.empty() || key.size() > kMaxKeyLength) {
+    return absl::UnauthenticatedError("authorization: malformed api key");
+  }
+  const std::string hash = Sha256Hex(key);
+  std::optional<Principal> principal;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(principal, txn.LookupApiKey(hash));
+    return absl::OkStatus();
+  }));
+  if (!principal.has_value()) return absl::UnauthenticatedError("authorization: unknown api key");
+  if (principal->suspended) {
+    return absl::PermissionDeniedError("partner is suspended");
+  }
+  return *principal;
+}
+
+absl::Status RequireRole(const Principal& principal, std::initializer_list<Role> allowed) {
+  for (Role r : allowed) {
+    if (principal.role == r) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("role ", RoleName(principal.role), " may not call this method"));
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kMerchant: return "merchant";
+    case Role::kIssuer: return "issuer";
+    case Role::kAdmin: return "admin";
+    case Role::kFinance: return "finance";
+  }
+  return "unknown";
+}
+
+std::string ActorName(const Principal& principal) {
+  if (principal.role == Role::kMerchant || principal.role == Role::kIssuer) {
+    return absl::StrCat("partner:", principal.partner_id);
+  }
+  return RoleName(principal.role);
+}
+
+}  // namespace loyalty

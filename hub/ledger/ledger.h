@@ -1,0 +1,160 @@
+// The ledger: the money semantics of DESIGN.md section 5 on top of a Store. Every
+// operation is one database transaction that locks the member rows it touches (in
+// ascending id order), appends balanced transfers to the journal, keeps lots,
+// consumptions, debts and holds consistent, and writes the idempotency record in the
+// same transaction. Nothing here knows about gRPC or SQL.
+//
+// Thread-safe: concurrent calls are serialized per member by the database.
+#ifndef LOYALTY_HUB_LEDGER_LEDGER_H_
+#define LOYALTY_HUB_LEDGER_LEDGER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hub/common/clock.h"
+#include "hub/store/store.h"
+
+namespace loyalty {
+
+// Limits on every list the ledger hands out or takes in (TigerBeetle: a limit on
+// everything).
+inline constexpr int kMaxBearerCardsPerCall = 1000;
+inline constexpr int kMaxTxnPageSize = 500;
+inline constexpr int kExpiryBatchMembers = 200;
+
+// What a mutating call answers (the fields that apply to its kind).
+struct Posting {
+  TxnId txn_id = 0;
+  MemberId member_id = 0;
+  Points points = 0;
+  Points balance_after = 0;
+  Points available_after = 0;
+  bool replayed = false;
+  Points base_points = 0;       // earn: before caps
+  Micros expires_at = 0;        // earn: the new lot's expiry, 0 = never
+  Micros hold_expires_at = 0;   // authorize
+  Points debt_created = 0;      // earn reversal
+  std::string card_number;      // enroll
+};
+
+struct BalanceView {
+  MemberId member_id = 0;
+  Points balance = 0;
+  Points available = 0;
+  Points held = 0;
+  Points debt = 0;
+  Points next_expiry_points = 0;
+  Micros next_expiry_at = 0;  // 0 = nothing expires
+};
+
+// The fields a partner sends with a request that moves points.
+struct PartnerRequest {
+  PartnerId partner_id = 0;
+  std::string partner_txn_id;
+  Micros occurred_at = 0;  // 0 = the hub's now
+};
+
+struct EarnParams {
+  PartnerRequest req;
+  std::string card_number;
+  int64_t amount_minor = 0;
+  std::string currency;
+  Points stated_points = 0;  // > 0: the partner states the points
+};
+
+struct RedeemParams {
+  PartnerRequest req;
+  std::string card_number;
+  Points points = 0;
+};
+
+struct CaptureParams {
+  PartnerRequest req;
+  std::string authorization_partner_txn_id;
+  Points points = 0;  // 0 = all held points
+};
+
+struct ReverseParams {
+  PartnerRequest req;
+  std::string original_partner_txn_id;
+  Points points = 0;  // 0 = all not yet reversed
+};
+
+struct AdjustParams {
+  std::string actor;  // for the audit log
+  std::string adjustment_id;
+  std::string card_number;
+  Points points = 0;  // > 0 credit, < 0 debit
+  std::string reason;
+};
+
+struct RegisteredPartner {
+  PartnerRecord partner;
+  std::string api_key;  // shown once
+};
+
+struct ExpiryOutcome {
+  int64_t lots_expired = 0;
+  Points points_expired = 0;
+};
+
+class Ledger {
+ public:
+  // REQUIRES: store and clock outlive the ledger.
+  Ledger(Store* store, const Clock* clock) : store_(store), clock_(clock) {}
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Operator administration (ledger_admin.cc).
+  absl::StatusOr<RegisteredPartner> RegisterPartner(const std::string& actor,
+                                                    PartnerRecord partner);
+  absl::StatusOr<std::vector<PartnerRecord>> ListPartners();
+  absl::StatusOr<PartnerRecord> SuspendPartner(const std::string& actor, PartnerId id,
+                                               const std::string& reason);
+  absl::StatusOr<std::string> RotateApiKey(const std::string& actor, PartnerId id);
+  absl::StatusOr<ProgramRecord> SetProgram(const std::string& actor, const ProgramRecord& p);
+  absl::StatusOr<ProgramRecord> GetProgram();
+  absl::StatusOr<std::vector<std::string>> IssueBearerCards(const std::string& actor, int count);
+  // Creates the first admin key from `key` if no admin key exists; no-op otherwise.
+  absl::Status BootstrapAdminKey(const std::string& key);
+  // Issues a key with the given operator role (admin or finance).
+  absl::StatusOr<std::string> CreateOperatorKey(const std::string& actor, Role role);
+
+  // Members and cards (ledger_members.cc).
+  absl::StatusOr<Posting> EnrollMember(const PartnerRequest& req);
+  absl::StatusOr<Posting> LinkCard(const PartnerRequest& req, const std::string& card_number,
+                                   const std::string& new_card_number);
+  absl::StatusOr<Posting> RegisterBearerCard(const PartnerRequest& req,
+                                             const std::string& card_number,
+                                             const std::string& bearer_card_number);
+  absl::StatusOr<BalanceView> GetBalance(const std::string& card_number);
+  absl::StatusOr<std::vector<TxnRecord>> ListTransactions(PartnerId partner,
+                                                          const std::string& card_number,
+                                                          TxnId before_id, int limit);
+
+  // Earn and burn (ledger_posting.cc).
+  absl::StatusOr<Posting> QuoteEarn(const EarnParams& p);
+  absl::StatusOr<Posting> Earn(const EarnParams& p);
+  absl::StatusOr<Posting> Redeem(const RedeemParams& p);
+  absl::StatusOr<Posting> AuthorizeRedemption(const RedeemParams& p);
+  absl::StatusOr<Posting> CaptureRedemption(const CaptureParams& p);
+  absl::StatusOr<Posting> VoidRedemption(const CaptureParams& p);
+
+  // Corrections (ledger_corrections.cc).
+  absl::StatusOr<Posting> Reverse(const ReverseParams& p);
+  absl::StatusOr<Posting> AdjustPoints(const AdjustParams& p);
+  absl::StatusOr<ExpiryOutcome> RunExpiry();
+
+  // Lines describing each broken invariant; empty when the ledger is sound.
+  absl::StatusOr<std::vector<std::string>> CheckInvariants();
+
+ private:
+  Store* const store_;
+  const Clock* const clock_;
+};
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_LEDGER_LEDGER_H_

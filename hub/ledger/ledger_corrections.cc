@@ -1,0 +1,227 @@
+// Corrections: reversals of earns and redemptions, operator adjustments, expiry.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "hub/ledger/ledger.h"
+#include "hub/ledger/ledger_internal.h"
+#include "hub/ledger/validate.h"
+
+namespace loyalty {
+namespace {
+
+// Follows merges: the member that holds an original transaction's lots today.
+absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, Micros now) {
+  for (int hops = 0; hops < 8; ++hops) {
+    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(txn, member, now));
+    if (!book.member().merged_into.has_value()) return book;
+    member = *book.member().merged_into;
+  }
+  return absl::InternalError("member merge chain too long");
+}
+
+// An earn reversal: the earn's own lot first, then other lots in lot order (cover,
+// redeemed by the earn's funder), then a debt to the funder for what is missing.
+absl::Status ReverseEarn(StoreTxn* txn, MemberBook* book, const TxnRecord& earn, TxnId id,
+                         Points points, Micros now, Points* debt_created) {
+  const PartnerId funder = earn.partner_id;
+  ASSIGN_OR_RETURN(std::optional<LotRecord> own, txn->LotOfEarn(earn.id));
+  Points taken = 0;
+  if (own.has_value()) {
+    // Only the own lot, by restricting the take to it: ask for it first, at most its
+    // remaining.
+    ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book->Lots());
+    Points own_remaining = 0;
+    for (const LotRecord& l : *lots) {
+      if (l.id == own->id) own_remaining = l.remaining;
+    }
+    ASSIGN_OR_RETURN(taken, book->TakeFromLots(std::min(points, own_remaining),
+                                               {id, consumption_kind::kReverseOwn, funder, now},
+                                               own->id));
+  }
+  ASSIGN_OR_RETURN(Points cover,
+                   book->TakeFromLots(points - taken,
+                                      {id, consumption_kind::kReverseCover, funder, now}));
+  taken += cover;
+  *debt_created = points - taken;
+  if (*debt_created > 0) RETURN_IF_ERROR(book->AddDebt(funder, id, *debt_created, now));
+  RETURN_IF_ERROR(PostTransfer(txn, id, MemberAccount(book->id()),
+                               PartnerIssuedAccount(funder), points, now));
+  return book->FitHoldsToBalance();
+}
+
+// A redemption reversal: points go back into the lots the redemption consumed, in
+// reverse order of consumption, keeping each lot's expiry.
+absl::Status ReverseRedemption(StoreTxn* txn, MemberBook* book, const TxnRecord& redemption,
+                               TxnId id, Points points, Micros now) {
+  ASSIGN_OR_RETURN(std::vector<ConsumptionRecord> consumed,
+                   txn->ConsumptionsOfTxn(redemption.id));
+  Points left = points;
+  for (auto it = consumed.rbegin(); it != consumed.rend() && left > 0; ++it) {
+    if (it->points <= 0) continue;
+    ASSIGN_OR_RETURN(Points restored, txn->RestoredOf(it->id));
+    const Points give = std::min(left, it->points - restored);
+    if (give <= 0) continue;
+    RETURN_IF_ERROR(book->RestoreToLot(
+        it->lot_id, give, {id, consumption_kind::kRestore, it->redeemer_id, now}, it->id));
+    left -= give;
+  }
+  LOYALTY_CHECK(left == 0);  // reversed_points bounds what can be restored
+  return PostTransfer(txn, id, PartnerRedeemedAccount(redemption.partner_id),
+                      MemberAccount(book->id()), points, now);
+}
+
+}  // namespace
+
+absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", p.req.partner_txn_id));
+  RETURN_IF_ERROR(ValidateOccurredAt("occurred_at_micros", p.req.occurred_at));
+  RETURN_IF_ERROR(ValidateIdempotencyKey("original_partner_txn_id", p.original_partner_txn_id));
+  if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  const std::string hash =
+      RequestHash("reverse", {p.original_partner_txn_id, absl::StrCat(p.points),
+                              absl::StrCat(p.req.occurred_at)});
+  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
+                     txn.FindTxn(p.req.partner_id, p.original_partner_txn_id));
+    const bool is_earn = original.has_value() && original->kind == txn_kind::kEarn;
+    const bool is_redemption = original.has_value() && (original->kind == txn_kind::kRedeem ||
+                                                        original->kind == txn_kind::kCapture);
+    if (!is_earn && !is_redemption) {
+      return absl::NotFoundError(
+          "original_partner_txn_id: no earn, redemption or capture with this id");
+    }
+    ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(&txn, original->member_id, now));
+    // Re-read under the member lock: a concurrent reversal may have moved it.
+    ASSIGN_OR_RETURN(original, txn.GetTxn(original->id));
+    const Points reversible = original->points - original->reversed_points;
+    const Points points = p.points == 0 ? reversible : p.points;
+    if (points == 0 || points > reversible) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "points: ", points, " to reverse, ", reversible, " not yet reversed"));
+    }
+    TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
+                           book.id(), hash, now);
+    rec.original_txn_id = original->id;
+    Points expected_debt = 0;
+    if (is_earn) {
+      // What the lots cannot cover becomes debt; recorded on the row for replays.
+      ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book.Lots());
+      Points cover = 0;
+      for (const LotRecord& l : *lots) cover += l.remaining;
+      expected_debt = std::max<Points>(0, points - cover);
+      rec.note = absl::StrCat(expected_debt);
+    }
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    if (is_earn) {
+      RETURN_IF_ERROR(ReverseEarn(&txn, &book, *original, id, points, now, &out.debt_created));
+      LOYALTY_CHECK(out.debt_created == expected_debt);
+    } else {
+      RETURN_IF_ERROR(ReverseRedemption(&txn, &book, *original, id, points, now));
+    }
+    RETURN_IF_ERROR(txn.AddTxnReversed(original->id, points));
+    RETURN_IF_ERROR(book.Save());
+    return FinishPosting(&txn, id, points, book, &out);
+  });
+}
+
+absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("adjustment_id", p.adjustment_id));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  RETURN_IF_ERROR(ValidateText("reason", p.reason, 200));
+  if (p.points == 0) return InvalidField("points", "must not be 0");
+  RETURN_IF_ERROR(ValidatePoints("points", p.points > 0 ? p.points : -p.points, 1));
+  PartnerRequest req;
+  req.partner_id = kOperatorId;
+  req.partner_txn_id = p.adjustment_id;
+  const std::string hash =
+      RequestHash(txn_kind::kAdjust, {p.card_number, absl::StrCat(p.points), p.reason});
+  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
+    rec.note = p.reason;
+    if (p.points < 0 && -p.points > book.available()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "points: debit of ", -p.points, " exceeds the ",
+          std::max<Points>(0, book.available()), " available"));
+    }
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    if (p.points > 0) {
+      ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
+      RETURN_IF_ERROR(book.AddLot(kOperatorId, id, p.points, now, expires_at).status());
+      RETURN_IF_ERROR(PostTransfer(&txn, id, kAdjustmentsAccount, MemberAccount(book.id()),
+                                   p.points, now));
+    } else {
+      ASSIGN_OR_RETURN(Points taken, book.TakeFromLots(
+                                         -p.points, {id, consumption_kind::kAdjust, kOperatorId, now}));
+      LOYALTY_CHECK(taken == -p.points);
+      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()), kAdjustmentsAccount,
+                                   -p.points, now));
+    }
+    RETURN_IF_ERROR(book.Save());
+    RETURN_IF_ERROR(txn.InsertAudit(
+        now, p.actor, "adjust_points",
+        absl::StrCat("member=", book.id(), " points=", p.points, " reason=", p.reason)));
+    return FinishPosting(&txn, id, p.points, book, &out);
+  });
+}
+
+absl::StatusOr<ExpiryOutcome> Ledger::RunExpiry() {
+  ExpiryOutcome total;
+  const Micros now = clock_->NowMicros();
+  for (;;) {
+    std::vector<MemberId> members;
+    RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(members, txn.MembersWithExpiredLots(now, kExpiryBatchMembers));
+      return absl::OkStatus();
+    }));
+    if (members.empty()) break;
+    for (MemberId member : members) {
+      ExpiryOutcome one;
+      RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+        one = ExpiryOutcome{};
+        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, member, now));
+        ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book.Lots());
+        Points due = 0;
+        for (const LotRecord& l : *lots) {
+          if (l.expires_at > now) continue;
+          due += l.remaining;
+          ++one.lots_expired;
+        }
+        if (due == 0) return absl::OkStatus();  // expired by a concurrent run
+        TxnRecord rec;
+        rec.partner_id = kOperatorId;
+        rec.kind = txn_kind::kExpire;
+        rec.member_id = member;
+        rec.request_hash = RequestHash(txn_kind::kExpire, {});
+        rec.posted_at = rec.occurred_at = now;
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+        ASSIGN_OR_RETURN(one.points_expired,
+                         book.TakeFromLots(due, {id, consumption_kind::kExpire, std::nullopt, now},
+                                           std::nullopt, now));
+        LOYALTY_CHECK(one.points_expired == due);
+        RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(member), kBreakageAccount, due, now));
+        RETURN_IF_ERROR(book.FitHoldsToBalance());
+        RETURN_IF_ERROR(book.Save());
+        Posting ignored;
+        return FinishPosting(&txn, id, due, book, &ignored);
+      }));
+      total.lots_expired += one.lots_expired;
+      total.points_expired += one.points_expired;
+    }
+  }
+  return total;
+}
+
+absl::StatusOr<std::vector<std::string>> Ledger::CheckInvariants() {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out, txn.FindInvariantViolations(clock_->NowMicros()));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace loyalty

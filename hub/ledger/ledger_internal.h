@@ -1,0 +1,75 @@
+// Helpers shared by the ledger's .cc files. Internal to hub/ledger.
+#ifndef LOYALTY_HUB_LEDGER_LEDGER_INTERNAL_H_
+#define LOYALTY_HUB_LEDGER_LEDGER_INTERNAL_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "hub/common/status_macros.h"
+#include "hub/ledger/ledger.h"
+#include "hub/ledger/member_book.h"
+
+namespace loyalty {
+
+// SHA-256 of the request's content in a canonical form: two requests with the same
+// idempotency key are "the same" exactly when their hashes match.
+std::string RequestHash(absl::string_view kind, std::initializer_list<absl::string_view> parts);
+
+// Looks the idempotency key up. Returns the stored answer (replayed) when the same
+// request was posted before, nullopt when the key is new, ALREADY_EXISTS naming the key
+// when it was used for a different request.
+absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId partner,
+                                                   const std::string& partner_txn_id,
+                                                   const std::string& request_hash);
+
+// The member a card belongs to, or NOT_FOUND naming `field`.
+absl::StatusOr<CardRecord> ResolveCard(StoreTxn* txn, absl::string_view field,
+                                       const std::string& card_number);
+
+// Locks the member of a card and checks the card still points at it afterwards (a
+// concurrent bearer-card registration may have moved it).
+absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view field,
+                                            const std::string& card_number, Micros now);
+
+// The program, or FAILED_PRECONDITION if the operator has not set one yet.
+absl::StatusOr<ProgramRecord> RequireProgram(StoreTxn* txn);
+
+// A txns row for a partner request, before its results are known.
+TxnRecord NewTxn(const PartnerRequest& req, absl::string_view kind, MemberId member,
+                 const std::string& request_hash, Micros now);
+
+// Writes the final figures of a posting to its txns row and to `out`.
+absl::Status FinishPosting(StoreTxn* txn, TxnId id, Points points, const MemberBook& book,
+                           Posting* out);
+
+// The expiry of a lot earned at `earned_at` under `program`.
+absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at);
+
+// 00:00 UTC of the day containing `t`.
+Micros StartOfUtcDay(Micros t);
+
+// Runs a partner's mutating request in one transaction: replays a known key, or runs
+// `body` which posts and fills `out`.
+template <typename Body>
+absl::StatusOr<Posting> RunPartnerPosting(Store* store, const PartnerRequest& req,
+                                          const std::string& request_hash, Body&& body) {
+  Posting out;
+  absl::Status status = store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    out = Posting{};
+    ASSIGN_OR_RETURN(std::optional<Posting> replay,
+                     CheckReplay(&txn, req.partner_id, req.partner_txn_id, request_hash));
+    if (replay.has_value()) {
+      out = *replay;
+      return absl::OkStatus();
+    }
+    return body(txn, out);
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_LEDGER_LEDGER_INTERNAL_H_

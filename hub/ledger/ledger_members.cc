@@ -1,0 +1,193 @@
+// Members and cards: enrolment, extra cards, bearer-card registration (merge), balance
+// and history reads.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "hub/common/secure_random.h"
+#include "hub/ledger/ledger.h"
+#include "hub/ledger/ledger_internal.h"
+#include "hub/ledger/validate.h"
+
+namespace loyalty {
+namespace {
+
+constexpr int kCardNumberAttempts = 8;
+
+// Creates a card with a fresh random number for `member`.
+absl::StatusOr<std::string> InsertNewCard(StoreTxn* txn, MemberId member, bool bearer,
+                                          Micros now) {
+  for (int i = 0; i < kCardNumberAttempts; ++i) {
+    CardRecord card{NewCardNumber(), member, bearer};
+    absl::Status s = txn->InsertCard(card, now);
+    if (s.ok()) return card.number;
+    if (!absl::IsAlreadyExists(s)) return s;
+  }
+  return absl::InternalError("could not find a free card number");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> Ledger::IssueBearerCards(const std::string& actor,
+                                                                  int count) {
+  if (count < 1 || count > kMaxBearerCardsPerCall) {
+    return InvalidField("count", absl::StrCat("must be 1..", kMaxBearerCardsPerCall));
+  }
+  std::vector<std::string> cards;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    cards.clear();
+    const Micros now = clock_->NowMicros();
+    for (int i = 0; i < count; ++i) {
+      ASSIGN_OR_RETURN(MemberId member, txn.InsertMember(/*anonymous=*/true, now));
+      ASSIGN_OR_RETURN(std::string number, InsertNewCard(&txn, member, /*bearer=*/true, now));
+      cards.push_back(std::move(number));
+    }
+    return txn.InsertAudit(now, actor, "issue_bearer_cards", absl::StrCat("count=", count));
+  }));
+  return cards;
+}
+
+absl::StatusOr<Posting> Ledger::EnrollMember(const PartnerRequest& req) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
+  const std::string hash = RequestHash(txn_kind::kEnroll, {});
+  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(MemberId member, txn.InsertMember(/*anonymous=*/false, now));
+    ASSIGN_OR_RETURN(std::string card, InsertNewCard(&txn, member, /*bearer=*/false, now));
+    TxnRecord rec = NewTxn(req, txn_kind::kEnroll, member, hash, now);
+    rec.note = card;
+    ASSIGN_OR_RETURN(out.txn_id, txn.InsertTxn(rec));
+    out.member_id = member;
+    out.card_number = card;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req,
+                                         const std::string& card_number,
+                                         const std::string& new_card_number) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
+  RETURN_IF_ERROR(ValidateCardNumber("new_card_number", new_card_number));
+  const std::string hash = RequestHash(txn_kind::kLinkCard, {card_number, new_card_number});
+  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
+    absl::Status inserted = txn.InsertCard({new_card_number, book.id(), false}, now);
+    if (absl::IsAlreadyExists(inserted)) {
+      return absl::AlreadyExistsError("new_card_number: already in use");
+    }
+    RETURN_IF_ERROR(inserted);
+    TxnRecord rec = NewTxn(req, txn_kind::kLinkCard, book.id(), hash, now);
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    return FinishPosting(&txn, id, 0, book, &out);
+  });
+}
+
+absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
+                                                   const std::string& card_number,
+                                                   const std::string& bearer_card_number) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
+  RETURN_IF_ERROR(ValidateCardNumber("bearer_card_number", bearer_card_number));
+  const std::string hash = RequestHash(txn_kind::kMerge, {card_number, bearer_card_number});
+  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(CardRecord target_card, ResolveCard(&txn, "card_number", card_number));
+    ASSIGN_OR_RETURN(CardRecord bearer_card,
+                     ResolveCard(&txn, "bearer_card_number", bearer_card_number));
+    if (!bearer_card.bearer) {
+      return absl::FailedPreconditionError("bearer_card_number: not a bearer card");
+    }
+    if (bearer_card.member_id == target_card.member_id) {
+      return absl::FailedPreconditionError("bearer_card_number: already registered to this member");
+    }
+    // Lock both members in ascending id order.
+    const MemberId first = std::min(bearer_card.member_id, target_card.member_id);
+    const MemberId second = std::max(bearer_card.member_id, target_card.member_id);
+    ASSIGN_OR_RETURN(MemberBook a, MemberBook::Lock(&txn, first, now));
+    ASSIGN_OR_RETURN(MemberBook b, MemberBook::Lock(&txn, second, now));
+    MemberBook& bearer = a.id() == bearer_card.member_id ? a : b;
+    MemberBook& target = a.id() == bearer_card.member_id ? b : a;
+    if (!bearer.member().anonymous || bearer.member().merged_into.has_value()) {
+      return absl::FailedPreconditionError("bearer_card_number: already registered");
+    }
+    if (target.member().anonymous) {
+      return absl::FailedPreconditionError("card_number: is itself an unregistered bearer card");
+    }
+    if (bearer.held() > 0) {
+      return absl::FailedPreconditionError(
+          "bearer_card_number: has an open authorization; capture or void it first");
+    }
+    TxnRecord rec = NewTxn(req, txn_kind::kMerge, target.id(), hash, now);
+    rec.note = bearer_card_number;
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    const Points moved = bearer.balance();
+    RETURN_IF_ERROR(txn.MoveLots(bearer.id(), target.id()));
+    RETURN_IF_ERROR(txn.MoveDebts(bearer.id(), target.id()));
+    RETURN_IF_ERROR(txn.RepointCards(bearer.id(), target.id()));
+    if (moved > 0) {
+      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(bearer.id()),
+                                   MemberAccount(target.id()), moved, now));
+    } else if (moved < 0) {
+      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(target.id()),
+                                   MemberAccount(bearer.id()), -moved, now));
+    }
+    MemberRecord t = target.member();
+    ASSIGN_OR_RETURN(t.balance, CheckedAdd(t.balance, moved, "balance"));
+    t.debt += bearer.debt();
+    MemberRecord m = bearer.member();
+    m.balance = 0;
+    m.debt = 0;
+    m.merged_into = target.id();
+    RETURN_IF_ERROR(txn.UpdateMember(m));
+    RETURN_IF_ERROR(txn.UpdateMember(t));
+    ASSIGN_OR_RETURN(MemberBook merged, MemberBook::Lock(&txn, target.id(), now));
+    return FinishPosting(&txn, id, moved, merged, &out);
+  });
+}
+
+absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
+  BalanceView view;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
+    ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book.Lots());
+    view = BalanceView{};
+    view.member_id = book.id();
+    view.balance = book.balance();
+    view.held = book.held();
+    view.available = book.available();
+    view.debt = book.debt();
+    for (const LotRecord& lot : *lots) {  // lot order: the earliest expiry comes first
+      if (lot.expires_at == kNeverExpires) break;
+      if (view.next_expiry_at != 0 && lot.expires_at != view.next_expiry_at) break;
+      view.next_expiry_at = lot.expires_at;
+      view.next_expiry_points += lot.remaining;
+    }
+    return absl::OkStatus();
+  }));
+  return view;
+}
+
+absl::StatusOr<std::vector<TxnRecord>> Ledger::ListTransactions(PartnerId partner,
+                                                                const std::string& card_number,
+                                                                TxnId before_id, int limit) {
+  if (!card_number.empty()) RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
+  if (limit < 1 || limit > kMaxTxnPageSize) {
+    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxTxnPageSize));
+  }
+  std::vector<TxnRecord> out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    std::optional<MemberId> member;
+    if (!card_number.empty()) {
+      ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", card_number));
+      member = card.member_id;
+    }
+    ASSIGN_OR_RETURN(out, txn.ListTxns(partner, member, before_id, limit));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace loyalty

@@ -1,0 +1,272 @@
+// Earn and burn: Earn, Redeem, and the two-phase Authorize -> Capture | Void.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "hub/ledger/ledger.h"
+#include "hub/ledger/ledger_internal.h"
+#include "hub/ledger/validate.h"
+
+namespace loyalty {
+namespace {
+
+absl::Status ValidateRequest(const PartnerRequest& req) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
+  return ValidateOccurredAt("occurred_at_micros", req.occurred_at);
+}
+
+absl::Status ValidateEarn(const EarnParams& p) {
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  if (p.amount_minor < 0 || p.amount_minor > kMaxAmountMinor) {
+    return InvalidField("amount.amount_minor", absl::StrCat("must be 0..", kMaxAmountMinor));
+  }
+  if (!CurrencyExponent(p.currency).has_value()) {
+    return InvalidField("amount.currency", "not a supported ISO 4217 code");
+  }
+  if (p.stated_points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.stated_points, 1));
+  return absl::OkStatus();
+}
+
+// The points an earn credits, before and after the partner's caps.
+struct EarnFigures {
+  Points base = 0;
+  Points credited = 0;
+};
+
+// Computes the points of an earn for `partner` within its per-transaction and daily
+// limits. Rate-computed points are capped at the limits; points the partner states
+// itself must fit them (FAILED_PRECONDITION otherwise).
+absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
+                                        const ProgramRecord& program,
+                                        const PartnerRecord& partner, MemberId member,
+                                        Micros now) {
+  if (p.currency != program.currency) {
+    return InvalidField("amount.currency",
+                        absl::StrCat("the program's currency is ", program.currency));
+  }
+  EarnFigures f;
+  if (p.stated_points > 0) {
+    f.base = p.stated_points;
+  } else {
+    ASSIGN_OR_RETURN(f.base, EarnPointsFloor(p.amount_minor, *CurrencyExponent(p.currency),
+                                             partner.earn_rate_bp, program.point_value_micros));
+  }
+  Points room = kMaxPointsPerRequest;
+  if (partner.max_points_per_txn > 0) room = std::min(room, partner.max_points_per_txn);
+  if (partner.max_points_per_member_day > 0 && member != 0) {
+    ASSIGN_OR_RETURN(Points today,
+                     txn->SumEarnedSince(partner.id, member, StartOfUtcDay(now)));
+    room = std::min(room, std::max<Points>(0, partner.max_points_per_member_day - today));
+  }
+  if (p.stated_points > room) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "points: ", p.stated_points, " exceeds the partner's limit (", room,
+        " left for this transaction and member today)"));
+  }
+  f.credited = std::min(f.base, room);
+  return f;
+}
+
+absl::StatusOr<PartnerRecord> RequirePartner(StoreTxn* txn, PartnerId id) {
+  ASSIGN_OR_RETURN(std::optional<PartnerRecord> partner, txn->GetPartner(id));
+  if (!partner.has_value()) return absl::PermissionDeniedError("unknown partner");
+  if (partner->suspended) return absl::PermissionDeniedError("partner is suspended");
+  return *partner;
+}
+
+// Finds the authorization a capture or void refers to and its hold.
+struct HeldAuthorization {
+  TxnRecord auth;
+  HoldRecord hold;
+};
+
+absl::StatusOr<HeldAuthorization> FindAuthorization(StoreTxn* txn, const CaptureParams& p) {
+  ASSIGN_OR_RETURN(std::optional<TxnRecord> auth,
+                   txn->FindTxn(p.req.partner_id, p.authorization_partner_txn_id));
+  if (!auth.has_value() || auth->kind != txn_kind::kAuthorize) {
+    return absl::NotFoundError("authorization_partner_txn_id: no such authorization");
+  }
+  ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn->HoldOfAuthorization(auth->id));
+  LOYALTY_CHECK(hold.has_value());
+  return HeldAuthorization{*auth, *hold};
+}
+
+}  // namespace
+
+absl::StatusOr<Posting> Ledger::QuoteEarn(const EarnParams& p) {
+  RETURN_IF_ERROR(ValidateEarn(p));
+  Posting out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+    ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", p.card_number));
+    ASSIGN_OR_RETURN(EarnFigures f, ComputeEarn(&txn, p, program, partner, card.member_id,
+                                                clock_->NowMicros()));
+    out.member_id = card.member_id;
+    out.base_points = f.base;
+    out.points = f.credited;
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(ValidateEarn(p));
+  const std::string hash = RequestHash(
+      txn_kind::kEarn, {p.card_number, absl::StrCat(p.amount_minor), p.currency,
+                        absl::StrCat(p.stated_points), absl::StrCat(p.req.occurred_at)});
+  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    ASSIGN_OR_RETURN(EarnFigures f, ComputeEarn(&txn, p, program, partner, book.id(), now));
+    TxnRecord rec = NewTxn(p.req, txn_kind::kEarn, book.id(), hash, now);
+    rec.amount_minor = p.amount_minor;
+    rec.currency = p.currency;
+    rec.note = absl::StrCat(f.base);
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    if (f.credited > 0) {
+      ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
+      RETURN_IF_ERROR(book.AddLot(partner.id, id, f.credited, now, expires_at).status());
+      RETURN_IF_ERROR(PostTransfer(&txn, id, PartnerIssuedAccount(partner.id),
+                                   MemberAccount(book.id()), f.credited, now));
+      out.expires_at = expires_at == kNeverExpires ? 0 : expires_at;
+    }
+    RETURN_IF_ERROR(book.Save());
+    out.base_points = f.base;
+    return FinishPosting(&txn, id, f.credited, book, &out);
+  });
+}
+
+absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  const std::string hash = RequestHash(
+      txn_kind::kRedeem, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    if (p.points > book.available()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "points: ", p.points, " requested, ", std::max<Points>(0, book.available()),
+          " available"));
+    }
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(NewTxn(p.req, txn_kind::kRedeem, book.id(), hash, now)));
+    ASSIGN_OR_RETURN(Points taken,
+                     book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now}));
+    LOYALTY_CHECK(taken == p.points);
+    RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
+                                 PartnerRedeemedAccount(partner.id), p.points, now));
+    RETURN_IF_ERROR(book.Save());
+    return FinishPosting(&txn, id, p.points, book, &out);
+  });
+}
+
+absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  const std::string hash =
+      RequestHash(txn_kind::kAuthorize,
+                  {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    if (p.points > book.available()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "points: ", p.points, " requested, ", std::max<Points>(0, book.available()),
+          " available"));
+    }
+    ASSIGN_OR_RETURN(TxnId id,
+                     txn.InsertTxn(NewTxn(p.req, txn_kind::kAuthorize, book.id(), hash, now)));
+    HoldRecord hold;
+    hold.auth_txn_id = id;
+    hold.member_id = book.id();
+    hold.partner_id = partner.id;
+    hold.points = p.points;
+    hold.status = hold_status::kActive;
+    hold.expires_at = now + program.hold_timeout_seconds * 1'000'000;
+    RETURN_IF_ERROR(txn.InsertHold(hold));
+    // Reload the holds so available reflects this one.
+    ASSIGN_OR_RETURN(book, MemberBook::Lock(&txn, book.id(), now));
+    RETURN_IF_ERROR(book.Save());
+    out.hold_expires_at = hold.expires_at;
+    return FinishPosting(&txn, id, p.points, book, &out);
+  });
+}
+
+absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(
+      ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
+  if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  const std::string hash =
+      RequestHash(txn_kind::kCapture, {p.authorization_partner_txn_id, absl::StrCat(p.points),
+                                       absl::StrCat(p.req.occurred_at)});
+  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+    ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
+    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, now));
+    ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
+    if (hold->status != hold_status::kActive) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "authorization_partner_txn_id: the authorization is already ", hold->status));
+    }
+    if (hold->expires_at <= now) {
+      return absl::FailedPreconditionError(
+          "authorization_partner_txn_id: the authorization timed out and is void");
+    }
+    const Points points = p.points == 0 ? hold->points : p.points;
+    if (points > hold->points) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("points: ", points, " exceeds the ", hold->points, " held"));
+    }
+    TxnRecord rec = NewTxn(p.req, txn_kind::kCapture, book.id(), hash, now);
+    rec.original_txn_id = found.auth.id;
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kCaptured, points));
+    ASSIGN_OR_RETURN(Points taken,
+                     book.TakeFromLots(points, {id, consumption_kind::kRedeem, partner.id, now}));
+    LOYALTY_CHECK(taken == points);  // holds never exceed lots (FitHoldsToBalance)
+    RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
+                                 PartnerRedeemedAccount(partner.id), points, now));
+    RETURN_IF_ERROR(book.Save());
+    return FinishPosting(&txn, id, points, book, &out);
+  });
+}
+
+absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(
+      ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
+  const std::string hash = RequestHash(txn_kind::kVoid, {p.authorization_partner_txn_id});
+  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    const Micros now = clock_->NowMicros();
+    RETURN_IF_ERROR(RequirePartner(&txn, p.req.partner_id).status());
+    ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
+    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, now));
+    ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
+    if (hold->status == hold_status::kCaptured) {
+      return absl::FailedPreconditionError(
+          "authorization_partner_txn_id: the authorization is already captured");
+    }
+    // Voiding a timed-out or voided hold is allowed: the till's intent holds either way.
+    const Points released = hold->expires_at > now && hold->status == hold_status::kActive
+                                ? hold->points
+                                : 0;
+    TxnRecord rec = NewTxn(p.req, txn_kind::kVoid, book.id(), hash, now);
+    rec.original_txn_id = found.auth.id;
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+    RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kVoided, hold->points));
+    RETURN_IF_ERROR(book.Save());
+    return FinishPosting(&txn, id, released, book, &out);
+  });
+}
+
+}  // namespace loyalty

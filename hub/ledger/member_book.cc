@@ -1,0 +1,187 @@
+#include "hub/ledger/member_book.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "hub/common/status_macros.h"
+
+namespace loyalty {
+
+std::string MemberAccount(MemberId id) { return absl::StrCat("member:", id); }
+std::string PartnerIssuedAccount(PartnerId id) { return absl::StrCat("partner_issued:", id); }
+std::string PartnerRedeemedAccount(PartnerId id) {
+  return absl::StrCat("partner_redeemed:", id);
+}
+
+absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
+                          const std::string& credit, Points points, Micros now) {
+  LOYALTY_CHECK(points >= 0);
+  if (points == 0) return absl::OkStatus();
+  TransferRecord t;
+  t.txn_id = txn_id;
+  t.debit_account = debit;
+  t.credit_account = credit;
+  t.points = points;
+  t.posted_at = now;
+  return txn->InsertTransfer(t);
+}
+
+absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, Micros now) {
+  ASSIGN_OR_RETURN(MemberRecord m, txn->LockMember(id));
+  ASSIGN_OR_RETURN(std::vector<HoldRecord> holds, txn->ActiveHolds(id, now));
+  return MemberBook(txn, std::move(m), std::move(holds));
+}
+
+Points MemberBook::held() const {
+  Points sum = 0;
+  for (const HoldRecord& h : holds_) sum += h.points;
+  return sum;
+}
+
+absl::StatusOr<std::vector<LotRecord>*> MemberBook::Lots() {
+  if (!lots_.has_value()) {
+    ASSIGN_OR_RETURN(std::vector<LotRecord> lots, txn_->OpenLots(member_.id));
+    lots_ = std::move(lots);
+  }
+  return &*lots_;
+}
+
+absl::StatusOr<Points> MemberBook::TakeFromLots(Points points, const TakeRecord& how,
+                                                std::optional<LotId> first_lot,
+                                                std::optional<Micros> expiring_by) {
+  LOYALTY_CHECK(points >= 0);
+  ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, Lots());
+  // Visit order: the named lot first, then lot order.
+  std::vector<LotRecord*> order;
+  for (LotRecord& l : *lots) {
+    if (first_lot.has_value() && l.id == *first_lot) order.insert(order.begin(), &l);
+    else order.push_back(&l);
+  }
+  Points taken = 0;
+  for (LotRecord* lot : order) {
+    if (taken == points) break;
+    if (expiring_by.has_value() && lot->expires_at > *expiring_by) continue;
+    const Points take = std::min(points - taken, lot->remaining);
+    if (take == 0) continue;
+    lot->remaining -= take;
+    taken += take;
+    RETURN_IF_ERROR(txn_->SetLotRemaining(lot->id, lot->remaining));
+    ConsumptionRecord c;
+    c.txn_id = how.txn_id;
+    c.lot_id = lot->id;
+    c.funder_id = lot->funder_id;
+    c.redeemer_id = how.redeemer;
+    c.kind = how.kind;
+    c.points = take;
+    c.posted_at = how.posted_at;
+    RETURN_IF_ERROR(txn_->InsertConsumption(c));
+  }
+  member_.balance -= taken;
+  return taken;
+}
+
+absl::Status MemberBook::RestoreToLot(LotId lot_id, Points points, const TakeRecord& how,
+                                      int64_t restores) {
+  LOYALTY_CHECK(points > 0);
+  ASSIGN_OR_RETURN(LotRecord lot, txn_->GetLot(lot_id));
+  LOYALTY_CHECK(lot.remaining + points <= lot.points);
+  RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining + points));
+  ConsumptionRecord c;
+  c.txn_id = how.txn_id;
+  c.lot_id = lot.id;
+  c.funder_id = lot.funder_id;
+  c.redeemer_id = how.redeemer;
+  c.kind = how.kind;
+  c.points = -points;
+  c.restores_id = restores;
+  c.posted_at = how.posted_at;
+  RETURN_IF_ERROR(txn_->InsertConsumption(c));
+  lots_.reset();  // the cached order may now miss this lot
+  ASSIGN_OR_RETURN(member_.balance, CheckedAdd(member_.balance, points, "balance"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LotId> MemberBook::AddLot(PartnerId funder, TxnId earn_txn, Points points,
+                                         Micros earned_at, Micros expires_at) {
+  LOYALTY_CHECK(points > 0);
+  LotRecord lot;
+  lot.member_id = member_.id;
+  lot.funder_id = funder;
+  lot.earn_txn_id = earn_txn;
+  lot.points = points;
+  lot.remaining = points;
+  lot.earned_at = earned_at;
+  lot.expires_at = expires_at;
+  ASSIGN_OR_RETURN(lot.id, txn_->InsertLot(lot));
+  if (member_.debt > 0) {
+    ASSIGN_OR_RETURN(std::vector<DebtRecord> debts, txn_->OpenDebts(member_.id));
+    for (const DebtRecord& d : debts) {
+      if (lot.remaining == 0) break;
+      const Points repay = std::min(lot.remaining, d.outstanding);
+      lot.remaining -= repay;
+      member_.debt -= repay;
+      RETURN_IF_ERROR(txn_->SetDebtOutstanding(d.id, d.outstanding - repay));
+      ConsumptionRecord c;
+      c.txn_id = earn_txn;
+      c.lot_id = lot.id;
+      c.funder_id = funder;
+      c.redeemer_id = d.funder_id;
+      c.kind = consumption_kind::kDebtRepay;
+      c.points = repay;
+      c.posted_at = earned_at;
+      RETURN_IF_ERROR(txn_->InsertConsumption(c));
+    }
+    RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining));
+  }
+  lots_.reset();
+  ASSIGN_OR_RETURN(member_.balance, CheckedAdd(member_.balance, points, "balance"));
+  return lot.id;
+}
+
+absl::Status MemberBook::AddDebt(PartnerId funder, TxnId txn, Points points, Micros now) {
+  LOYALTY_CHECK(points > 0);
+  DebtRecord d;
+  d.member_id = member_.id;
+  d.funder_id = funder;
+  d.txn_id = txn;
+  d.points = points;
+  d.outstanding = points;
+  d.created_at = now;
+  RETURN_IF_ERROR(txn_->InsertDebt(d));
+  member_.debt += points;
+  member_.balance -= points;
+  return absl::OkStatus();
+}
+
+absl::Status MemberBook::FitHoldsToBalance() {
+  // Newest holds give way first: the oldest authorization is the likeliest to be
+  // captured at a till right now.
+  for (HoldRecord& h : holds_) {
+    const Points excess = held() - std::max<Points>(member_.balance, 0);
+    if (excess <= 0) break;
+    const Points shrink = std::min(excess, h.points);
+    h.points -= shrink;
+    RETURN_IF_ERROR(txn_->UpdateHold(
+        h.id, h.points == 0 ? hold_status::kVoided : hold_status::kActive, h.points));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MemberBook::CloseHold(int64_t hold_id, const std::string& status,
+                                   Points points) {
+  auto it = std::find_if(holds_.begin(), holds_.end(),
+                         [&](const HoldRecord& h) { return h.id == hold_id; });
+  if (it != holds_.end()) holds_.erase(it);
+  return txn_->UpdateHold(hold_id, status, points);
+}
+
+absl::Status MemberBook::Save() {
+  LOYALTY_CHECK(member_.debt >= 0);
+  // A balance goes negative only through a debt (an earn reversal without cover).
+  LOYALTY_CHECK(member_.balance >= 0 || member_.debt > 0);
+  // Holds never reserve more than the member has, unless a debt explains it.
+  LOYALTY_CHECK(available() >= 0 || member_.debt > 0);
+  return txn_->UpdateMember(member_);
+}
+
+}  // namespace loyalty

@@ -1,0 +1,95 @@
+// One member's points under its row lock, for the duration of one database
+// transaction: the member row, its open lots (in lot order), open debts and active
+// holds, with the moves the ledger makes on them. Every move keeps
+// balance = sum(lots remaining) - debt and writes the consumption rows settlement
+// reads. Save() writes the member row back.
+#ifndef LOYALTY_HUB_LEDGER_MEMBER_BOOK_H_
+#define LOYALTY_HUB_LEDGER_MEMBER_BOOK_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hub/store/store.h"
+
+namespace loyalty {
+
+// How a take from lots is recorded.
+struct TakeRecord {
+  TxnId txn_id = 0;
+  std::string kind;  // consumption_kind::*
+  std::optional<PartnerId> redeemer;
+  Micros posted_at = 0;
+};
+
+class MemberBook {
+ public:
+  // Locks the member (SELECT ... FOR UPDATE) and loads its holds active at `now`.
+  static absl::StatusOr<MemberBook> Lock(StoreTxn* txn, MemberId id, Micros now);
+
+  const MemberRecord& member() const { return member_; }
+  MemberId id() const { return member_.id; }
+  Points balance() const { return member_.balance; }
+  Points debt() const { return member_.debt; }
+  Points held() const;
+  Points available() const { return member_.balance - held(); }
+  const std::vector<HoldRecord>& active_holds() const { return holds_; }
+
+  // Open lots in lot order (earliest expiry, then earned_at, then id); loaded once.
+  absl::StatusOr<std::vector<LotRecord>*> Lots();
+
+  // Takes up to `points` from lots in lot order, first from `first_lot` when given,
+  // optionally only from lots expiring at or before `expiring_by`. Returns the points
+  // taken (less than asked when the lots run out).
+  absl::StatusOr<Points> TakeFromLots(Points points, const TakeRecord& how,
+                                      std::optional<LotId> first_lot = std::nullopt,
+                                      std::optional<Micros> expiring_by = std::nullopt);
+
+  // Puts `points` back into `lot_id` (a redemption reversal), recorded as a negative
+  // consumption that restores consumption `restores`.
+  absl::Status RestoreToLot(LotId lot_id, Points points, const TakeRecord& how,
+                            int64_t restores);
+
+  // Credits a new lot; outstanding debts are repaid from it first (oldest debt first,
+  // each repayment a consumption with the debt's funder as redeemer). Returns its id.
+  absl::StatusOr<LotId> AddLot(PartnerId funder, TxnId earn_txn, Points points,
+                               Micros earned_at, Micros expires_at);
+
+  // Records that the member owes `points` to `funder`.
+  absl::Status AddDebt(PartnerId funder, TxnId txn, Points points, Micros now);
+
+  // Shrinks active holds, newest first, until available >= 0 or no hold is left; used
+  // when expiry or an earn reversal took points a hold had reserved.
+  absl::Status FitHoldsToBalance();
+
+  // Ends a hold (captured or voided), keeping `points` on its row for the record.
+  absl::Status CloseHold(int64_t hold_id, const std::string& status, Points points);
+
+  // Writes the member row and checks its invariants.
+  absl::Status Save();
+
+ private:
+  MemberBook(StoreTxn* txn, MemberRecord m, std::vector<HoldRecord> holds)
+      : txn_(txn), member_(std::move(m)), holds_(std::move(holds)) {}
+
+  StoreTxn* txn_;
+  MemberRecord member_;
+  std::vector<HoldRecord> holds_;
+  std::optional<std::vector<LotRecord>> lots_;
+};
+
+// The journal account names of DESIGN.md section 5.
+std::string MemberAccount(MemberId id);
+std::string PartnerIssuedAccount(PartnerId id);
+std::string PartnerRedeemedAccount(PartnerId id);
+inline constexpr char kBreakageAccount[] = "breakage";
+inline constexpr char kAdjustmentsAccount[] = "adjustments";
+
+// Appends one transfer; a zero-point move writes nothing.
+absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
+                          const std::string& credit, Points points, Micros now);
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_LEDGER_MEMBER_BOOK_H_

@@ -1,0 +1,68 @@
+// The ledger invariants of DESIGN.md section 5, as queries that list violating rows.
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+
+#include "absl/strings/str_cat.h"
+#include "hub/store/mysql_txn.h"
+
+namespace loyalty {
+namespace {
+
+struct InvariantQuery {
+  const char* name;
+  const char* sql;  // one row per violation; columns are printed as found
+  bool takes_now = false;  // the query has one parameter: now
+};
+
+constexpr InvariantQuery kQueries[] = {
+    {"transfer not positive or to itself",
+     "SELECT id, points FROM transfers WHERE points <= 0 OR debit_account = credit_account"},
+    {"member balance differs from its journal account",
+     "SELECT m.id, m.balance, COALESCE(j.net, 0) FROM members m LEFT JOIN ("
+     "  SELECT acct, SUM(delta) AS net FROM ("
+     "    SELECT credit_account AS acct, points AS delta FROM transfers"
+     "    UNION ALL SELECT debit_account, -points FROM transfers) x GROUP BY acct) j"
+     "  ON j.acct = CONCAT('member:', m.id) WHERE m.balance <> COALESCE(j.net, 0)"},
+    {"member balance differs from lots remaining minus debt",
+     "SELECT m.id, m.balance, m.debt, COALESCE(l.r, 0), COALESCE(d.o, 0) FROM members m"
+     " LEFT JOIN (SELECT member_id, SUM(remaining) r FROM lots GROUP BY member_id) l"
+     "   ON l.member_id = m.id"
+     " LEFT JOIN (SELECT member_id, SUM(outstanding) o FROM debts GROUP BY member_id) d"
+     "   ON d.member_id = m.id"
+     " WHERE m.balance <> COALESCE(l.r, 0) - COALESCE(d.o, 0) OR m.debt <> COALESCE(d.o, 0)"},
+    {"available below zero without debt",
+     "SELECT m.id, m.balance, h.held FROM members m JOIN ("
+     "  SELECT member_id, SUM(points) held FROM holds WHERE status = 'active'"
+     "  AND expires_at > ? GROUP BY member_id) h ON h.member_id = m.id"
+     " WHERE m.balance - h.held < 0 AND m.debt = 0", true},
+    {"lot remaining outside [0, points]",
+     "SELECT id, points, remaining FROM lots WHERE remaining < 0 OR remaining > points"},
+    {"lot remaining differs from points minus consumptions",
+     "SELECT l.id, l.points, l.remaining, COALESCE(c.taken, 0) FROM lots l LEFT JOIN ("
+     "  SELECT lot_id, SUM(points) taken FROM consumptions GROUP BY lot_id) c"
+     "  ON c.lot_id = l.id WHERE l.points - COALESCE(c.taken, 0) <> l.remaining"},
+    {"debt outstanding outside [0, points]",
+     "SELECT id, points, outstanding FROM debts WHERE outstanding < 0 OR outstanding > points"},
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> MysqlTxn::FindInvariantViolations(Micros now) {
+  return Guard([&]() -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (const InvariantQuery& q : kQueries) {
+      auto* st = Prepare(q.sql);
+      if (q.takes_now) st->setInt64(1, now);
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+      const unsigned cols = rs->getMetaData()->getColumnCount();
+      while (rs->next()) {
+        std::string line = absl::StrCat(q.name, ":");
+        for (unsigned i = 1; i <= cols; ++i) absl::StrAppend(&line, " ", rs->getString(i).c_str());
+        out.push_back(std::move(line));
+      }
+    }
+    return out;
+  });
+}
+
+}  // namespace loyalty

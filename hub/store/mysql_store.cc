@@ -1,0 +1,246 @@
+#include "hub/store/mysql_store.h"
+
+#include <cppconn/driver.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "hub/common/status_macros.h"
+#include "hub/store/migrations.h"
+#include "hub/store/mysql_txn.h"
+
+namespace loyalty {
+namespace {
+
+// Connector/C++ 1.1 wants the driver taken once before threads start, and
+// threadInit()/threadEnd() around each thread's use of it.
+sql::mysql::MySQL_Driver* Driver() {
+  static sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
+  return driver;
+}
+
+struct DriverThreadGuard {
+  DriverThreadGuard() { Driver()->threadInit(); }
+  ~DriverThreadGuard() { Driver()->threadEnd(); }
+};
+
+void EnsureThreadInit() { thread_local DriverThreadGuard guard; }
+
+bool ValidDatabaseName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+// Connects without selecting a database when `with_schema` is false.
+absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const MysqlOptions& o,
+                                                         bool with_schema) {
+  EnsureThreadInit();
+  sql::ConnectOptionsMap props;
+  if (!o.socket.empty()) {
+    props["hostName"] = sql::SQLString("localhost");
+    props["socket"] = sql::SQLString(o.socket);
+  } else {
+    props["hostName"] = sql::SQLString(absl::StrCat("tcp://", o.host, ":", o.port));
+  }
+  props["userName"] = sql::SQLString(o.user);
+  props["password"] = sql::SQLString(o.password);
+  if (with_schema) props["schema"] = sql::SQLString(o.database);
+  props["OPT_RECONNECT"] = false;
+  try {
+    std::unique_ptr<sql::Connection> conn(Driver()->connect(props));
+    std::unique_ptr<sql::Statement> st(conn->createStatement());
+    st->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    st->execute(absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
+                             o.lock_wait_timeout_seconds));
+    st->execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+    return conn;
+  } catch (const sql::SQLException& e) {
+    bool retry = false, broken = false;
+    return absl::UnavailableError(
+        StatusFromSqlException(e, &retry, &broken).message());
+  }
+}
+
+absl::Status ExecuteAdmin(const MysqlOptions& o, const std::string& sql) {
+  ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> conn, Connect(o, false));
+  try {
+    std::unique_ptr<sql::Statement> st(conn->createStatement());
+    st->execute(sql);
+  } catch (const sql::SQLException& e) {
+    bool retry = false, broken = false;
+    return StatusFromSqlException(e, &retry, &broken);
+  }
+  return absl::OkStatus();
+}
+
+class MysqlStore final : public Store {
+ public:
+  explicit MysqlStore(MysqlOptions options) : options_(std::move(options)) {}
+
+  absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
+  absl::Status Migrate() override;
+  absl::Status Ping() override;
+
+ private:
+  absl::StatusOr<std::unique_ptr<MysqlConnection>> Borrow();
+  void Return(std::unique_ptr<MysqlConnection> c);
+  // One attempt; sets *retry when another attempt may succeed.
+  absl::Status Attempt(MysqlConnection* c, const std::function<absl::Status(StoreTxn&)>& fn,
+                       bool* retry);
+
+  const MysqlOptions options_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<MysqlConnection>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<std::unique_ptr<MysqlConnection>> MysqlStore::Borrow() {
+  EnsureThreadInit();
+  {
+    absl::MutexLock lock(&mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<MysqlConnection> c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> conn, Connect(options_, true));
+  auto c = std::make_unique<MysqlConnection>();
+  c->conn = std::move(conn);
+  c->conn->setAutoCommit(false);
+  return c;
+}
+
+void MysqlStore::Return(std::unique_ptr<MysqlConnection> c) {
+  if (c->broken) return;
+  absl::MutexLock lock(&mu_);
+  if (static_cast<int>(idle_.size()) < options_.max_idle_connections) {
+    idle_.push_back(std::move(c));
+  }
+}
+
+absl::Status MysqlStore::Attempt(MysqlConnection* c,
+                                 const std::function<absl::Status(StoreTxn&)>& fn,
+                                 bool* retry) {
+  MysqlTxn txn(c);
+  absl::Status status = fn(txn);
+  try {
+    if (status.ok()) {
+      c->conn->commit();
+    } else {
+      c->conn->rollback();
+    }
+  } catch (const sql::SQLException& e) {
+    bool commit_retry = false;
+    absl::Status s = StatusFromSqlException(e, &commit_retry, &c->broken);
+    *retry = commit_retry;
+    return s;
+  }
+  *retry = !status.ok() && txn.retry();
+  return status;
+}
+
+absl::Status MysqlStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) {
+  absl::Status last;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (attempt > 0) {
+      // Back off a little, more each time, so the competing transaction finishes.
+      std::this_thread::sleep_for(std::chrono::microseconds(200 * attempt * attempt));
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<MysqlConnection> c, Borrow());
+    bool retry = false;
+    last = Attempt(c.get(), fn, &retry);
+    Return(std::move(c));
+    if (!retry) return last;
+  }
+  return absl::AbortedError(
+      absl::StrCat("transaction gave up after ", options_.max_attempts, " attempts: ",
+                   last.message()));
+}
+
+absl::Status MysqlStore::Migrate() {
+  ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> conn, Connect(options_, true));
+  try {
+    std::unique_ptr<sql::Statement> st(conn->createStatement());
+    // A named lock keeps two hub instances from migrating at once.
+    std::unique_ptr<sql::ResultSet> lock(st->executeQuery("SELECT GET_LOCK('loyalty_migrate', 60)"));
+    if (!lock->next() || lock->getInt(1) != 1) {
+      return absl::UnavailableError("could not take the migration lock");
+    }
+    st->execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, "
+        "name VARCHAR(100) NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT "
+        "CURRENT_TIMESTAMP) ENGINE=InnoDB");
+    int applied = 0;
+    {
+      std::unique_ptr<sql::ResultSet> rs(
+          st->executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+      rs->next();
+      applied = rs->getInt(1);
+    }
+    for (const Migration& m : AllMigrations()) {
+      if (m.version <= applied) continue;
+      std::string sql;
+      // Drop comment lines, then split on ';' that ends a line.
+      for (absl::string_view line : absl::StrSplit(m.sql, '\n')) {
+        if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "--")) continue;
+        absl::StrAppend(&sql, line, "\n");
+      }
+      for (absl::string_view stmt : absl::StrSplit(sql, ";\n")) {
+        if (absl::StripAsciiWhitespace(stmt).empty()) continue;
+        st->execute(std::string(stmt));
+      }
+      std::unique_ptr<sql::PreparedStatement> ins(
+          conn->prepareStatement("INSERT INTO schema_migrations (version, name) VALUES (?, ?)"));
+      ins->setInt(1, m.version);
+      ins->setString(2, m.name);
+      ins->executeUpdate();
+      conn->commit();
+    }
+    st->execute("DO RELEASE_LOCK('loyalty_migrate')");
+  } catch (const sql::SQLException& e) {
+    bool retry = false, broken = false;
+    return StatusFromSqlException(e, &retry, &broken);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MysqlStore::Ping() {
+  return RunInTransaction([](StoreTxn& txn) { return txn.GetProgram().status(); });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenMysqlStore(const MysqlOptions& options) {
+  if (!ValidDatabaseName(options.database)) {
+    return absl::InvalidArgumentError("mysql database name must be [A-Za-z0-9_]{1,64}");
+  }
+  Driver();
+  ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> probe, Connect(options, true));
+  return std::unique_ptr<Store>(new MysqlStore(options));
+}
+
+absl::Status CreateDatabaseIfMissing(const MysqlOptions& options) {
+  if (!ValidDatabaseName(options.database)) {
+    return absl::InvalidArgumentError("mysql database name must be [A-Za-z0-9_]{1,64}");
+  }
+  return ExecuteAdmin(options, absl::StrCat("CREATE DATABASE IF NOT EXISTS `", options.database,
+                                            "` CHARACTER SET utf8mb4"));
+}
+
+absl::Status DropDatabase(const MysqlOptions& options) {
+  if (!ValidDatabaseName(options.database)) {
+    return absl::InvalidArgumentError("mysql database name must be [A-Za-z0-9_]{1,64}");
+  }
+  return ExecuteAdmin(options, absl::StrCat("DROP DATABASE IF EXISTS `", options.database, "`"));
+}
+
+}  // namespace loyalty

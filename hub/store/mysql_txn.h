@@ -1,0 +1,119 @@
+// Internal to hub/store: the StoreTxn on one Connector/C++ connection. Every
+// sql::SQLException is caught here and turned into an absl::Status carrying the MySQL
+// error number; nothing outside hub/store sees an exception.
+#ifndef LOYALTY_HUB_STORE_MYSQL_TXN_H_
+#define LOYALTY_HUB_STORE_MYSQL_TXN_H_
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "hub/store/store.h"
+
+namespace loyalty {
+
+// A connection with its prepared statements cached by SQL text.
+struct MysqlConnection {
+  std::unique_ptr<sql::Connection> conn;
+  std::map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
+  bool broken = false;  // a network-level error: do not reuse
+
+  sql::PreparedStatement* Prepare(const std::string& sql);
+};
+
+// Converts a Connector/C++ exception to a Status; marks `retry` for the errors that a
+// fresh attempt of the whole transaction may cure, and `broken` for lost connections.
+absl::Status StatusFromSqlException(const sql::SQLException& e, bool* retry, bool* broken);
+
+class MysqlTxn final : public StoreTxn {
+ public:
+  explicit MysqlTxn(MysqlConnection* c) : c_(c) {}
+  MysqlTxn(const MysqlTxn&) = delete;
+  MysqlTxn& operator=(const MysqlTxn&) = delete;
+
+  // True once a statement failed in a way a new attempt may cure.
+  bool retry() const { return retry_; }
+
+  absl::StatusOr<std::optional<ProgramRecord>> GetProgram() override;
+  absl::Status PutProgram(const ProgramRecord& program, Micros now) override;
+  absl::StatusOr<PartnerId> InsertPartner(const PartnerRecord& partner) override;
+  absl::StatusOr<std::optional<PartnerRecord>> GetPartner(PartnerId id) override;
+  absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
+      const std::string& category) override;
+  absl::StatusOr<std::vector<PartnerRecord>> ListPartners() override;
+  absl::Status SetPartnerSuspended(PartnerId id) override;
+  absl::Status InsertApiKey(const std::string& key_hash, Role role,
+                            std::optional<PartnerId> partner, Micros now) override;
+  absl::Status RevokeApiKeysOfPartner(PartnerId partner) override;
+  absl::StatusOr<std::optional<Principal>> LookupApiKey(const std::string& key_hash) override;
+  absl::StatusOr<int64_t> CountActiveKeys(Role role) override;
+  absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                           const std::string& detail) override;
+  absl::StatusOr<MemberId> InsertMember(bool anonymous, Micros now) override;
+  absl::StatusOr<MemberRecord> LockMember(MemberId id) override;
+  absl::Status UpdateMember(const MemberRecord& member) override;
+  absl::StatusOr<std::optional<CardRecord>> FindCard(const std::string& number) override;
+  absl::Status InsertCard(const CardRecord& card, Micros now) override;
+  absl::Status RepointCards(MemberId from, MemberId to) override;
+  absl::StatusOr<std::optional<TxnRecord>> FindTxn(PartnerId partner,
+                                                   const std::string& partner_txn_id) override;
+  absl::StatusOr<std::optional<TxnRecord>> GetTxn(TxnId id) override;
+  absl::StatusOr<TxnId> InsertTxn(const TxnRecord& txn) override;
+  absl::Status UpdateTxnResult(TxnId id, Points points, Points balance_after,
+                               Points available_after) override;
+  absl::Status AddTxnReversed(TxnId id, Points points) override;
+  absl::Status InsertTransfer(const TransferRecord& transfer) override;
+  absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member,
+                                        Micros since) override;
+  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner,
+                                                  std::optional<MemberId> member,
+                                                  TxnId before_id, int limit) override;
+  absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) override;
+  absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) override;
+  absl::StatusOr<LotRecord> GetLot(LotId id) override;
+  absl::StatusOr<LotId> InsertLot(const LotRecord& lot) override;
+  absl::Status SetLotRemaining(LotId id, Points remaining) override;
+  absl::Status MoveLots(MemberId from, MemberId to) override;
+  absl::StatusOr<std::vector<MemberId>> MembersWithExpiredLots(Micros now, int limit) override;
+  absl::Status InsertConsumption(const ConsumptionRecord& c) override;
+  absl::StatusOr<std::vector<ConsumptionRecord>> ConsumptionsOfTxn(TxnId txn) override;
+  absl::StatusOr<Points> RestoredOf(int64_t consumption_id) override;
+  absl::StatusOr<std::vector<DebtRecord>> OpenDebts(MemberId member) override;
+  absl::Status InsertDebt(const DebtRecord& debt) override;
+  absl::Status SetDebtOutstanding(int64_t id, Points outstanding) override;
+  absl::Status MoveDebts(MemberId from, MemberId to) override;
+  absl::Status InsertHold(const HoldRecord& hold) override;
+  absl::StatusOr<std::optional<HoldRecord>> HoldOfAuthorization(TxnId auth_txn) override;
+  absl::Status UpdateHold(int64_t id, const std::string& status, Points points) override;
+  absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) override;
+  absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) override;
+
+ private:
+  // Runs `body` and converts any sql::SQLException into a status.
+  template <typename Fn>
+  auto Guard(Fn&& body) -> decltype(body());
+
+  sql::PreparedStatement* Prepare(const std::string& sql) { return c_->Prepare(sql); }
+  int64_t LastInsertId();
+
+  MysqlConnection* c_;
+  bool retry_ = false;
+};
+
+template <typename Fn>
+auto MysqlTxn::Guard(Fn&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const sql::SQLException& e) {
+    return StatusFromSqlException(e, &retry_, &c_->broken);
+  }
+}
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_STORE_MYSQL_TXN_H_

@@ -1,0 +1,175 @@
+// Plain rows of the hub's tables, shared by the ledger (which decides) and the store
+// (which reads and writes). No SQL, no protos.
+#ifndef LOYALTY_HUB_STORE_RECORDS_H_
+#define LOYALTY_HUB_STORE_RECORDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hub/common/clock.h"
+#include "hub/common/money.h"
+
+namespace loyalty {
+
+using MemberId = int64_t;
+using PartnerId = int64_t;
+using TxnId = int64_t;
+using LotId = int64_t;
+
+// The operator as a participant: funds admin credits, receives admin debits, and owns
+// its requests' idempotency keys.
+constexpr PartnerId kOperatorId = 0;
+
+// Lots of a program without expiry expire at the end of time.
+constexpr Micros kNeverExpires = INT64_MAX;
+
+enum class Role : int { kMerchant = 1, kIssuer = 2, kAdmin = 3, kFinance = 4 };
+
+struct ProgramRecord {
+  int64_t point_value_micros = 0;
+  std::string currency;
+  int expiry_months = 0;  // 0 = points never expire
+  int64_t hold_timeout_seconds = 0;
+};
+
+struct PartnerRecord {
+  PartnerId id = 0;
+  std::string name;
+  std::string category;
+  Role role = Role::kMerchant;
+  int64_t earn_rate_bp = 0;
+  Points max_points_per_txn = 0;         // 0 = no limit
+  Points max_points_per_member_day = 0;  // 0 = no limit
+  bool suspended = false;
+  Micros created_at = 0;
+};
+
+struct MemberRecord {
+  MemberId id = 0;
+  Points balance = 0;  // sum of lots' remaining minus debt
+  Points debt = 0;     // sum of debts' outstanding
+  bool anonymous = false;
+  std::optional<MemberId> merged_into;
+};
+
+struct CardRecord {
+  std::string number;
+  MemberId member_id = 0;
+  bool bearer = false;
+};
+
+// Kinds of txns rows.
+namespace txn_kind {
+inline constexpr char kEnroll[] = "enroll";
+inline constexpr char kLinkCard[] = "link_card";
+inline constexpr char kMerge[] = "merge";
+inline constexpr char kEarn[] = "earn";
+inline constexpr char kRedeem[] = "redeem";
+inline constexpr char kAuthorize[] = "authorize";
+inline constexpr char kCapture[] = "capture";
+inline constexpr char kVoid[] = "void";
+inline constexpr char kReverseEarn[] = "reverse_earn";
+inline constexpr char kReverseRedeem[] = "reverse_redeem";
+inline constexpr char kAdjust[] = "adjust";
+inline constexpr char kExpire[] = "expire";
+}  // namespace txn_kind
+
+struct TxnRecord {
+  TxnId id = 0;
+  PartnerId partner_id = 0;
+  std::string partner_txn_id;  // empty for system postings (expiry)
+  std::string kind;
+  MemberId member_id = 0;
+  Points points = 0;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string request_hash;
+  std::optional<TxnId> original_txn_id;
+  Points reversed_points = 0;  // how much of this earn/redemption later reversals undid
+  Points balance_after = 0;
+  Points available_after = 0;
+  Micros posted_at = 0;
+  Micros occurred_at = 0;
+  std::string note;
+};
+
+// One double-entry transfer: `points` leave `debit_account` and enter `credit_account`.
+struct TransferRecord {
+  TxnId txn_id = 0;
+  std::string debit_account;
+  std::string credit_account;
+  Points points = 0;
+  Micros posted_at = 0;
+};
+
+struct LotRecord {
+  LotId id = 0;
+  MemberId member_id = 0;
+  PartnerId funder_id = 0;
+  TxnId earn_txn_id = 0;
+  Points points = 0;
+  Points remaining = 0;
+  Micros earned_at = 0;
+  Micros expires_at = kNeverExpires;
+};
+
+// Kinds of consumptions rows.
+namespace consumption_kind {
+inline constexpr char kRedeem[] = "redeem";              // till redemption at redeemer
+inline constexpr char kReverseOwn[] = "reverse_own";     // earn reversal, the earn's own lot
+inline constexpr char kReverseCover[] = "reverse_cover"; // earn reversal, other lots
+inline constexpr char kDebtRepay[] = "debt_repay";       // new lot repays a debt
+inline constexpr char kRestore[] = "restore";            // redemption reversal (points < 0)
+inline constexpr char kExpire[] = "expire";              // to breakage, no redeemer
+inline constexpr char kAdjust[] = "adjust";              // admin debit, operator redeems
+}  // namespace consumption_kind
+
+struct ConsumptionRecord {
+  int64_t id = 0;
+  TxnId txn_id = 0;
+  LotId lot_id = 0;
+  PartnerId funder_id = 0;
+  std::optional<PartnerId> redeemer_id;
+  std::string kind;
+  Points points = 0;  // > 0 taken from the lot, < 0 put back
+  std::optional<int64_t> restores_id;
+  Micros posted_at = 0;
+};
+
+struct DebtRecord {
+  int64_t id = 0;
+  MemberId member_id = 0;
+  PartnerId funder_id = 0;
+  TxnId txn_id = 0;
+  Points points = 0;
+  Points outstanding = 0;
+  Micros created_at = 0;
+};
+
+namespace hold_status {
+inline constexpr char kActive[] = "active";
+inline constexpr char kCaptured[] = "captured";
+inline constexpr char kVoided[] = "voided";
+}  // namespace hold_status
+
+struct HoldRecord {
+  int64_t id = 0;
+  TxnId auth_txn_id = 0;
+  MemberId member_id = 0;
+  PartnerId partner_id = 0;
+  Points points = 0;
+  std::string status;
+  Micros expires_at = 0;
+};
+
+// Who a credential belongs to.
+struct Principal {
+  Role role = Role::kMerchant;
+  PartnerId partner_id = kOperatorId;  // the partner for merchant/issuer keys
+  bool suspended = false;
+};
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_STORE_RECORDS_H_

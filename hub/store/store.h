@@ -1,0 +1,129 @@
+// The hub's persistent state behind an interface: MySQL/MariaDB now (mysql_store.h),
+// and a seam for fault injection in tests. The ledger decides what to write; the store
+// only reads and writes rows, inside one database transaction per request.
+#ifndef LOYALTY_HUB_STORE_STORE_H_
+#define LOYALTY_HUB_STORE_STORE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "hub/store/records.h"
+
+namespace loyalty {
+
+// One open database transaction. Not thread-safe: it belongs to the thread running the
+// function given to Store::RunInTransaction. Methods named Lock* take row locks that
+// are held until the transaction ends; callers lock members in ascending id order.
+// Every method returns a non-OK status on a database error; after one, the
+// transaction is rolled back by RunInTransaction.
+class StoreTxn {
+ public:
+  virtual ~StoreTxn() = default;
+
+  // Program and partners.
+  virtual absl::StatusOr<std::optional<ProgramRecord>> GetProgram() = 0;
+  virtual absl::Status PutProgram(const ProgramRecord& program, Micros now) = 0;
+  // Returns ALREADY_EXISTS if another active partner holds the category.
+  virtual absl::StatusOr<PartnerId> InsertPartner(const PartnerRecord& partner) = 0;
+  virtual absl::StatusOr<std::optional<PartnerRecord>> GetPartner(PartnerId id) = 0;
+  virtual absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
+      const std::string& category) = 0;
+  virtual absl::StatusOr<std::vector<PartnerRecord>> ListPartners() = 0;
+  virtual absl::Status SetPartnerSuspended(PartnerId id) = 0;
+
+  // Credentials, stored as SHA-256 hex of the key.
+  virtual absl::Status InsertApiKey(const std::string& key_hash, Role role,
+                                    std::optional<PartnerId> partner, Micros now) = 0;
+  virtual absl::Status RevokeApiKeysOfPartner(PartnerId partner) = 0;
+  virtual absl::StatusOr<std::optional<Principal>> LookupApiKey(const std::string& key_hash) = 0;
+  virtual absl::StatusOr<int64_t> CountActiveKeys(Role role) = 0;
+  virtual absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                                   const std::string& detail) = 0;
+
+  // Members and cards.
+  virtual absl::StatusOr<MemberId> InsertMember(bool anonymous, Micros now) = 0;
+  // SELECT ... FOR UPDATE; NOT_FOUND if absent.
+  virtual absl::StatusOr<MemberRecord> LockMember(MemberId id) = 0;
+  virtual absl::Status UpdateMember(const MemberRecord& member) = 0;
+  virtual absl::StatusOr<std::optional<CardRecord>> FindCard(const std::string& number) = 0;
+  // Returns ALREADY_EXISTS if the number is taken.
+  virtual absl::Status InsertCard(const CardRecord& card, Micros now) = 0;
+  virtual absl::Status RepointCards(MemberId from, MemberId to) = 0;
+
+  // Transactions (idempotency records) and the journal.
+  virtual absl::StatusOr<std::optional<TxnRecord>> FindTxn(PartnerId partner,
+                                                           const std::string& partner_txn_id) = 0;
+  virtual absl::StatusOr<std::optional<TxnRecord>> GetTxn(TxnId id) = 0;
+  // Returns ABORTED if the idempotency key was inserted concurrently (the caller's
+  // retry then finds it).
+  virtual absl::StatusOr<TxnId> InsertTxn(const TxnRecord& txn) = 0;
+  virtual absl::Status UpdateTxnResult(TxnId id, Points points, Points balance_after,
+                                       Points available_after) = 0;
+  virtual absl::Status AddTxnReversed(TxnId id, Points points) = 0;
+  virtual absl::Status InsertTransfer(const TransferRecord& transfer) = 0;
+  // Earn points at `partner` for `member` posted at or after `since`.
+  virtual absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member,
+                                                Micros since) = 0;
+  // A page of a partner's own transactions, newest first, ids below `before_id`.
+  virtual absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner,
+                                                          std::optional<MemberId> member,
+                                                          TxnId before_id, int limit) = 0;
+
+  // Lots, in consumption order: expires_at, earned_at, id.
+  virtual absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) = 0;
+  virtual absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) = 0;
+  virtual absl::StatusOr<LotRecord> GetLot(LotId id) = 0;
+  virtual absl::StatusOr<LotId> InsertLot(const LotRecord& lot) = 0;
+  virtual absl::Status SetLotRemaining(LotId id, Points remaining) = 0;
+  virtual absl::Status MoveLots(MemberId from, MemberId to) = 0;
+  // Members with a lot past expiry that still has points, at most `limit`.
+  virtual absl::StatusOr<std::vector<MemberId>> MembersWithExpiredLots(Micros now, int limit) = 0;
+
+  // Consumptions.
+  virtual absl::Status InsertConsumption(const ConsumptionRecord& c) = 0;
+  virtual absl::StatusOr<std::vector<ConsumptionRecord>> ConsumptionsOfTxn(TxnId txn) = 0;
+  // Points already put back into the consumption `id` by restores.
+  virtual absl::StatusOr<Points> RestoredOf(int64_t consumption_id) = 0;
+
+  // Debts, oldest first.
+  virtual absl::StatusOr<std::vector<DebtRecord>> OpenDebts(MemberId member) = 0;
+  virtual absl::Status InsertDebt(const DebtRecord& debt) = 0;
+  virtual absl::Status SetDebtOutstanding(int64_t id, Points outstanding) = 0;
+  virtual absl::Status MoveDebts(MemberId from, MemberId to) = 0;
+
+  // Holds. Active means status active and expires_at > now.
+  virtual absl::Status InsertHold(const HoldRecord& hold) = 0;
+  virtual absl::StatusOr<std::optional<HoldRecord>> HoldOfAuthorization(TxnId auth_txn) = 0;
+  virtual absl::Status UpdateHold(int64_t id, const std::string& status, Points points) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) = 0;
+
+  // Rows that break the ledger's invariants, one line each (empty when sound).
+  virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
+};
+
+// A database. Thread-safe: each call borrows its own connection.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` in one database transaction and commits if it returns OK; rolls back
+  // otherwise. Deadlocks, lock wait timeouts and idempotency-key races are retried by
+  // running `fn` again from the start (at most a bounded number of times, then
+  // ABORTED), so `fn` must not keep state between attempts.
+  virtual absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) = 0;
+
+  // Applies the migrations not applied yet. Safe to call from several processes.
+  virtual absl::Status Migrate() = 0;
+
+  // OK if the database answers.
+  virtual absl::Status Ping() = 0;
+};
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_STORE_STORE_H_
