@@ -32,12 +32,13 @@ absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header) 
   return *principal;
 }
 
-absl::Status RequireRole(const Principal& principal, std::initializer_list<Role> allowed) {
+absl::Status RequireRole(const Principal& principal, const std::vector<Role>& allowed,
+                         absl::string_view method) {
   for (Role r : allowed) {
     if (principal.role == r) return absl::OkStatus();
   }
   return absl::PermissionDeniedError(
-      absl::StrCat("role ", RoleName(principal.role), " may not call this method"));
+      absl::StrCat("role ", RoleName(principal.role), " may not call ", method));
 }
 
 const char* RoleName(Role role) {

@@ -4,8 +4,8 @@
 #ifndef LOYALTY_HUB_AUTH_AUTHENTICATOR_H_
 #define LOYALTY_HUB_AUTH_AUTHENTICATOR_H_
 
-#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -25,8 +25,9 @@ class Authenticator {
   Store* const store_;
 };
 
-// PERMISSION_DENIED unless the principal's role is one of `allowed`.
-absl::Status RequireRole(const Principal& principal, std::initializer_list<Role> allowed);
+// PERMISSION_DENIED naming `method` unless the principal's role is one of `allowed`.
+absl::Status RequireRole(const Principal& principal, const std::vector<Role>& allowed,
+                         absl::string_view method);
 
 // "merchant", "issuer", "admin", "finance".
 const char* RoleName(Role role);

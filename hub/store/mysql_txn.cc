@@ -502,9 +502,10 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
                                                           TxnId before_id, int limit) {
   return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
     auto* st = Prepare(absl::StrCat(
-        "SELECT ", kTxnColumns,
+        "SELECT x.*, (SELECT o.partner_txn_id FROM txns o WHERE o.id = x.original_txn_id) "
+        "AS original_ptid FROM (SELECT ", kTxnColumns,
         " FROM txns WHERE partner_id = ? AND id < ? AND (? IS NULL OR member_id = ?) "
-        "ORDER BY id DESC LIMIT ?"));
+        "ORDER BY id DESC LIMIT ?) x ORDER BY x.id DESC"));
     st->setInt64(1, partner);
     st->setInt64(2, before_id);
     SetOptInt(st, 3, member);
@@ -512,7 +513,10 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
     st->setInt(5, limit);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     std::vector<TxnRecord> out;
-    while (rs->next()) out.push_back(ReadTxn(rs.get()));
+    while (rs->next()) {
+      out.push_back(ReadTxn(rs.get()));
+      if (!rs->isNull("original_ptid")) out.back().original_partner_txn_id = rs->getString("original_ptid");
+    }
     return out;
   });
 }

@@ -92,6 +92,8 @@ struct TxnRecord {
   Micros posted_at = 0;
   Micros occurred_at = 0;
   std::string note;
+  // Filled by StoreTxn::ListTxns only: the partner_txn_id of original_txn_id.
+  std::string original_partner_txn_id;
 };
 
 // One double-entry transfer: `points` leave `debit_account` and enter `credit_account`.

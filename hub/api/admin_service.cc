@@ -1,0 +1,134 @@
+#include "hub/api/admin_service.h"
+
+#include "hub/api/convert.h"
+#include "hub/common/status_macros.h"
+
+namespace loyalty {
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RegisterPartner(
+    grpc::CallbackServerContext* ctx, const v1::RegisterPartnerRequest* req,
+    v1::RegisterPartnerResponse* resp) {
+  return Serve(ctx, "RegisterPartner", [this, req, resp](const Principal& caller) -> absl::Status {
+    PartnerRecord p;
+    p.name = req->name();
+    p.category = req->category();
+    ASSIGN_OR_RETURN(p.role, FromProto(req->role(), "role"));
+    p.earn_rate_bp = req->earn_rate_bp();
+    p.max_points_per_txn = req->limits().max_points_per_txn();
+    p.max_points_per_member_day = req->limits().max_points_per_member_day();
+    ASSIGN_OR_RETURN(RegisteredPartner r, env_.ledger->RegisterPartner(ActorName(caller), p));
+    ToProto(r.partner, resp->mutable_partner());
+    resp->set_api_key(r.api_key);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListPartners(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListPartnersRequest* req,
+                                                         v1::ListPartnersResponse* resp) {
+  return ServeUnary(ctx, env_, "ListPartners", {Role::kAdmin, Role::kFinance},
+                    [this, resp](const Principal&) -> absl::Status {
+                      ASSIGN_OR_RETURN(std::vector<PartnerRecord> all,
+                                       env_.ledger->ListPartners());
+                      for (const PartnerRecord& p : all) ToProto(p, resp->add_partners());
+                      return absl::OkStatus();
+                    });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::SuspendPartner(grpc::CallbackServerContext* ctx,
+                                                           const v1::SuspendPartnerRequest* req,
+                                                           v1::SuspendPartnerResponse* resp) {
+  return Serve(ctx, "SuspendPartner", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(PartnerRecord p, env_.ledger->SuspendPartner(
+                                          ActorName(caller), req->partner_id(), req->reason()));
+    ToProto(p, resp->mutable_partner());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RotateApiKey(grpc::CallbackServerContext* ctx,
+                                                         const v1::RotateApiKeyRequest* req,
+                                                         v1::RotateApiKeyResponse* resp) {
+  return Serve(ctx, "RotateApiKey", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(std::string key,
+                     env_.ledger->RotateApiKey(ActorName(caller), req->partner_id()));
+    resp->set_api_key(key);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::SetProgram(grpc::CallbackServerContext* ctx,
+                                                       const v1::SetProgramRequest* req,
+                                                       v1::SetProgramResponse* resp) {
+  return Serve(ctx, "SetProgram", [this, req, resp](const Principal& caller) -> absl::Status {
+    ProgramRecord p;
+    p.point_value_micros = req->program().point_value_micros();
+    p.currency = req->program().currency();
+    p.expiry_months = req->program().expiry_months();
+    p.hold_timeout_seconds = req->program().hold_timeout_seconds();
+    ASSIGN_OR_RETURN(ProgramRecord out, env_.ledger->SetProgram(ActorName(caller), p));
+    ToProto(out, resp->mutable_program());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetProgram(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetProgramRequest* req,
+                                                       v1::Program* resp) {
+  return Serve(ctx, "GetProgram", [this, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(ProgramRecord out, env_.ledger->GetProgram());
+    ToProto(out, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::IssueBearerCards(
+    grpc::CallbackServerContext* ctx, const v1::IssueBearerCardsRequest* req,
+    v1::IssueBearerCardsResponse* resp) {
+  return Serve(ctx, "IssueBearerCards", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<std::string> cards,
+                     env_.ledger->IssueBearerCards(ActorName(caller), req->count()));
+    for (std::string& c : cards) resp->add_card_numbers(std::move(c));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::AdjustPoints(grpc::CallbackServerContext* ctx,
+                                                         const v1::AdjustPointsRequest* req,
+                                                         v1::AdjustPointsResponse* resp) {
+  return Serve(ctx, "AdjustPoints", [this, req, resp](const Principal& caller) -> absl::Status {
+    AdjustParams a;
+    a.actor = ActorName(caller);
+    a.adjustment_id = req->adjustment_id();
+    a.card_number = req->card_number();
+    a.points = req->points();
+    a.reason = req->reason();
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->AdjustPoints(a));
+    ToProto(p, resp->mutable_result());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RunExpiry(grpc::CallbackServerContext* ctx,
+                                                      const v1::RunExpiryRequest* req,
+                                                      v1::RunExpiryResponse* resp) {
+  return Serve(ctx, "RunExpiry", [this, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(ExpiryOutcome out, env_.ledger->RunExpiry());
+    resp->set_lots_expired(out.lots_expired);
+    resp->set_points_expired(out.points_expired);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::CreateOperatorKey(
+    grpc::CallbackServerContext* ctx, const v1::CreateOperatorKeyRequest* req,
+    v1::CreateOperatorKeyResponse* resp) {
+  return Serve(ctx, "CreateOperatorKey", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(Role role, FromProto(req->role(), "role"));
+    ASSIGN_OR_RETURN(std::string key, env_.ledger->CreateOperatorKey(ActorName(caller), role));
+    resp->set_api_key(key);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace loyalty

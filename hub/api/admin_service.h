@@ -1,0 +1,58 @@
+// AdminService: the operator's administration API, translated to Ledger calls. Admin
+// keys may call every method; finance keys may also list partners.
+#ifndef LOYALTY_HUB_API_ADMIN_SERVICE_H_
+#define LOYALTY_HUB_API_ADMIN_SERVICE_H_
+
+#include "hub/api/serve.h"
+#include "loyalty/v1/admin.grpc.pb.h"
+
+namespace loyalty {
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  explicit AdminServiceImpl(ServiceEnv env) : env_(env) {}
+
+  grpc::ServerUnaryReactor* RegisterPartner(grpc::CallbackServerContext* ctx,
+                                            const v1::RegisterPartnerRequest* req,
+                                            v1::RegisterPartnerResponse* resp) override;
+  grpc::ServerUnaryReactor* ListPartners(grpc::CallbackServerContext* ctx,
+                                         const v1::ListPartnersRequest* req,
+                                         v1::ListPartnersResponse* resp) override;
+  grpc::ServerUnaryReactor* SuspendPartner(grpc::CallbackServerContext* ctx,
+                                           const v1::SuspendPartnerRequest* req,
+                                           v1::SuspendPartnerResponse* resp) override;
+  grpc::ServerUnaryReactor* RotateApiKey(grpc::CallbackServerContext* ctx,
+                                         const v1::RotateApiKeyRequest* req,
+                                         v1::RotateApiKeyResponse* resp) override;
+  grpc::ServerUnaryReactor* SetProgram(grpc::CallbackServerContext* ctx,
+                                       const v1::SetProgramRequest* req,
+                                       v1::SetProgramResponse* resp) override;
+  grpc::ServerUnaryReactor* GetProgram(grpc::CallbackServerContext* ctx,
+                                       const v1::GetProgramRequest* req,
+                                       v1::Program* resp) override;
+  grpc::ServerUnaryReactor* IssueBearerCards(grpc::CallbackServerContext* ctx,
+                                             const v1::IssueBearerCardsRequest* req,
+                                             v1::IssueBearerCardsResponse* resp) override;
+  grpc::ServerUnaryReactor* AdjustPoints(grpc::CallbackServerContext* ctx,
+                                         const v1::AdjustPointsRequest* req,
+                                         v1::AdjustPointsResponse* resp) override;
+  grpc::ServerUnaryReactor* RunExpiry(grpc::CallbackServerContext* ctx,
+                                      const v1::RunExpiryRequest* req,
+                                      v1::RunExpiryResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateOperatorKey(grpc::CallbackServerContext* ctx,
+                                              const v1::CreateOperatorKeyRequest* req,
+                                              v1::CreateOperatorKeyResponse* resp) override;
+
+ private:
+  template <typename Handler>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, const char* method,
+                                  Handler handler) {
+    return ServeUnary(ctx, env_, method, {Role::kAdmin}, std::move(handler));
+  }
+
+  const ServiceEnv env_;
+};
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_API_ADMIN_SERVICE_H_

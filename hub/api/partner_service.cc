@@ -1,0 +1,200 @@
+#include "hub/api/partner_service.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "hub/api/convert.h"
+#include "hub/common/status_macros.h"
+#include "hub/ledger/validate.h"
+
+namespace loyalty {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+
+EarnParams ToEarnParams(const Principal& caller, const std::string& partner_txn_id,
+                        const std::string& card_number, const v1::Money& amount,
+                        int64_t points, int64_t occurred_at) {
+  EarnParams p;
+  p.req = ToPartnerRequest(caller, partner_txn_id, occurred_at);
+  p.card_number = card_number;
+  p.amount_minor = amount.amount_minor();
+  p.currency = amount.currency();
+  p.stated_points = points;
+  return p;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::EnrollMember(grpc::CallbackServerContext* ctx,
+                                                           const v1::EnrollMemberRequest* req,
+                                                           v1::EnrollMemberResponse* resp) {
+  return Serve(ctx, "EnrollMember", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(Posting p,
+                     env_.ledger->EnrollMember(ToPartnerRequest(caller, req->partner_txn_id(), 0)));
+    resp->set_member_id(p.member_id);
+    resp->set_card_number(p.card_number);
+    resp->set_replayed(p.replayed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::LinkCard(grpc::CallbackServerContext* ctx,
+                                                       const v1::LinkCardRequest* req,
+                                                       v1::LinkCardResponse* resp) {
+  return Serve(ctx, "LinkCard", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->LinkCard(
+                                    ToPartnerRequest(caller, req->partner_txn_id(), 0),
+                                    req->card_number(), req->new_card_number()));
+    resp->set_member_id(p.member_id);
+    resp->set_replayed(p.replayed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::RegisterBearerCard(
+    grpc::CallbackServerContext* ctx, const v1::RegisterBearerCardRequest* req,
+    v1::RegisterBearerCardResponse* resp) {
+  return Serve(ctx, "RegisterBearerCard", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->RegisterBearerCard(
+                                    ToPartnerRequest(caller, req->partner_txn_id(), 0),
+                                    req->card_number(), req->bearer_card_number()));
+    ToProto(p, resp->mutable_result());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::GetBalance(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetBalanceRequest* req,
+                                                         v1::Balance* resp) {
+  return Serve(ctx, "GetBalance", [this, req, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(BalanceView b, env_.ledger->GetBalance(req->card_number()));
+    ToProto(b, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::QuoteEarn(grpc::CallbackServerContext* ctx,
+                                                        const v1::QuoteEarnRequest* req,
+                                                        v1::QuoteEarnResponse* resp) {
+  return Serve(ctx, "QuoteEarn", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->QuoteEarn(ToEarnParams(
+                                    caller, "", req->card_number(), req->amount(), 0, 0)));
+    resp->set_points(p.points);
+    resp->mutable_breakdown()->set_base_points(p.base_points);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::Earn(grpc::CallbackServerContext* ctx,
+                                                   const v1::EarnRequest* req,
+                                                   v1::EarnResponse* resp) {
+  return Serve(ctx, "Earn", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->Earn(ToEarnParams(
+                                    caller, req->partner_txn_id(), req->card_number(),
+                                    req->amount(), req->points(), req->occurred_at_micros())));
+    ToProto(p, resp->mutable_result());
+    resp->mutable_breakdown()->set_base_points(p.base_points);
+    resp->set_expires_at_micros(p.expires_at);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::Redeem(grpc::CallbackServerContext* ctx,
+                                                     const v1::RedeemRequest* req,
+                                                     v1::RedeemResponse* resp) {
+  return Serve(ctx, "Redeem", [this, req, resp](const Principal& caller) -> absl::Status {
+    RedeemParams r;
+    r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+    r.card_number = req->card_number();
+    r.points = req->points();
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->Redeem(r));
+    ToProto(p, resp->mutable_result());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::AuthorizeRedemption(
+    grpc::CallbackServerContext* ctx, const v1::AuthorizeRedemptionRequest* req,
+    v1::AuthorizeRedemptionResponse* resp) {
+  return Serve(ctx, "AuthorizeRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
+    RedeemParams r;
+    r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+    r.card_number = req->card_number();
+    r.points = req->points();
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->AuthorizeRedemption(r));
+    ToProto(p, resp->mutable_result());
+    resp->set_hold_expires_at_micros(p.hold_expires_at);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::CaptureRedemption(
+    grpc::CallbackServerContext* ctx, const v1::CaptureRedemptionRequest* req,
+    v1::CaptureRedemptionResponse* resp) {
+  return Serve(ctx, "CaptureRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
+    CaptureParams c;
+    c.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+    c.authorization_partner_txn_id = req->authorization_partner_txn_id();
+    c.points = req->points();
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->CaptureRedemption(c));
+    ToProto(p, resp->mutable_result());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::VoidRedemption(
+    grpc::CallbackServerContext* ctx, const v1::VoidRedemptionRequest* req,
+    v1::VoidRedemptionResponse* resp) {
+  return Serve(ctx, "VoidRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
+    CaptureParams c;
+    c.req = ToPartnerRequest(caller, req->partner_txn_id(), 0);
+    c.authorization_partner_txn_id = req->authorization_partner_txn_id();
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->VoidRedemption(c));
+    ToProto(p, resp->mutable_result());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::Reverse(grpc::CallbackServerContext* ctx,
+                                                      const v1::ReverseRequest* req,
+                                                      v1::ReverseResponse* resp) {
+  return Serve(ctx, "Reverse", [this, req, resp](const Principal& caller) -> absl::Status {
+    ReverseParams r;
+    r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+    r.original_partner_txn_id = req->original_partner_txn_id();
+    r.points = req->points();
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->Reverse(r));
+    ToProto(p, resp->mutable_result());
+    resp->set_debt_created(p.debt_created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::ListTransactions(
+    grpc::CallbackServerContext* ctx, const v1::ListTransactionsRequest* req,
+    v1::ListTransactionsResponse* resp) {
+  return Serve(ctx, "ListTransactions", [this, req, resp](const Principal& caller) -> absl::Status {
+    if (req->partner_id() != 0 && req->partner_id() != caller.partner_id) {
+      return absl::PermissionDeniedError("partner_id: a partner sees only its own transactions");
+    }
+    if (req->page_size() < 0 || req->page_size() > kMaxTxnPageSize) {
+      return InvalidField("page_size", absl::StrCat("must be 0..", kMaxTxnPageSize));
+    }
+    TxnId before = INT64_MAX;
+    if (!req->page_token().empty() &&
+        (!absl::SimpleAtoi(req->page_token(), &before) || before <= 0)) {
+      return InvalidField("page_token", "not a token this hub issued");
+    }
+    const int limit = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
+    ASSIGN_OR_RETURN(std::vector<TxnRecord> txns,
+                     env_.ledger->ListTransactions(caller.partner_id, req->card_number(),
+                                                   before, limit));
+    for (const TxnRecord& t : txns) ToProto(t, resp->add_transactions());
+    if (static_cast<int>(txns.size()) == limit) {
+      resp->set_next_page_token(absl::StrCat(txns.back().id));
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace loyalty

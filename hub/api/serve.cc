@@ -1,0 +1,31 @@
+#include "hub/api/serve.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace loyalty {
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  // absl::StatusCode and grpc::StatusCode share their numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+void LogCallFailure(const char* method, const std::string& actor, const absl::Status& s) {
+  // Messages name fields, never keys or card numbers' owners; quotes keep one line.
+  const std::string msg = absl::StrReplaceAll(s.message(), {{"\n", " "}, {"\"", "'"}});
+  std::fprintf(stderr, "event=call_failed method=%s actor=%s code=%s msg=\"%s\"\n", method,
+               actor.c_str(), absl::StatusCodeToString(s.code()).c_str(), msg.c_str());
+  std::fflush(stderr);
+}
+
+std::string AuthorizationHeader(const grpc::CallbackServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace loyalty

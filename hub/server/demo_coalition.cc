@@ -1,0 +1,162 @@
+// loyalty_demo: loads a demo coalition into a running hub over gRPC: the program, a
+// card-issuing bank, four non-competing partners, a finance key, members with earns and
+// redemptions, and bearer cards. Writes the keys and cards it made to --out.
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "loyalty/v1/admin.grpc.pb.h"
+#include "loyalty/v1/partner.grpc.pb.h"
+
+ABSL_FLAG(std::string, hub, "127.0.0.1:50051", "hub address");
+ABSL_FLAG(std::string, admin_key_file, ".run/admin.key", "file holding an admin key");
+ABSL_FLAG(std::string, out, "", "where to write the demo's keys and cards (default stdout)");
+
+namespace {
+
+using loyalty::v1::AdminService;
+using loyalty::v1::PartnerService;
+
+struct DemoPartner {
+  const char* name;
+  const char* category;
+  loyalty::v1::Role role;
+  int64_t earn_rate_bp;
+  int64_t id = 0;
+  std::string key;
+};
+
+// Every call has a deadline and carries the key (grpc.io: always set a deadline).
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& key) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx->AddMetadata("authorization", "Bearer " + key);
+  return ctx;
+}
+
+void Check(const grpc::Status& s, const std::string& what) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "loyalty_demo: %s failed: %d %s\n", what.c_str(), s.error_code(),
+               s.error_message().c_str());
+  std::exit(1);
+}
+
+std::string ReadKey(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string key(absl::StripAsciiWhitespace(ss.str()));
+  if (key.empty()) {
+    std::fprintf(stderr, "loyalty_demo: no admin key in %s\n", path.c_str());
+    std::exit(1);
+  }
+  return key;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Loads a demo coalition (a bank, four partners, members) into a running hub.");
+  absl::ParseCommandLine(argc, argv);
+  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_hub), grpc::InsecureChannelCredentials());
+  auto admin = AdminService::NewStub(channel);
+  auto partner = PartnerService::NewStub(channel);
+  const std::string admin_key = ReadKey(absl::GetFlag(FLAGS_admin_key_file));
+  std::ostringstream out;
+
+  loyalty::v1::SetProgramRequest prog;
+  prog.mutable_program()->set_point_value_micros(10'000);  // 1 point = 0.01 EUR
+  prog.mutable_program()->set_currency("EUR");
+  prog.mutable_program()->set_expiry_months(36);
+  prog.mutable_program()->set_hold_timeout_seconds(900);
+  loyalty::v1::SetProgramResponse prog_resp;
+  Check(admin->SetProgram(Ctx(admin_key).get(), prog, &prog_resp), "SetProgram");
+  out << "program: EUR, 1 point = 0.01 EUR, expiry 36 months, holds 900 s\n\n";
+
+  DemoPartner partners[] = {
+      {"Hanse Bank", "bank", loyalty::v1::ROLE_ISSUER, 50, 0, ""},
+      {"FreshMart", "grocery", loyalty::v1::ROLE_MERCHANT, 100, 0, ""},
+      {"FuelUp", "fuel", loyalty::v1::ROLE_MERCHANT, 50, 0, ""},
+      {"IronGym", "fitness", loyalty::v1::ROLE_MERCHANT, 300, 0, ""},
+      {"SportsHub", "sportswear", loyalty::v1::ROLE_MERCHANT, 200, 0, ""},
+  };
+  for (DemoPartner& p : partners) {
+    loyalty::v1::RegisterPartnerRequest req;
+    req.set_name(p.name);
+    req.set_category(p.category);
+    req.set_role(p.role);
+    req.set_earn_rate_bp(p.earn_rate_bp);
+    req.mutable_limits()->set_max_points_per_txn(100'000);
+    loyalty::v1::RegisterPartnerResponse resp;
+    Check(admin->RegisterPartner(Ctx(admin_key).get(), req, &resp), "RegisterPartner");
+    p.id = resp.partner().partner_id();
+    p.key = resp.api_key();
+    out << "partner " << p.id << " " << p.name << " (" << p.category << ", "
+        << p.earn_rate_bp << " bp) key: " << p.key << "\n";
+  }
+  loyalty::v1::CreateOperatorKeyRequest fin;
+  fin.set_role(loyalty::v1::ROLE_FINANCE);
+  loyalty::v1::CreateOperatorKeyResponse fin_resp;
+  Check(admin->CreateOperatorKey(Ctx(admin_key).get(), fin, &fin_resp), "CreateOperatorKey");
+  out << "finance key: " << fin_resp.api_key() << "\n\n";
+
+  const DemoPartner& grocer = partners[1];
+  const DemoPartner& fuel = partners[2];
+  const DemoPartner& gym = partners[3];
+  const DemoPartner& sports = partners[4];
+  for (int m = 1; m <= 3; ++m) {
+    loyalty::v1::EnrollMemberRequest enroll;
+    enroll.set_partner_txn_id(absl::StrCat("demo-enroll-", m));
+    loyalty::v1::EnrollMemberResponse member;
+    Check(partner->EnrollMember(Ctx(grocer.key).get(), enroll, &member), "EnrollMember");
+    const std::string card = member.card_number();
+    auto earn = [&](const DemoPartner& at, int64_t amount_minor, const std::string& id) {
+      loyalty::v1::EarnRequest req;
+      req.set_partner_txn_id(id);
+      req.set_card_number(card);
+      req.mutable_amount()->set_amount_minor(amount_minor);
+      req.mutable_amount()->set_currency("EUR");
+      loyalty::v1::EarnResponse resp;
+      Check(partner->Earn(Ctx(at.key).get(), req, &resp), "Earn");
+    };
+    earn(grocer, 125'00 * m, absl::StrCat("demo-basket-", m));
+    earn(fuel, 80'00, absl::StrCat("demo-fill-", m));
+    earn(gym, 49'00 * m, absl::StrCat("demo-membership-", m));
+    loyalty::v1::RedeemRequest redeem;
+    redeem.set_partner_txn_id(absl::StrCat("demo-shoes-", m));
+    redeem.set_card_number(card);
+    redeem.set_points(100 * m);
+    loyalty::v1::RedeemResponse redeemed;
+    Check(partner->Redeem(Ctx(sports.key).get(), redeem, &redeemed), "Redeem");
+    loyalty::v1::GetBalanceRequest bal_req;
+    bal_req.set_card_number(card);
+    loyalty::v1::Balance bal;
+    Check(partner->GetBalance(Ctx(grocer.key).get(), bal_req, &bal), "GetBalance");
+    out << "member " << member.member_id() << " card " << card << " balance " << bal.balance()
+        << " available " << bal.available() << "\n";
+  }
+  loyalty::v1::IssueBearerCardsRequest bearer;
+  bearer.set_count(3);
+  loyalty::v1::IssueBearerCardsResponse cards;
+  Check(admin->IssueBearerCards(Ctx(admin_key).get(), bearer, &cards), "IssueBearerCards");
+  out << "\nbearer cards:";
+  for (const std::string& c : cards.card_numbers()) out << " " << c;
+  out << "\n";
+
+  const std::string path = absl::GetFlag(FLAGS_out);
+  if (path.empty()) {
+    std::fputs(out.str().c_str(), stdout);
+  } else {
+    std::ofstream f(path);
+    f << out.str();
+  }
+  return 0;
+}

@@ -1,0 +1,248 @@
+// loyalty_hub: the coalition hub's gRPC server.
+//
+// Starts: opens MySQL, applies migrations, creates the first admin key (from a file or
+// LOYALTY_ADMIN_KEY) if none exists, serves AdminService, PartnerService, health and
+// reflection, flips health with the database, and runs expiry on a timer. SIGINT or
+// SIGTERM shut it down gracefully.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "hub/api/admin_service.h"
+#include "hub/api/partner_service.h"
+#include "hub/api/worker_pool.h"
+#include "hub/auth/authenticator.h"
+#include "hub/common/clock.h"
+#include "hub/ledger/ledger.h"
+#include "hub/store/mysql_store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free)");
+ABSL_FLAG(std::string, port_file, "", "if set, the chosen port is written here once serving");
+ABSL_FLAG(std::string, mysql_socket, "", "MySQL/MariaDB unix socket (empty = TCP)");
+ABSL_FLAG(std::string, mysql_host, "127.0.0.1", "MySQL host for TCP");
+ABSL_FLAG(int, mysql_port, 3306, "MySQL port for TCP");
+ABSL_FLAG(std::string, mysql_user, "root", "MySQL user");
+ABSL_FLAG(std::string, mysql_password_file, "",
+          "file holding the MySQL password (or set LOYALTY_MYSQL_PASSWORD); default none");
+ABSL_FLAG(std::string, mysql_database, "loyalty", "database name");
+ABSL_FLAG(std::string, admin_key_file, "",
+          "file holding the first admin key, used only while no admin key exists "
+          "(or set LOYALTY_ADMIN_KEY)");
+ABSL_FLAG(int, workers, 16, "worker threads running database transactions");
+ABSL_FLAG(int, max_queue, 2048, "requests waiting for a worker before RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, expiry_interval_seconds, 3600, "how often to expire lots; 0 = never");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate; required off loopback");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
+
+namespace loyalty {
+namespace {
+
+void Log(const std::string& line) {
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(ss.str()));
+}
+
+// A secret from a file flag, else an environment variable, else "".
+absl::StatusOr<std::string> Secret(const std::string& file, const char* env) {
+  if (!file.empty()) return ReadSecretFile(file);
+  const char* v = std::getenv(env);
+  return std::string(v == nullptr ? "" : v);
+}
+
+bool IsLoopback(const std::string& listen) {
+  return absl::StartsWith(listen, "127.") || absl::StartsWith(listen, "localhost:") ||
+         absl::StartsWith(listen, "[::1]:");
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const std::string& listen) {
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
+  const std::string key = absl::GetFlag(FLAGS_tls_key_file);
+  if (cert.empty() && key.empty()) {
+    if (!IsLoopback(listen)) {
+      return absl::FailedPreconditionError(
+          "--listen is not loopback: production listeners need --tls_cert_file/--tls_key_file");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions opts;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  auto c = ReadSecretFile(cert);
+  auto k = ReadSecretFile(key);
+  if (!c.ok()) return c.status();
+  if (!k.ok()) return k.status();
+  pair.cert_chain = *c;
+  pair.private_key = *k;
+  opts.pem_key_cert_pairs.push_back(pair);
+  return grpc::SslServerCredentials(opts);
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot rename to ", path));
+  }
+  return absl::OkStatus();
+}
+
+// Watches the database (health) and runs expiry until `stop` is notified.
+void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterface* health,
+                  absl::Notification* stop) {
+  const int expiry_every = absl::GetFlag(FLAGS_expiry_interval_seconds);
+  absl::Time next_expiry = absl::Now() + absl::Seconds(expiry_every);
+  bool serving = true;
+  while (!stop->WaitForNotificationWithTimeout(absl::Seconds(2))) {
+    const bool up = store->Ping().ok();
+    if (up != serving) {
+      serving = up;
+      health->SetServingStatus(up);
+      Log(absl::StrCat("event=health serving=", up ? "true" : "false"));
+    }
+    if (up && expiry_every > 0 && absl::Now() >= next_expiry) {
+      next_expiry = absl::Now() + absl::Seconds(expiry_every);
+      absl::StatusOr<ExpiryOutcome> out = ledger->RunExpiry();
+      if (out.ok()) {
+        Log(absl::StrCat("event=expiry lots=", out->lots_expired,
+                         " points=", out->points_expired));
+      } else {
+        Log(absl::StrCat("event=expiry_failed msg=\"", out.status().message(), "\""));
+      }
+    }
+  }
+}
+
+int Run() {
+  MysqlOptions db;
+  db.socket = absl::GetFlag(FLAGS_mysql_socket);
+  db.host = absl::GetFlag(FLAGS_mysql_host);
+  db.port = absl::GetFlag(FLAGS_mysql_port);
+  db.user = absl::GetFlag(FLAGS_mysql_user);
+  db.database = absl::GetFlag(FLAGS_mysql_database);
+  auto password = Secret(absl::GetFlag(FLAGS_mysql_password_file), "LOYALTY_MYSQL_PASSWORD");
+  if (!password.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", password.status().message(), "\""));
+    return 1;
+  }
+  db.password = *password;
+  db.max_idle_connections = absl::GetFlag(FLAGS_workers) + 4;
+
+  auto store = OpenMysqlStore(db);
+  if (!store.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", store.status().message(), "\""));
+    return 1;
+  }
+  if (absl::Status s = (*store)->Migrate(); !s.ok()) {
+    Log(absl::StrCat("event=migrate_failed msg=\"", s.message(), "\""));
+    return 1;
+  }
+  Log("event=migrated");
+  if (absl::GetFlag(FLAGS_migrate_only)) return 0;
+
+  Ledger ledger(store->get(), SystemClock::Get());
+  auto admin_key = Secret(absl::GetFlag(FLAGS_admin_key_file), "LOYALTY_ADMIN_KEY");
+  if (!admin_key.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", admin_key.status().message(), "\""));
+    return 1;
+  }
+  if (!admin_key->empty()) {
+    if (absl::Status s = ledger.BootstrapAdminKey(*admin_key); !s.ok()) {
+      Log(absl::StrCat("event=start_failed msg=\"", s.message(), "\""));
+      return 1;
+    }
+  }
+
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  auto creds = Credentials(listen);
+  if (!creds.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", creds.status().message(), "\""));
+    return 1;
+  }
+  Authenticator auth(store->get());
+  WorkerPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_max_queue));
+  ServiceEnv env{&ledger, &auth, &pool};
+  AdminServiceImpl admin(env);
+  PartnerServiceImpl partner(env);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, *creds, &port);
+  builder.RegisterService(&admin);
+  builder.RegisterService(&partner);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Log(absl::StrCat("event=start_failed msg=\"cannot listen on ", listen, "\""));
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  if (!absl::GetFlag(FLAGS_port_file).empty()) {
+    if (absl::Status s = WritePortFile(absl::GetFlag(FLAGS_port_file), port); !s.ok()) {
+      Log(absl::StrCat("event=start_failed msg=\"", s.message(), "\""));
+      return 1;
+    }
+  }
+  Log(absl::StrCat("event=serving listen=", listen, " port=", port));
+
+  absl::Notification stop;
+  std::thread housekeeping(Housekeeping, store->get(), &ledger,
+                           server->GetHealthCheckService(), &stop);
+  // Wait for SIGINT/SIGTERM (blocked in every thread, taken here).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  Log(absl::StrCat("event=stopping signal=", sig));
+  stop.Notify();
+  housekeeping.join();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  server->Wait();
+  Log("event=stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace loyalty
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("The coalition loyalty hub's gRPC server.");
+  absl::ParseCommandLine(argc, argv);
+  // Block the stop signals before any thread starts so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return loyalty::Run();
+}
