@@ -178,39 +178,20 @@ absl::StatusOr<ExpiryOutcome> Ledger::RunExpiry() {
       return absl::OkStatus();
     }));
     if (members.empty()) break;
+    const int64_t before = total.lots_expired;
     for (MemberId member : members) {
       ExpiryOutcome one;
       RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-        one = ExpiryOutcome{};
+        // Locking a member expires its due lots (MemberBook::Lock).
         ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, member, now));
-        ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book.Lots());
-        Points due = 0;
-        for (const LotRecord& l : *lots) {
-          if (l.expires_at > now) continue;
-          due += l.remaining;
-          ++one.lots_expired;
-        }
-        if (due == 0) return absl::OkStatus();  // expired by a concurrent run
-        TxnRecord rec;
-        rec.partner_id = kOperatorId;
-        rec.kind = txn_kind::kExpire;
-        rec.member_id = member;
-        rec.request_hash = RequestHash(txn_kind::kExpire, {});
-        rec.posted_at = rec.occurred_at = now;
-        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-        ASSIGN_OR_RETURN(one.points_expired,
-                         book.TakeFromLots(due, {id, consumption_kind::kExpire, std::nullopt, now},
-                                           std::nullopt, now));
-        LOYALTY_CHECK(one.points_expired == due);
-        RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(member), kBreakageAccount, due, now));
-        RETURN_IF_ERROR(book.FitHoldsToBalance());
-        RETURN_IF_ERROR(book.Save());
-        Posting ignored;
-        return FinishPosting(&txn, id, due, book, &ignored);
+        one.lots_expired = book.expired_lots();
+        one.points_expired = book.expired_points();
+        return absl::OkStatus();
       }));
       total.lots_expired += one.lots_expired;
       total.points_expired += one.points_expired;
     }
+    if (total.lots_expired == before) break;  // nothing left that this pass could expire
   }
   return total;
 }

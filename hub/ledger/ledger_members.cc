@@ -160,6 +160,7 @@ absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
     view.available = book.available();
     view.debt = book.debt();
     for (const LotRecord& lot : *lots) {  // lot order: the earliest expiry comes first
+      if (lot.remaining == 0) continue;  // emptied by the lazy expiry of Lock
       if (lot.expires_at == kNeverExpires) break;
       if (view.next_expiry_at != 0 && lot.expires_at != view.next_expiry_at) break;
       view.next_expiry_at = lot.expires_at;

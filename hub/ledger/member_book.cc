@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
 
 namespace loyalty {
@@ -29,7 +30,38 @@ absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
 absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, Micros now) {
   ASSIGN_OR_RETURN(MemberRecord m, txn->LockMember(id));
   ASSIGN_OR_RETURN(std::vector<HoldRecord> holds, txn->ActiveHolds(id, now));
-  return MemberBook(txn, std::move(m), std::move(holds));
+  MemberBook book(txn, std::move(m), std::move(holds));
+  RETURN_IF_ERROR(book.ExpireDue(now));
+  return book;
+}
+
+absl::Status MemberBook::ExpireDue(Micros now) {
+  ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, Lots());
+  Points due = 0;
+  int64_t count = 0;
+  for (const LotRecord& l : *lots) {
+    if (l.expires_at > now) continue;
+    due += l.remaining;
+    ++count;
+  }
+  if (due == 0) return absl::OkStatus();
+  TxnRecord rec;
+  rec.partner_id = kOperatorId;
+  rec.kind = txn_kind::kExpire;
+  rec.member_id = member_.id;
+  rec.request_hash = Sha256Hex(txn_kind::kExpire);
+  rec.posted_at = rec.occurred_at = now;
+  ASSIGN_OR_RETURN(TxnId id, txn_->InsertTxn(rec));
+  ASSIGN_OR_RETURN(Points taken,
+                   TakeFromLots(due, {id, consumption_kind::kExpire, std::nullopt, now},
+                                std::nullopt, now));
+  LOYALTY_CHECK(taken == due);
+  RETURN_IF_ERROR(PostTransfer(txn_, id, MemberAccount(member_.id), kBreakageAccount, due, now));
+  RETURN_IF_ERROR(FitHoldsToBalance());
+  RETURN_IF_ERROR(Save());
+  expired_lots_ += count;
+  expired_points_ += due;
+  return txn_->UpdateTxnResult(id, due, member_.balance, available());
 }
 
 Points MemberBook::held() const {

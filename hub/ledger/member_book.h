@@ -25,8 +25,14 @@ struct TakeRecord {
 
 class MemberBook {
  public:
-  // Locks the member (SELECT ... FOR UPDATE) and loads its holds active at `now`.
+  // Locks the member (SELECT ... FOR UPDATE), loads its holds active at `now`, and
+  // expires its lots due by `now` (lazy expiry: no operation ever sees a point past
+  // its lot's expiry, whether or not the expiry sweep has run yet).
   static absl::StatusOr<MemberBook> Lock(StoreTxn* txn, MemberId id, Micros now);
+
+  // What Lock expired.
+  int64_t expired_lots() const { return expired_lots_; }
+  Points expired_points() const { return expired_points_; }
 
   const MemberRecord& member() const { return member_; }
   MemberId id() const { return member_.id; }
@@ -73,10 +79,16 @@ class MemberBook {
   MemberBook(StoreTxn* txn, MemberRecord m, std::vector<HoldRecord> holds)
       : txn_(txn), member_(std::move(m)), holds_(std::move(holds)) {}
 
+  // Moves the remaining points of lots due by `now` to breakage in their own `expire`
+  // transaction, and writes the member row.
+  absl::Status ExpireDue(Micros now);
+
   StoreTxn* txn_;
   MemberRecord member_;
   std::vector<HoldRecord> holds_;
   std::optional<std::vector<LotRecord>> lots_;
+  int64_t expired_lots_ = 0;
+  Points expired_points_ = 0;
 };
 
 // The journal account names of DESIGN.md section 5.
