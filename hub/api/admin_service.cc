@@ -5,9 +5,9 @@
 
 namespace loyalty {
 
-grpc::ServerUnaryReactor* AdminServiceImpl::RegisterPartner(
-    grpc::CallbackServerContext* ctx, const v1::RegisterPartnerRequest* req,
-    v1::RegisterPartnerResponse* resp) {
+grpc::ServerUnaryReactor* AdminServiceImpl::RegisterPartner(grpc::CallbackServerContext* ctx,
+                                                            const v1::RegisterPartnerRequest* req,
+                                                            v1::RegisterPartnerResponse* resp) {
   return Serve(ctx, "RegisterPartner", [this, req, resp](const Principal& caller) -> absl::Status {
     PartnerRecord p;
     p.name = req->name();
@@ -28,8 +28,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListPartners(grpc::CallbackServerCon
                                                          v1::ListPartnersResponse* resp) {
   return ServeUnary(ctx, env_, "ListPartners", {Role::kAdmin, Role::kFinance},
                     [this, resp](const Principal&) -> absl::Status {
-                      ASSIGN_OR_RETURN(std::vector<PartnerRecord> all,
-                                       env_.ledger->ListPartners());
+                      ASSIGN_OR_RETURN(std::vector<PartnerRecord> all, env_.ledger->ListPartners());
                       for (const PartnerRecord& p : all) ToProto(p, resp->add_partners());
                       return absl::OkStatus();
                     });
@@ -82,9 +81,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetProgram(grpc::CallbackServerConte
   });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::IssueBearerCards(
-    grpc::CallbackServerContext* ctx, const v1::IssueBearerCardsRequest* req,
-    v1::IssueBearerCardsResponse* resp) {
+grpc::ServerUnaryReactor* AdminServiceImpl::IssueBearerCards(grpc::CallbackServerContext* ctx,
+                                                             const v1::IssueBearerCardsRequest* req,
+                                                             v1::IssueBearerCardsResponse* resp) {
   return Serve(ctx, "IssueBearerCards", [this, req, resp](const Principal& caller) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> cards,
                      env_.ledger->IssueBearerCards(ActorName(caller), req->count()));
@@ -123,12 +122,13 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunExpiry(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminServiceImpl::CreateOperatorKey(
     grpc::CallbackServerContext* ctx, const v1::CreateOperatorKeyRequest* req,
     v1::CreateOperatorKeyResponse* resp) {
-  return Serve(ctx, "CreateOperatorKey", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Role role, FromProto(req->role(), "role"));
-    ASSIGN_OR_RETURN(std::string key, env_.ledger->CreateOperatorKey(ActorName(caller), role));
-    resp->set_api_key(key);
-    return absl::OkStatus();
-  });
+  return Serve(
+      ctx, "CreateOperatorKey", [this, req, resp](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(Role role, FromProto(req->role(), "role"));
+        ASSIGN_OR_RETURN(std::string key, env_.ledger->CreateOperatorKey(ActorName(caller), role));
+        resp->set_api_key(key);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace loyalty

@@ -58,21 +58,30 @@ void ToProto(const TxnRecord& t, v1::Transaction* out) {
 
 v1::Role ToProto(Role role) {
   switch (role) {
-    case Role::kMerchant: return v1::ROLE_MERCHANT;
-    case Role::kIssuer: return v1::ROLE_ISSUER;
-    case Role::kAdmin: return v1::ROLE_ADMIN;
-    case Role::kFinance: return v1::ROLE_FINANCE;
+    case Role::kMerchant:
+      return v1::ROLE_MERCHANT;
+    case Role::kIssuer:
+      return v1::ROLE_ISSUER;
+    case Role::kAdmin:
+      return v1::ROLE_ADMIN;
+    case Role::kFinance:
+      return v1::ROLE_FINANCE;
   }
   return v1::ROLE_UNSPECIFIED;
 }
 
 absl::StatusOr<Role> FromProto(v1::Role role, const char* field) {
   switch (role) {
-    case v1::ROLE_MERCHANT: return Role::kMerchant;
-    case v1::ROLE_ISSUER: return Role::kIssuer;
-    case v1::ROLE_ADMIN: return Role::kAdmin;
-    case v1::ROLE_FINANCE: return Role::kFinance;
-    default: return InvalidField(field, "must name a role");
+    case v1::ROLE_MERCHANT:
+      return Role::kMerchant;
+    case v1::ROLE_ISSUER:
+      return Role::kIssuer;
+    case v1::ROLE_ADMIN:
+      return Role::kAdmin;
+    case v1::ROLE_FINANCE:
+      return Role::kFinance;
+    default:
+      return InvalidField(field, "must name a role");
   }
 }
 

@@ -12,8 +12,8 @@ namespace {
 constexpr int kDefaultPageSize = 100;
 
 EarnParams ToEarnParams(const Principal& caller, const std::string& partner_txn_id,
-                        const std::string& card_number, const v1::Money& amount,
-                        int64_t points, int64_t occurred_at) {
+                        const std::string& card_number, const v1::Money& amount, int64_t points,
+                        int64_t occurred_at) {
   EarnParams p;
   p.req = ToPartnerRequest(caller, partner_txn_id, occurred_at);
   p.card_number = card_number;
@@ -42,9 +42,9 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::LinkCard(grpc::CallbackServerConte
                                                        const v1::LinkCardRequest* req,
                                                        v1::LinkCardResponse* resp) {
   return Serve(ctx, "LinkCard", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->LinkCard(
-                                    ToPartnerRequest(caller, req->partner_txn_id(), 0),
-                                    req->card_number(), req->new_card_number()));
+    ASSIGN_OR_RETURN(Posting p,
+                     env_.ledger->LinkCard(ToPartnerRequest(caller, req->partner_txn_id(), 0),
+                                           req->card_number(), req->new_card_number()));
     resp->set_member_id(p.member_id);
     resp->set_replayed(p.replayed);
     return absl::OkStatus();
@@ -54,13 +54,14 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::LinkCard(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* PartnerServiceImpl::RegisterBearerCard(
     grpc::CallbackServerContext* ctx, const v1::RegisterBearerCardRequest* req,
     v1::RegisterBearerCardResponse* resp) {
-  return Serve(ctx, "RegisterBearerCard", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->RegisterBearerCard(
-                                    ToPartnerRequest(caller, req->partner_txn_id(), 0),
-                                    req->card_number(), req->bearer_card_number()));
-    ToProto(p, resp->mutable_result());
-    return absl::OkStatus();
-  });
+  return Serve(ctx, "RegisterBearerCard",
+               [this, req, resp](const Principal& caller) -> absl::Status {
+                 ASSIGN_OR_RETURN(Posting p, env_.ledger->RegisterBearerCard(
+                                                 ToPartnerRequest(caller, req->partner_txn_id(), 0),
+                                                 req->card_number(), req->bearer_card_number()));
+                 ToProto(p, resp->mutable_result());
+                 return absl::OkStatus();
+               });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::GetBalance(grpc::CallbackServerContext* ctx,
@@ -77,8 +78,8 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::QuoteEarn(grpc::CallbackServerCont
                                                         const v1::QuoteEarnRequest* req,
                                                         v1::QuoteEarnResponse* resp) {
   return Serve(ctx, "QuoteEarn", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->QuoteEarn(ToEarnParams(
-                                    caller, "", req->card_number(), req->amount(), 0, 0)));
+    ASSIGN_OR_RETURN(Posting p, env_.ledger->QuoteEarn(ToEarnParams(caller, "", req->card_number(),
+                                                                    req->amount(), 0, 0)));
     resp->set_points(p.points);
     resp->mutable_breakdown()->set_base_points(p.base_points);
     return absl::OkStatus();
@@ -116,35 +117,37 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::Redeem(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* PartnerServiceImpl::AuthorizeRedemption(
     grpc::CallbackServerContext* ctx, const v1::AuthorizeRedemptionRequest* req,
     v1::AuthorizeRedemptionResponse* resp) {
-  return Serve(ctx, "AuthorizeRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
-    RedeemParams r;
-    r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
-    r.card_number = req->card_number();
-    r.points = req->points();
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->AuthorizeRedemption(r));
-    ToProto(p, resp->mutable_result());
-    resp->set_hold_expires_at_micros(p.hold_expires_at);
-    return absl::OkStatus();
-  });
+  return Serve(ctx, "AuthorizeRedemption",
+               [this, req, resp](const Principal& caller) -> absl::Status {
+                 RedeemParams r;
+                 r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+                 r.card_number = req->card_number();
+                 r.points = req->points();
+                 ASSIGN_OR_RETURN(Posting p, env_.ledger->AuthorizeRedemption(r));
+                 ToProto(p, resp->mutable_result());
+                 resp->set_hold_expires_at_micros(p.hold_expires_at);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::CaptureRedemption(
     grpc::CallbackServerContext* ctx, const v1::CaptureRedemptionRequest* req,
     v1::CaptureRedemptionResponse* resp) {
-  return Serve(ctx, "CaptureRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
-    CaptureParams c;
-    c.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
-    c.authorization_partner_txn_id = req->authorization_partner_txn_id();
-    c.points = req->points();
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->CaptureRedemption(c));
-    ToProto(p, resp->mutable_result());
-    return absl::OkStatus();
-  });
+  return Serve(ctx, "CaptureRedemption",
+               [this, req, resp](const Principal& caller) -> absl::Status {
+                 CaptureParams c;
+                 c.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+                 c.authorization_partner_txn_id = req->authorization_partner_txn_id();
+                 c.points = req->points();
+                 ASSIGN_OR_RETURN(Posting p, env_.ledger->CaptureRedemption(c));
+                 ToProto(p, resp->mutable_result());
+                 return absl::OkStatus();
+               });
 }
 
-grpc::ServerUnaryReactor* PartnerServiceImpl::VoidRedemption(
-    grpc::CallbackServerContext* ctx, const v1::VoidRedemptionRequest* req,
-    v1::VoidRedemptionResponse* resp) {
+grpc::ServerUnaryReactor* PartnerServiceImpl::VoidRedemption(grpc::CallbackServerContext* ctx,
+                                                             const v1::VoidRedemptionRequest* req,
+                                                             v1::VoidRedemptionResponse* resp) {
   return Serve(ctx, "VoidRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
     CaptureParams c;
     c.req = ToPartnerRequest(caller, req->partner_txn_id(), 0);
@@ -186,9 +189,9 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListTransactions(
       return InvalidField("page_token", "not a token this hub issued");
     }
     const int limit = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-    ASSIGN_OR_RETURN(std::vector<TxnRecord> txns,
-                     env_.ledger->ListTransactions(caller.partner_id, req->card_number(),
-                                                   before, limit));
+    ASSIGN_OR_RETURN(
+        std::vector<TxnRecord> txns,
+        env_.ledger->ListTransactions(caller.partner_id, req->card_number(), before, limit));
     for (const TxnRecord& t : txns) ToProto(t, resp->add_transactions());
     if (static_cast<int>(txns.size()) == limit) {
       resp->set_next_page_token(absl::StrCat(txns.back().id));

@@ -29,8 +29,7 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
                                       v1::QuoteEarnResponse* resp) override;
   grpc::ServerUnaryReactor* Earn(grpc::CallbackServerContext* ctx, const v1::EarnRequest* req,
                                  v1::EarnResponse* resp) override;
-  grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* ctx,
-                                   const v1::RedeemRequest* req,
+  grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* ctx, const v1::RedeemRequest* req,
                                    v1::RedeemResponse* resp) override;
   grpc::ServerUnaryReactor* AuthorizeRedemption(grpc::CallbackServerContext* ctx,
                                                 const v1::AuthorizeRedemptionRequest* req,
@@ -41,8 +40,7 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
   grpc::ServerUnaryReactor* VoidRedemption(grpc::CallbackServerContext* ctx,
                                            const v1::VoidRedemptionRequest* req,
                                            v1::VoidRedemptionResponse* resp) override;
-  grpc::ServerUnaryReactor* Reverse(grpc::CallbackServerContext* ctx,
-                                    const v1::ReverseRequest* req,
+  grpc::ServerUnaryReactor* Reverse(grpc::CallbackServerContext* ctx, const v1::ReverseRequest* req,
                                     v1::ReverseResponse* resp) override;
   grpc::ServerUnaryReactor* ListTransactions(grpc::CallbackServerContext* ctx,
                                              const v1::ListTransactionsRequest* req,

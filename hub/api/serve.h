@@ -34,24 +34,23 @@ std::string AuthorizationHeader(const grpc::CallbackServerContext* ctx);
 // Runs `handler(const Principal&) -> absl::Status` for the call as described above.
 template <typename Handler>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const ServiceEnv& env,
-                                     const char* method, std::vector<Role> roles,
-                                     Handler handler) {
+                                     const char* method, std::vector<Role> roles, Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::string header = AuthorizationHeader(ctx);
-  const bool queued = env.pool->Submit([env, reactor, method, roles = std::move(roles),
-                                        header = std::move(header),
-                                        handler = std::move(handler)]() mutable {
-    absl::StatusOr<Principal> principal = env.auth->Authenticate(header);
-    absl::Status status = principal.status();
-    std::string actor = "anonymous";
-    if (status.ok()) {
-      actor = ActorName(*principal);
-      status = RequireRole(*principal, roles, method);
-    }
-    if (status.ok()) status = handler(*principal);
-    if (!status.ok()) LogCallFailure(method, actor, status);
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  const bool queued =
+      env.pool->Submit([env, reactor, method, roles = std::move(roles), header = std::move(header),
+                        handler = std::move(handler)]() mutable {
+        absl::StatusOr<Principal> principal = env.auth->Authenticate(header);
+        absl::Status status = principal.status();
+        std::string actor = "anonymous";
+        if (status.ok()) {
+          actor = ActorName(*principal);
+          status = RequireRole(*principal, roles, method);
+        }
+        if (status.ok()) status = handler(*principal);
+        if (!status.ok()) LogCallFailure(method, actor, status);
+        reactor->Finish(ToGrpcStatus(status));
+      });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  "hub is at capacity, retry with backoff"));

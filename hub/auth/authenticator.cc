@@ -43,10 +43,14 @@ absl::Status RequireRole(const Principal& principal, const std::vector<Role>& al
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kMerchant: return "merchant";
-    case Role::kIssuer: return "issuer";
-    case Role::kAdmin: return "admin";
-    case Role::kFinance: return "finance";
+    case Role::kMerchant:
+      return "merchant";
+    case Role::kIssuer:
+      return "issuer";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kFinance:
+      return "finance";
   }
   return "unknown";
 }

@@ -15,12 +15,11 @@ struct CurrencyInfo {
 
 // ISO 4217 codes of the markets coalition programs run in; extend as needed.
 constexpr CurrencyInfo kCurrencies[] = {
-    {"AED", 2}, {"AUD", 2}, {"BHD", 3}, {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CLP", 0},
-    {"CNY", 2}, {"CZK", 2}, {"DKK", 2}, {"EUR", 2}, {"GBP", 2}, {"HKD", 2}, {"HUF", 2},
-    {"IDR", 2}, {"ILS", 2}, {"INR", 2}, {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KRW", 0},
-    {"KWD", 3}, {"MXN", 2}, {"MYR", 2}, {"NOK", 2}, {"NZD", 2}, {"OMR", 3}, {"PHP", 2},
-    {"PLN", 2}, {"RON", 2}, {"SAR", 2}, {"SEK", 2}, {"SGD", 2}, {"THB", 2}, {"TRY", 2},
-    {"TWD", 2}, {"USD", 2}, {"VND", 0}, {"ZAR", 2},
+    {"AED", 2}, {"AUD", 2}, {"BHD", 3}, {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CLP", 0}, {"CNY", 2},
+    {"CZK", 2}, {"DKK", 2}, {"EUR", 2}, {"GBP", 2}, {"HKD", 2}, {"HUF", 2}, {"IDR", 2}, {"ILS", 2},
+    {"INR", 2}, {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KRW", 0}, {"KWD", 3}, {"MXN", 2}, {"MYR", 2},
+    {"NOK", 2}, {"NZD", 2}, {"OMR", 3}, {"PHP", 2}, {"PLN", 2}, {"RON", 2}, {"SAR", 2}, {"SEK", 2},
+    {"SGD", 2}, {"THB", 2}, {"TRY", 2}, {"TWD", 2}, {"USD", 2}, {"VND", 0}, {"ZAR", 2},
 };
 
 constexpr int64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
@@ -56,14 +55,12 @@ absl::StatusOr<int64_t> CheckedMul(int64_t a, int64_t b, absl::string_view what)
 
 absl::StatusOr<Points> EarnPointsFloor(int64_t amount_minor, int exponent, int64_t rate_bp,
                                        int64_t point_value_micros) {
-  if (amount_minor < 0 || rate_bp < 0 || point_value_micros <= 0 || exponent < 0 ||
-      exponent > 6) {
+  if (amount_minor < 0 || rate_bp < 0 || point_value_micros <= 0 || exponent < 0 || exponent > 6) {
     return absl::InvalidArgumentError("EarnPointsFloor: inputs out of domain");
   }
   // value_micros = amount_minor * 10^(6 - exponent) * rate_bp / 10000, kept exact by
   // dividing once at the end: points = floor(amount * 10^(6-e) * rate / (10000 * pv)).
-  const __int128 numerator =
-      static_cast<__int128>(amount_minor) * kPow10[6 - exponent] * rate_bp;
+  const __int128 numerator = static_cast<__int128>(amount_minor) * kPow10[6 - exponent] * rate_bp;
   const __int128 denominator = static_cast<__int128>(10000) * point_value_micros;
   const __int128 points = numerator / denominator;
   if (!FitsInt64(points)) return OutOfRange("earn points");
@@ -78,7 +75,7 @@ absl::StatusOr<int64_t> ValueMinorHalfEven(Points points, int64_t price_micros, 
   const __int128 unit = kPow10[6 - exponent];  // micros per minor unit
   __int128 q = micros / unit;
   __int128 r = micros % unit;  // same sign as micros
-  if (r < 0) {  // normalise to floor division so the tie test is symmetric
+  if (r < 0) {                 // normalise to floor division so the tie test is symmetric
     r += unit;
     q -= 1;
   }

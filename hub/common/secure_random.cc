@@ -14,8 +14,7 @@ namespace {
 
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
-  LOYALTY_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                           static_cast<int>(n)) == 1);
+  LOYALTY_CHECK(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) == 1);
   return out;
 }
 
@@ -41,8 +40,7 @@ std::string Sha256Hex(absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   LOYALTY_CHECK(EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) == 1);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), len));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string NewApiKey(absl::string_view prefix) {

@@ -12,9 +12,9 @@
 #define LOYALTY_CONCAT_(a, b) LOYALTY_CONCAT_INNER_(a, b)
 
 // Returns the status of `expr` from the enclosing function unless it is OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status loyalty_status_ = (expr);   \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status loyalty_status_ = (expr);           \
     if (!loyalty_status_.ok()) return loyalty_status_; \
   } while (0)
 
@@ -28,13 +28,12 @@
 
 // An invariant that stays checked in release builds: money code must not go on after
 // its own bookkeeping disagrees with itself (TigerBeetle's assertions, kept on).
-#define LOYALTY_CHECK(cond)                                                   \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::fprintf(stderr, "CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                    \
-      std::abort();                                                           \
-    }                                                                         \
+#define LOYALTY_CHECK(cond)                                                           \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
+      std::fprintf(stderr, "CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                   \
+    }                                                                                 \
   } while (0)
 
 #endif  // LOYALTY_HUB_COMMON_STATUS_MACROS_H_

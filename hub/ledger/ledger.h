@@ -32,11 +32,11 @@ struct Posting {
   Points balance_after = 0;
   Points available_after = 0;
   bool replayed = false;
-  Points base_points = 0;       // earn: before caps
-  Micros expires_at = 0;        // earn: the new lot's expiry, 0 = never
-  Micros hold_expires_at = 0;   // authorize
-  Points debt_created = 0;      // earn reversal
-  std::string card_number;      // enroll
+  Points base_points = 0;      // earn: before caps
+  Micros expires_at = 0;       // earn: the new lot's expiry, 0 = never
+  Micros hold_expires_at = 0;  // authorize
+  Points debt_created = 0;     // earn reversal
+  std::string card_number;     // enroll
 };
 
 struct BalanceView {

@@ -48,9 +48,9 @@ absl::Status ValidatePartner(const PartnerRecord& p) {
 }
 
 absl::Status CategoryTaken(const PartnerRecord& holder) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("category: '", holder.category, "' is exclusive and held by active partner ",
-                   holder.id, " (", holder.name, ")"));
+  return absl::FailedPreconditionError(absl::StrCat("category: '", holder.category,
+                                                    "' is exclusive and held by active partner ",
+                                                    holder.id, " (", holder.name, ")"));
 }
 
 absl::StatusOr<PartnerRecord> RequireExistingPartner(StoreTxn* txn, PartnerId id) {
@@ -125,8 +125,7 @@ absl::StatusOr<std::string> Ledger::RotateApiKey(const std::string& actor, Partn
   return key;
 }
 
-absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor,
-                                                 const ProgramRecord& p) {
+absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor, const ProgramRecord& p) {
   if (p.point_value_micros < 1 || p.point_value_micros > kMaxPointValueMicros) {
     return InvalidField("program.point_value_micros",
                         absl::StrCat("must be 1..", kMaxPointValueMicros));
@@ -150,9 +149,8 @@ absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor,
     }
     RETURN_IF_ERROR(txn.PutProgram(p, now));
     return txn.InsertAudit(now, actor, "set_program",
-                           absl::StrCat("point_value_micros=", p.point_value_micros,
-                                        " currency=", p.currency,
-                                        " expiry_months=", p.expiry_months,
+                           absl::StrCat("point_value_micros=", p.point_value_micros, " currency=",
+                                        p.currency, " expiry_months=", p.expiry_months,
                                         " hold_timeout_seconds=", p.hold_timeout_seconds));
   }));
   return p;

@@ -29,23 +29,23 @@ absl::Status ReverseEarn(StoreTxn* txn, MemberBook* book, const TxnRecord& earn,
   if (own.has_value()) {
     // Only the own lot, by restricting the take to it: ask for it first, at most its
     // remaining.
-    ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book->Lots());
+    ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book->Lots());
     Points own_remaining = 0;
     for (const LotRecord& l : *lots) {
       if (l.id == own->id) own_remaining = l.remaining;
     }
-    ASSIGN_OR_RETURN(taken, book->TakeFromLots(std::min(points, own_remaining),
-                                               {id, consumption_kind::kReverseOwn, funder, now},
-                                               own->id));
+    ASSIGN_OR_RETURN(taken,
+                     book->TakeFromLots(std::min(points, own_remaining),
+                                        {id, consumption_kind::kReverseOwn, funder, now}, own->id));
   }
-  ASSIGN_OR_RETURN(Points cover,
-                   book->TakeFromLots(points - taken,
-                                      {id, consumption_kind::kReverseCover, funder, now}));
+  ASSIGN_OR_RETURN(
+      Points cover,
+      book->TakeFromLots(points - taken, {id, consumption_kind::kReverseCover, funder, now}));
   taken += cover;
   *debt_created = points - taken;
   if (*debt_created > 0) RETURN_IF_ERROR(book->AddDebt(funder, id, *debt_created, now));
-  RETURN_IF_ERROR(PostTransfer(txn, id, MemberAccount(book->id()),
-                               PartnerIssuedAccount(funder), points, now));
+  RETURN_IF_ERROR(
+      PostTransfer(txn, id, MemberAccount(book->id()), PartnerIssuedAccount(funder), points, now));
   return book->FitHoldsToBalance();
 }
 
@@ -53,8 +53,7 @@ absl::Status ReverseEarn(StoreTxn* txn, MemberBook* book, const TxnRecord& earn,
 // reverse order of consumption, keeping each lot's expiry.
 absl::Status ReverseRedemption(StoreTxn* txn, MemberBook* book, const TxnRecord& redemption,
                                TxnId id, Points points, Micros now) {
-  ASSIGN_OR_RETURN(std::vector<ConsumptionRecord> consumed,
-                   txn->ConsumptionsOfTxn(redemption.id));
+  ASSIGN_OR_RETURN(std::vector<ConsumptionRecord> consumed, txn->ConsumptionsOfTxn(redemption.id));
   Points left = points;
   for (auto it = consumed.rbegin(); it != consumed.rend() && left > 0; ++it) {
     if (it->points <= 0) continue;
@@ -77,9 +76,9 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
   RETURN_IF_ERROR(ValidateOccurredAt("occurred_at_micros", p.req.occurred_at));
   RETURN_IF_ERROR(ValidateIdempotencyKey("original_partner_txn_id", p.original_partner_txn_id));
   if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
-  const std::string hash =
-      RequestHash("reverse", {p.original_partner_txn_id, absl::StrCat(p.points),
-                              absl::StrCat(p.req.occurred_at)});
+  const std::string hash = RequestHash(
+      "reverse",
+      {p.original_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
@@ -97,8 +96,8 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
     const Points reversible = original->points - original->reversed_points;
     const Points points = p.points == 0 ? reversible : p.points;
     if (points == 0 || points > reversible) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "points: ", points, " to reverse, ", reversible, " not yet reversed"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("points: ", points, " to reverse, ", reversible, " not yet reversed"));
     }
     TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
                            book.id(), hash, now);
@@ -106,7 +105,7 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
     Points expected_debt = 0;
     if (is_earn) {
       // What the lots cannot cover becomes debt; recorded on the row for replays.
-      ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book.Lots());
+      ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book.Lots());
       Points cover = 0;
       for (const LotRecord& l : *lots) cover += l.remaining;
       expected_debt = std::max<Points>(0, points - cover);
@@ -143,22 +142,22 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
     TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
     rec.note = p.reason;
     if (p.points < 0 && -p.points > book.available()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "points: debit of ", -p.points, " exceeds the ",
-          std::max<Points>(0, book.available()), " available"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("points: debit of ", -p.points, " exceeds the ",
+                       std::max<Points>(0, book.available()), " available"));
     }
     ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
     if (p.points > 0) {
       ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
       RETURN_IF_ERROR(book.AddLot(kOperatorId, id, p.points, now, expires_at).status());
-      RETURN_IF_ERROR(PostTransfer(&txn, id, kAdjustmentsAccount, MemberAccount(book.id()),
-                                   p.points, now));
+      RETURN_IF_ERROR(
+          PostTransfer(&txn, id, kAdjustmentsAccount, MemberAccount(book.id()), p.points, now));
     } else {
-      ASSIGN_OR_RETURN(Points taken, book.TakeFromLots(
-                                         -p.points, {id, consumption_kind::kAdjust, kOperatorId, now}));
+      ASSIGN_OR_RETURN(Points taken, book.TakeFromLots(-p.points, {id, consumption_kind::kAdjust,
+                                                                   kOperatorId, now}));
       LOYALTY_CHECK(taken == -p.points);
-      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()), kAdjustmentsAccount,
-                                   -p.points, now));
+      RETURN_IF_ERROR(
+          PostTransfer(&txn, id, MemberAccount(book.id()), kAdjustmentsAccount, -p.points, now));
     }
     RETURN_IF_ERROR(book.Save());
     RETURN_IF_ERROR(txn.InsertAudit(

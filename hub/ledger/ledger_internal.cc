@@ -22,9 +22,9 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
   ASSIGN_OR_RETURN(std::optional<TxnRecord> found, txn->FindTxn(partner, partner_txn_id));
   if (!found.has_value()) return std::nullopt;
   if (found->request_hash != request_hash) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "partner_txn_id: '", partner_txn_id, "' was already used for a different request (",
-        found->kind, ", hub_txn_id ", found->id, ")"));
+    return absl::AlreadyExistsError(absl::StrCat("partner_txn_id: '", partner_txn_id,
+                                                 "' was already used for a different request (",
+                                                 found->kind, ", hub_txn_id ", found->id, ")"));
   }
   Posting p;
   p.txn_id = found->id;
@@ -117,8 +117,7 @@ absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at)
 }
 
 Micros StartOfUtcDay(Micros t) {
-  const absl::CivilDay day =
-      absl::ToCivilDay(absl::FromUnixMicros(t), absl::UTCTimeZone());
+  const absl::CivilDay day = absl::ToCivilDay(absl::FromUnixMicros(t), absl::UTCTimeZone());
   return absl::ToUnixMicros(absl::FromCivil(day, absl::UTCTimeZone()));
 }
 

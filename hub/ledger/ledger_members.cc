@@ -14,8 +14,7 @@ namespace {
 constexpr int kCardNumberAttempts = 8;
 
 // Creates a card with a fresh random number for `member`.
-absl::StatusOr<std::string> InsertNewCard(StoreTxn* txn, MemberId member, bool bearer,
-                                          Micros now) {
+absl::StatusOr<std::string> InsertNewCard(StoreTxn* txn, MemberId member, bool bearer, Micros now) {
   for (int i = 0; i < kCardNumberAttempts; ++i) {
     CardRecord card{NewCardNumber(), member, bearer};
     absl::Status s = txn->InsertCard(card, now);
@@ -62,8 +61,7 @@ absl::StatusOr<Posting> Ledger::EnrollMember(const PartnerRequest& req) {
   });
 }
 
-absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req,
-                                         const std::string& card_number,
+absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req, const std::string& card_number,
                                          const std::string& new_card_number) {
   RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
   RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
@@ -126,11 +124,11 @@ absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
     RETURN_IF_ERROR(txn.MoveDebts(bearer.id(), target.id()));
     RETURN_IF_ERROR(txn.RepointCards(bearer.id(), target.id()));
     if (moved > 0) {
-      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(bearer.id()),
-                                   MemberAccount(target.id()), moved, now));
+      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(bearer.id()), MemberAccount(target.id()),
+                                   moved, now));
     } else if (moved < 0) {
-      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(target.id()),
-                                   MemberAccount(bearer.id()), -moved, now));
+      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(target.id()), MemberAccount(bearer.id()),
+                                   -moved, now));
     }
     MemberRecord t = target.member();
     ASSIGN_OR_RETURN(t.balance, CheckedAdd(t.balance, moved, "balance"));
@@ -152,7 +150,7 @@ absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
-    ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, book.Lots());
+    ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book.Lots());
     view = BalanceView{};
     view.member_id = book.id();
     view.balance = book.balance();
@@ -160,7 +158,7 @@ absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
     view.available = book.available();
     view.debt = book.debt();
     for (const LotRecord& lot : *lots) {  // lot order: the earliest expiry comes first
-      if (lot.remaining == 0) continue;  // emptied by the lazy expiry of Lock
+      if (lot.remaining == 0) continue;   // emptied by the lazy expiry of Lock
       if (lot.expires_at == kNeverExpires) break;
       if (view.next_expiry_at != 0 && lot.expires_at != view.next_expiry_at) break;
       view.next_expiry_at = lot.expires_at;

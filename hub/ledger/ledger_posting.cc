@@ -36,9 +36,8 @@ struct EarnFigures {
 // limits. Rate-computed points are capped at the limits; points the partner states
 // itself must fit them (FAILED_PRECONDITION otherwise).
 absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
-                                        const ProgramRecord& program,
-                                        const PartnerRecord& partner, MemberId member,
-                                        Micros now) {
+                                        const ProgramRecord& program, const PartnerRecord& partner,
+                                        MemberId member, Micros now) {
   if (p.currency != program.currency) {
     return InvalidField("amount.currency",
                         absl::StrCat("the program's currency is ", program.currency));
@@ -53,14 +52,13 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
   Points room = kMaxPointsPerRequest;
   if (partner.max_points_per_txn > 0) room = std::min(room, partner.max_points_per_txn);
   if (partner.max_points_per_member_day > 0 && member != 0) {
-    ASSIGN_OR_RETURN(Points today,
-                     txn->SumEarnedSince(partner.id, member, StartOfUtcDay(now)));
+    ASSIGN_OR_RETURN(Points today, txn->SumEarnedSince(partner.id, member, StartOfUtcDay(now)));
     room = std::min(room, std::max<Points>(0, partner.max_points_per_member_day - today));
   }
   if (p.stated_points > room) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "points: ", p.stated_points, " exceeds the partner's limit (", room,
-        " left for this transaction and member today)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("points: ", p.stated_points, " exceeds the partner's limit (", room,
+                     " left for this transaction and member today)"));
   }
   f.credited = std::min(f.base, room);
   return f;
@@ -99,8 +97,8 @@ absl::StatusOr<Posting> Ledger::QuoteEarn(const EarnParams& p) {
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", p.card_number));
-    ASSIGN_OR_RETURN(EarnFigures f, ComputeEarn(&txn, p, program, partner, card.member_id,
-                                                clock_->NowMicros()));
+    ASSIGN_OR_RETURN(EarnFigures f,
+                     ComputeEarn(&txn, p, program, partner, card.member_id, clock_->NowMicros()));
     out.member_id = card.member_id;
     out.base_points = f.base;
     out.points = f.credited;
@@ -150,11 +148,12 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
     if (p.points > book.available()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "points: ", p.points, " requested, ", std::max<Points>(0, book.available()),
-          " available"));
+      return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
+                                                        std::max<Points>(0, book.available()),
+                                                        " available"));
     }
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(NewTxn(p.req, txn_kind::kRedeem, book.id(), hash, now)));
+    ASSIGN_OR_RETURN(TxnId id,
+                     txn.InsertTxn(NewTxn(p.req, txn_kind::kRedeem, book.id(), hash, now)));
     ASSIGN_OR_RETURN(Points taken,
                      book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now}));
     LOYALTY_CHECK(taken == p.points);
@@ -169,18 +168,17 @@ absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidateRequest(p.req));
   RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
-  const std::string hash =
-      RequestHash(txn_kind::kAuthorize,
-                  {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  const std::string hash = RequestHash(txn_kind::kAuthorize, {p.card_number, absl::StrCat(p.points),
+                                                              absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
     if (p.points > book.available()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "points: ", p.points, " requested, ", std::max<Points>(0, book.available()),
-          " available"));
+      return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
+                                                        std::max<Points>(0, book.available()),
+                                                        " available"));
     }
     ASSIGN_OR_RETURN(TxnId id,
                      txn.InsertTxn(NewTxn(p.req, txn_kind::kAuthorize, book.id(), hash, now)));
@@ -205,9 +203,9 @@ absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
   RETURN_IF_ERROR(
       ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
   if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
-  const std::string hash =
-      RequestHash(txn_kind::kCapture, {p.authorization_partner_txn_id, absl::StrCat(p.points),
-                                       absl::StrCat(p.req.occurred_at)});
+  const std::string hash = RequestHash(
+      txn_kind::kCapture,
+      {p.authorization_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
@@ -257,9 +255,8 @@ absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
           "authorization_partner_txn_id: the authorization is already captured");
     }
     // Voiding a timed-out or voided hold is allowed: the till's intent holds either way.
-    const Points released = hold->expires_at > now && hold->status == hold_status::kActive
-                                ? hold->points
-                                : 0;
+    const Points released =
+        hold->expires_at > now && hold->status == hold_status::kActive ? hold->points : 0;
     TxnRecord rec = NewTxn(p.req, txn_kind::kVoid, book.id(), hash, now);
     rec.original_txn_id = found.auth.id;
     ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));

@@ -10,9 +10,7 @@ namespace loyalty {
 
 std::string MemberAccount(MemberId id) { return absl::StrCat("member:", id); }
 std::string PartnerIssuedAccount(PartnerId id) { return absl::StrCat("partner_issued:", id); }
-std::string PartnerRedeemedAccount(PartnerId id) {
-  return absl::StrCat("partner_redeemed:", id);
-}
+std::string PartnerRedeemedAccount(PartnerId id) { return absl::StrCat("partner_redeemed:", id); }
 
 absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
                           const std::string& credit, Points points, Micros now) {
@@ -36,7 +34,7 @@ absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, Micros n
 }
 
 absl::Status MemberBook::ExpireDue(Micros now) {
-  ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, Lots());
+  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
   Points due = 0;
   int64_t count = 0;
   for (const LotRecord& l : *lots) {
@@ -52,9 +50,9 @@ absl::Status MemberBook::ExpireDue(Micros now) {
   rec.request_hash = Sha256Hex(txn_kind::kExpire);
   rec.posted_at = rec.occurred_at = now;
   ASSIGN_OR_RETURN(TxnId id, txn_->InsertTxn(rec));
-  ASSIGN_OR_RETURN(Points taken,
-                   TakeFromLots(due, {id, consumption_kind::kExpire, std::nullopt, now},
-                                std::nullopt, now));
+  ASSIGN_OR_RETURN(
+      Points taken,
+      TakeFromLots(due, {id, consumption_kind::kExpire, std::nullopt, now}, std::nullopt, now));
   LOYALTY_CHECK(taken == due);
   RETURN_IF_ERROR(PostTransfer(txn_, id, MemberAccount(member_.id), kBreakageAccount, due, now));
   RETURN_IF_ERROR(FitHoldsToBalance());
@@ -82,12 +80,14 @@ absl::StatusOr<Points> MemberBook::TakeFromLots(Points points, const TakeRecord&
                                                 std::optional<LotId> first_lot,
                                                 std::optional<Micros> expiring_by) {
   LOYALTY_CHECK(points >= 0);
-  ASSIGN_OR_RETURN(std::vector<LotRecord>* lots, Lots());
+  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
   // Visit order: the named lot first, then lot order.
   std::vector<LotRecord*> order;
   for (LotRecord& l : *lots) {
-    if (first_lot.has_value() && l.id == *first_lot) order.insert(order.begin(), &l);
-    else order.push_back(&l);
+    if (first_lot.has_value() && l.id == *first_lot)
+      order.insert(order.begin(), &l);
+    else
+      order.push_back(&l);
   }
   Points taken = 0;
   for (LotRecord* lot : order) {
@@ -199,8 +199,7 @@ absl::Status MemberBook::FitHoldsToBalance() {
   return absl::OkStatus();
 }
 
-absl::Status MemberBook::CloseHold(int64_t hold_id, const std::string& status,
-                                   Points points) {
+absl::Status MemberBook::CloseHold(int64_t hold_id, const std::string& status, Points points) {
   auto it = std::find_if(holds_.begin(), holds_.end(),
                          [&](const HoldRecord& h) { return h.id == hold_id; });
   if (it != holds_.end()) holds_.erase(it);

@@ -54,13 +54,12 @@ class MemberBook {
 
   // Puts `points` back into `lot_id` (a redemption reversal), recorded as a negative
   // consumption that restores consumption `restores`.
-  absl::Status RestoreToLot(LotId lot_id, Points points, const TakeRecord& how,
-                            int64_t restores);
+  absl::Status RestoreToLot(LotId lot_id, Points points, const TakeRecord& how, int64_t restores);
 
   // Credits a new lot; outstanding debts are repaid from it first (oldest debt first,
   // each repayment a consumption with the debt's funder as redeemer). Returns its id.
-  absl::StatusOr<LotId> AddLot(PartnerId funder, TxnId earn_txn, Points points,
-                               Micros earned_at, Micros expires_at);
+  absl::StatusOr<LotId> AddLot(PartnerId funder, TxnId earn_txn, Points points, Micros earned_at,
+                               Micros expires_at);
 
   // Records that the member owes `points` to `funder`.
   absl::Status AddDebt(PartnerId funder, TxnId txn, Points points, Micros now);

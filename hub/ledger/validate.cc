@@ -15,8 +15,8 @@ absl::Status ValidateIdempotencyKey(absl::string_view field, absl::string_view v
     return InvalidField(field, absl::StrCat("longer than ", kMaxIdLength, " characters"));
   }
   for (char c : value) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) return InvalidField(field, "only letters, digits and . _ : - are allowed");
   }
   return absl::OkStatus();

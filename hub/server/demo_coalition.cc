@@ -99,8 +99,8 @@ int main(int argc, char** argv) {
     Check(admin->RegisterPartner(Ctx(admin_key).get(), req, &resp), "RegisterPartner");
     p.id = resp.partner().partner_id();
     p.key = resp.api_key();
-    out << "partner " << p.id << " " << p.name << " (" << p.category << ", "
-        << p.earn_rate_bp << " bp) key: " << p.key << "\n";
+    out << "partner " << p.id << " " << p.name << " (" << p.category << ", " << p.earn_rate_bp
+        << " bp) key: " << p.key << "\n";
   }
   loyalty::v1::CreateOperatorKeyRequest fin;
   fin.set_role(loyalty::v1::ROLE_FINANCE);

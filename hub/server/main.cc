@@ -50,6 +50,8 @@ ABSL_FLAG(int, expiry_interval_seconds, 3600, "how often to expire lots; 0 = nev
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate; required off loopback");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
+ABSL_FLAG(bool, check_invariants, false,
+          "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
 
 namespace loyalty {
 namespace {
@@ -131,8 +133,7 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
       next_expiry = absl::Now() + absl::Seconds(expiry_every);
       absl::StatusOr<ExpiryOutcome> out = ledger->RunExpiry();
       if (out.ok()) {
-        Log(absl::StrCat("event=expiry lots=", out->lots_expired,
-                         " points=", out->points_expired));
+        Log(absl::StrCat("event=expiry lots=", out->lots_expired, " points=", out->points_expired));
       } else {
         Log(absl::StrCat("event=expiry_failed msg=\"", out.status().message(), "\""));
       }
@@ -168,6 +169,16 @@ int Run() {
   if (absl::GetFlag(FLAGS_migrate_only)) return 0;
 
   Ledger ledger(store->get(), SystemClock::Get());
+  if (absl::GetFlag(FLAGS_check_invariants)) {
+    absl::StatusOr<std::vector<std::string>> violations = ledger.CheckInvariants();
+    if (!violations.ok()) {
+      Log(absl::StrCat("event=check_failed msg=\"", violations.status().message(), "\""));
+      return 1;
+    }
+    for (const std::string& v : *violations) Log(absl::StrCat("event=invariant_violation ", v));
+    Log(absl::StrCat("event=invariants_checked violations=", violations->size()));
+    return violations->empty() ? 0 : 3;
+  }
   auto admin_key = Secret(absl::GetFlag(FLAGS_admin_key_file), "LOYALTY_ADMIN_KEY");
   if (!admin_key.ok()) {
     Log(absl::StrCat("event=start_failed msg=\"", admin_key.status().message(), "\""));
@@ -214,8 +225,8 @@ int Run() {
   Log(absl::StrCat("event=serving listen=", listen, " port=", port));
 
   absl::Notification stop;
-  std::thread housekeeping(Housekeeping, store->get(), &ledger,
-                           server->GetHealthCheckService(), &stop);
+  std::thread housekeeping(Housekeeping, store->get(), &ledger, server->GetHealthCheckService(),
+                           &stop);
   // Wait for SIGINT/SIGTERM (blocked in every thread, taken here).
   sigset_t signals;
   sigemptyset(&signals);

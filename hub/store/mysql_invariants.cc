@@ -10,7 +10,7 @@ namespace {
 
 struct InvariantQuery {
   const char* name;
-  const char* sql;  // one row per violation; columns are printed as found
+  const char* sql;         // one row per violation; columns are printed as found
   bool takes_now = false;  // the query has one parameter: now
 };
 
@@ -34,7 +34,8 @@ constexpr InvariantQuery kQueries[] = {
      "SELECT m.id, m.balance, h.held FROM members m JOIN ("
      "  SELECT member_id, SUM(points) held FROM holds WHERE status = 'active'"
      "  AND expires_at > ? GROUP BY member_id) h ON h.member_id = m.id"
-     " WHERE m.balance - h.held < 0 AND m.debt = 0", true},
+     " WHERE m.balance - h.held < 0 AND m.debt = 0",
+     true},
     {"lot remaining outside [0, points]",
      "SELECT id, points, remaining FROM lots WHERE remaining < 0 OR remaining > points"},
     {"lot remaining differs from points minus consumptions",

@@ -41,8 +41,7 @@ bool ValidDatabaseName(const std::string& name) {
 }
 
 // Connects without selecting a database when `with_schema` is false.
-absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const MysqlOptions& o,
-                                                         bool with_schema) {
+absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const MysqlOptions& o, bool with_schema) {
   EnsureThreadInit();
   sql::ConnectOptionsMap props;
   if (!o.socket.empty()) {
@@ -59,14 +58,13 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const MysqlOptions& o,
     std::unique_ptr<sql::Connection> conn(Driver()->connect(props));
     std::unique_ptr<sql::Statement> st(conn->createStatement());
     st->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    st->execute(absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
-                             o.lock_wait_timeout_seconds));
+    st->execute(
+        absl::StrCat("SET SESSION innodb_lock_wait_timeout = ", o.lock_wait_timeout_seconds));
     st->execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
     return conn;
   } catch (const sql::SQLException& e) {
     bool retry = false, broken = false;
-    return absl::UnavailableError(
-        StatusFromSqlException(e, &retry, &broken).message());
+    return absl::UnavailableError(StatusFromSqlException(e, &retry, &broken).message());
   }
 }
 
@@ -128,8 +126,7 @@ void MysqlStore::Return(std::unique_ptr<MysqlConnection> c) {
 }
 
 absl::Status MysqlStore::Attempt(MysqlConnection* c,
-                                 const std::function<absl::Status(StoreTxn&)>& fn,
-                                 bool* retry) {
+                                 const std::function<absl::Status(StoreTxn&)>& fn, bool* retry) {
   MysqlTxn txn(c);
   absl::Status status = fn(txn);
   try {
@@ -161,9 +158,8 @@ absl::Status MysqlStore::RunInTransaction(const std::function<absl::Status(Store
     Return(std::move(c));
     if (!retry) return last;
   }
-  return absl::AbortedError(
-      absl::StrCat("transaction gave up after ", options_.max_attempts, " attempts: ",
-                   last.message()));
+  return absl::AbortedError(absl::StrCat("transaction gave up after ", options_.max_attempts,
+                                         " attempts: ", last.message()));
 }
 
 absl::Status MysqlStore::Migrate() {
@@ -171,7 +167,8 @@ absl::Status MysqlStore::Migrate() {
   try {
     std::unique_ptr<sql::Statement> st(conn->createStatement());
     // A named lock keeps two hub instances from migrating at once.
-    std::unique_ptr<sql::ResultSet> lock(st->executeQuery("SELECT GET_LOCK('loyalty_migrate', 60)"));
+    std::unique_ptr<sql::ResultSet> lock(
+        st->executeQuery("SELECT GET_LOCK('loyalty_migrate', 60)"));
     if (!lock->next() || lock->getInt(1) != 1) {
       return absl::UnavailableError("could not take the migration lock");
     }

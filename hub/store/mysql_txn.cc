@@ -105,8 +105,8 @@ sql::PreparedStatement* MysqlConnection::Prepare(const std::string& sql) {
 
 absl::Status StatusFromSqlException(const sql::SQLException& e, bool* retry, bool* broken) {
   const int code = e.getErrorCode();
-  const std::string msg = absl::StrCat("mysql error ", code, " (", e.getSQLStateCStr(),
-                                       "): ", e.what());
+  const std::string msg =
+      absl::StrCat("mysql error ", code, " (", e.getSQLStateCStr(), "): ", e.what());
   switch (code) {
     case 1213:  // ER_LOCK_DEADLOCK
     case 1205:  // ER_LOCK_WAIT_TIMEOUT
@@ -224,8 +224,7 @@ absl::StatusOr<std::vector<PartnerRecord>> MysqlTxn::ListPartners() {
 
 absl::Status MysqlTxn::SetPartnerSuspended(PartnerId id) {
   return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "UPDATE partners SET suspended = 1, active_category = NULL WHERE id = ?");
+    auto* st = Prepare("UPDATE partners SET suspended = 1, active_category = NULL WHERE id = ?");
     st->setInt64(1, id);
     st->executeUpdate();
     return absl::OkStatus();
@@ -282,11 +281,10 @@ absl::StatusOr<int64_t> MysqlTxn::CountActiveKeys(Role role) {
   });
 }
 
-absl::Status MysqlTxn::InsertAudit(Micros at, const std::string& actor,
-                                   const std::string& action, const std::string& detail) {
+absl::Status MysqlTxn::InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                                   const std::string& detail) {
   return Guard([&]() -> absl::Status {
-    auto* st =
-        Prepare("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)");
+    auto* st = Prepare("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)");
     st->setInt64(1, at);
     st->setString(2, actor);
     st->setString(3, action);
@@ -446,8 +444,8 @@ absl::StatusOr<TxnId> MysqlTxn::InsertTxn(const TxnRecord& t) {
 absl::Status MysqlTxn::UpdateTxnResult(TxnId id, Points points, Points balance_after,
                                        Points available_after) {
   return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "UPDATE txns SET points = ?, balance_after = ?, available_after = ? WHERE id = ?");
+    auto* st =
+        Prepare("UPDATE txns SET points = ?, balance_after = ?, available_after = ? WHERE id = ?");
     st->setInt64(1, points);
     st->setInt64(2, balance_after);
     st->setInt64(3, available_after);
@@ -482,8 +480,7 @@ absl::Status MysqlTxn::InsertTransfer(const TransferRecord& t) {
   });
 }
 
-absl::StatusOr<Points> MysqlTxn::SumEarnedSince(PartnerId partner, MemberId member,
-                                                Micros since) {
+absl::StatusOr<Points> MysqlTxn::SumEarnedSince(PartnerId partner, MemberId member, Micros since) {
   return Guard([&]() -> absl::StatusOr<Points> {
     auto* st = Prepare(
         "SELECT COALESCE(SUM(points), 0) FROM txns WHERE partner_id = ? AND member_id = ? "
@@ -503,7 +500,8 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
   return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
     auto* st = Prepare(absl::StrCat(
         "SELECT x.*, (SELECT o.partner_txn_id FROM txns o WHERE o.id = x.original_txn_id) "
-        "AS original_ptid FROM (SELECT ", kTxnColumns,
+        "AS original_ptid FROM (SELECT ",
+        kTxnColumns,
         " FROM txns WHERE partner_id = ? AND id < ? AND (? IS NULL OR member_id = ?) "
         "ORDER BY id DESC LIMIT ?) x ORDER BY x.id DESC"));
     st->setInt64(1, partner);
@@ -515,7 +513,8 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
     std::vector<TxnRecord> out;
     while (rs->next()) {
       out.push_back(ReadTxn(rs.get()));
-      if (!rs->isNull("original_ptid")) out.back().original_partner_txn_id = rs->getString("original_ptid");
+      if (!rs->isNull("original_ptid"))
+        out.back().original_partner_txn_id = rs->getString("original_ptid");
     }
     return out;
   });
@@ -650,8 +649,7 @@ absl::StatusOr<std::vector<ConsumptionRecord>> MysqlTxn::ConsumptionsOfTxn(TxnId
 
 absl::StatusOr<Points> MysqlTxn::RestoredOf(int64_t consumption_id) {
   return Guard([&]() -> absl::StatusOr<Points> {
-    auto* st =
-        Prepare("SELECT COALESCE(-SUM(points), 0) FROM consumptions WHERE restores_id = ?");
+    auto* st = Prepare("SELECT COALESCE(-SUM(points), 0) FROM consumptions WHERE restores_id = ?");
     st->setInt64(1, consumption_id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     LOYALTY_CHECK(rs->next());

@@ -68,10 +68,8 @@ class MysqlTxn final : public StoreTxn {
                                Points available_after) override;
   absl::Status AddTxnReversed(TxnId id, Points points) override;
   absl::Status InsertTransfer(const TransferRecord& transfer) override;
-  absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member,
-                                        Micros since) override;
-  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner,
-                                                  std::optional<MemberId> member,
+  absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member, Micros since) override;
+  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner, std::optional<MemberId> member,
                                                   TxnId before_id, int limit) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) override;
   absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) override;

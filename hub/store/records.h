@@ -118,13 +118,13 @@ struct LotRecord {
 
 // Kinds of consumptions rows.
 namespace consumption_kind {
-inline constexpr char kRedeem[] = "redeem";              // till redemption at redeemer
-inline constexpr char kReverseOwn[] = "reverse_own";     // earn reversal, the earn's own lot
-inline constexpr char kReverseCover[] = "reverse_cover"; // earn reversal, other lots
-inline constexpr char kDebtRepay[] = "debt_repay";       // new lot repays a debt
-inline constexpr char kRestore[] = "restore";            // redemption reversal (points < 0)
-inline constexpr char kExpire[] = "expire";              // to breakage, no redeemer
-inline constexpr char kAdjust[] = "adjust";              // admin debit, operator redeems
+inline constexpr char kRedeem[] = "redeem";               // till redemption at redeemer
+inline constexpr char kReverseOwn[] = "reverse_own";      // earn reversal, the earn's own lot
+inline constexpr char kReverseCover[] = "reverse_cover";  // earn reversal, other lots
+inline constexpr char kDebtRepay[] = "debt_repay";        // new lot repays a debt
+inline constexpr char kRestore[] = "restore";             // redemption reversal (points < 0)
+inline constexpr char kExpire[] = "expire";               // to breakage, no redeemer
+inline constexpr char kAdjust[] = "adjust";               // admin debit, operator redeems
 }  // namespace consumption_kind
 
 struct ConsumptionRecord {

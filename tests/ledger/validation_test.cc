@@ -1,2 +1,562 @@
+// Every field a request carries is checked before anything is written: a bad field gets
+// INVALID_ARGUMENT naming it (docs/api.md "Errors carry the field in the message"), and
+// the database is left exactly as it was. Also the NOT_FOUND / FAILED_PRECONDITION
+// answers of unknown cards, program currency changes and exclusive categories.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-TEST(Placeholder, WrittenNext) { FAIL() << "not written yet"; }
+#include "hub/common/secure_random.h"
+#include "hub/ledger/validate.h"
+#include "tests/support/test_db.h"
+
+namespace loyalty::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Row counts of every table a request could write.
+struct Rows {
+  std::vector<int64_t> counts;
+  bool operator==(const Rows& o) const { return counts == o.counts; }
+};
+
+const char* const kTables[] = {"txns",   "transfers", "lots",     "consumptions",
+                               "holds",  "debts",     "members",  "cards",
+                               "partners", "api_keys", "audit_log", "program"};
+
+Rows Snapshot(TestDb& db) {
+  Rows r;
+  for (const char* t : kTables) r.counts.push_back(db.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", t)));
+  return r;
+}
+
+std::string Describe(const Rows& r) {
+  std::string out;
+  for (size_t i = 0; i < r.counts.size(); ++i) absl::StrAppend(&out, kTables[i], "=", r.counts[i], " ");
+  return out;
+}
+
+// A card number with a valid check digit that is not in the program's "70" range, so no
+// member can hold it.
+constexpr char kUnknownCard[] = "4111111111111111";
+
+// The same card with its check digit changed.
+std::string BreakLuhn(std::string card) {
+  card.back() = card.back() == '9' ? '0' : static_cast<char>(card.back() + 1);
+  return card;
+}
+
+class ValidationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    partner_ = f_.AddPartner("grocery", 500);
+    card_ = f_.AddMember(partner_);
+    ASSERT_FALSE(card_.empty());
+    // Some history so "nothing written" is checked against a non-empty ledger.
+    ASSERT_TRUE(f_.Earn(partner_, card_, 10000, "seed-earn").ok());  // 500 points
+    ASSERT_EQ(f_.Balance(card_).balance, 500);
+    before_ = Snapshot(f_.db());
+  }
+
+  // The status is INVALID_ARGUMENT, names `field`, and nothing was written.
+  template <typename T>
+  void ExpectRejected(const absl::StatusOr<T>& r, const std::string& field) {
+    ExpectRejected(r.status(), field);
+  }
+  void ExpectRejected(const absl::Status& s, const std::string& field) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(field)) << s;
+    ExpectNothingWritten();
+  }
+  void ExpectNothingWritten() {
+    const Rows now = Snapshot(f_.db());
+    EXPECT_TRUE(now == before_) << "before: " << Describe(before_) << "\nafter:  " << Describe(now);
+    EXPECT_EQ(f_.Balance(card_).balance, 500);
+  }
+
+  EarnParams GoodEarn(const std::string& id = "earn-1") {
+    EarnParams e;
+    e.req.partner_id = partner_;
+    e.req.partner_txn_id = id;
+    e.card_number = card_;
+    e.amount_minor = 5000;
+    e.currency = "EUR";
+    return e;
+  }
+  RedeemParams GoodRedeem(const std::string& id = "redeem-1") {
+    RedeemParams r;
+    r.req.partner_id = partner_;
+    r.req.partner_txn_id = id;
+    r.card_number = card_;
+    r.points = 10;
+    return r;
+  }
+  AdjustParams GoodAdjust() {
+    AdjustParams a;
+    a.actor = "test";
+    a.adjustment_id = "adj-1";
+    a.card_number = card_;
+    a.points = 50;
+    a.reason = "goodwill";
+    return a;
+  }
+  PartnerRecord GoodPartner() {
+    PartnerRecord p;
+    p.name = "Gym Co";
+    p.category = "fitness";
+    p.role = Role::kMerchant;
+    p.earn_rate_bp = 300;
+    return p;
+  }
+  ProgramRecord GoodProgram() {
+    ProgramRecord p;
+    p.point_value_micros = 10'000;
+    p.currency = "EUR";
+    p.expiry_months = 12;
+    p.hold_timeout_seconds = 600;
+    return p;
+  }
+
+  LedgerFixture f_;
+  PartnerId partner_ = 0;
+  std::string card_;
+  Rows before_;
+};
+
+TEST_F(ValidationTest, PartnerTxnId) {
+  const std::string too_long(kMaxIdLength + 1, 'a');
+  for (const std::string& bad :
+       {std::string(""), too_long, std::string("has space"), std::string("a/b"),
+        std::string("caf\xc3\xa9"), std::string("semi;colon"), std::string("new\nline")}) {
+    SCOPED_TRACE(absl::StrCat("partner_txn_id='", bad, "'"));
+    ExpectRejected(f_.ledger().Earn(GoodEarn(bad)), "partner_txn_id");
+    ExpectRejected(f_.ledger().Redeem(GoodRedeem(bad)), "partner_txn_id");
+    ExpectRejected(f_.ledger().AuthorizeRedemption(GoodRedeem(bad)), "partner_txn_id");
+    CaptureParams c;
+    c.req.partner_id = partner_;
+    c.req.partner_txn_id = bad;
+    c.authorization_partner_txn_id = "auth-1";
+    ExpectRejected(f_.ledger().CaptureRedemption(c), "partner_txn_id");
+    ExpectRejected(f_.ledger().VoidRedemption(c), "partner_txn_id");
+    ReverseParams rv;
+    rv.req.partner_id = partner_;
+    rv.req.partner_txn_id = bad;
+    rv.original_partner_txn_id = "seed-earn";
+    ExpectRejected(f_.ledger().Reverse(rv), "partner_txn_id");
+    PartnerRequest enroll;
+    enroll.partner_id = partner_;
+    enroll.partner_txn_id = bad;
+    ExpectRejected(f_.ledger().EnrollMember(enroll), "partner_txn_id");
+  }
+}
+
+TEST_F(ValidationTest, PartnerTxnIdBoundaryAccepted) {
+  // 64 characters of every allowed class is a valid key.
+  std::string id = "Az09._:-";
+  while (id.size() < static_cast<size_t>(kMaxIdLength)) id.push_back('x');
+  ASSERT_EQ(id.size(), 64u);
+  auto e = f_.ledger().Earn(GoodEarn(id));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->points, 250);
+  EXPECT_EQ(f_.db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_txn_id = '",
+                                          id, "'")),
+            1);
+}
+
+TEST_F(ValidationTest, CardNumber) {
+  const std::vector<std::string> bad = {
+      "",                       // empty
+      "70abc1234567890",        // non-digits
+      "7012 3456 7890 1234",    // separators
+      BreakLuhn(card_),         // bad check digit
+      "79927398713",            // valid Luhn but 11 digits: too short
+      "42",                     // far too short
+      "00000000000000000000",   // 20 digits: too long
+  };
+  for (const std::string& c : bad) {
+    SCOPED_TRACE(absl::StrCat("card_number='", c, "'"));
+    EarnParams e = GoodEarn();
+    e.card_number = c;
+    ExpectRejected(f_.ledger().Earn(e), "card_number");
+    ExpectRejected(f_.ledger().QuoteEarn(e), "card_number");
+    RedeemParams r = GoodRedeem();
+    r.card_number = c;
+    ExpectRejected(f_.ledger().Redeem(r), "card_number");
+    ExpectRejected(f_.ledger().AuthorizeRedemption(r), "card_number");
+    AdjustParams a = GoodAdjust();
+    a.card_number = c;
+    ExpectRejected(f_.ledger().AdjustPoints(a), "card_number");
+    ExpectRejected(f_.ledger().GetBalance(c), "card_number");
+    if (!c.empty()) {  // empty means "all cards" for ListTransactions
+      ExpectRejected(f_.ledger().ListTransactions(partner_, c, 0, 10), "card_number");
+    }
+  }
+}
+
+TEST_F(ValidationTest, Amount) {
+  for (int64_t bad : {int64_t{-1}, int64_t{-5000}, kMaxAmountMinor + 1, INT64_MAX}) {
+    SCOPED_TRACE(bad);
+    EarnParams e = GoodEarn();
+    e.amount_minor = bad;
+    ExpectRejected(f_.ledger().Earn(e), "amount.amount_minor");
+  }
+  for (const std::string& bad : {"XXX", "eur", "", "EURO", "E1R"}) {
+    SCOPED_TRACE(bad);
+    EarnParams e = GoodEarn();
+    e.currency = bad;
+    ExpectRejected(f_.ledger().Earn(e), "amount.currency");
+    ExpectRejected(f_.ledger().QuoteEarn(e), "amount.currency");
+  }
+  // A real currency that is not the program's (EUR) is rejected the same way.
+  EarnParams krw = GoodEarn();
+  krw.currency = "KRW";
+  ExpectRejected(f_.ledger().Earn(krw), "amount.currency");
+  ExpectRejected(f_.ledger().QuoteEarn(krw), "amount.currency");
+}
+
+TEST_F(ValidationTest, Points) {
+  // Stated earn points: negative or above 1e12 (0 means "compute from the amount").
+  for (Points bad : {Points{-1}, kMaxPointsPerRequest + 1}) {
+    SCOPED_TRACE(bad);
+    EarnParams e = GoodEarn();
+    e.stated_points = bad;
+    ExpectRejected(f_.ledger().Earn(e), "points");
+  }
+  // Redeem / Authorize: zero, negative, above 1e12.
+  for (Points bad : {Points{0}, Points{-10}, kMaxPointsPerRequest + 1, INT64_MIN}) {
+    SCOPED_TRACE(bad);
+    RedeemParams r = GoodRedeem();
+    r.points = bad;
+    ExpectRejected(f_.ledger().Redeem(r), "points");
+    ExpectRejected(f_.ledger().AuthorizeRedemption(r), "points");
+  }
+  // Capture and Reverse: 0 means "all", negative or above 1e12 is rejected.
+  for (Points bad : {Points{-1}, kMaxPointsPerRequest + 1}) {
+    SCOPED_TRACE(bad);
+    CaptureParams c;
+    c.req.partner_id = partner_;
+    c.req.partner_txn_id = "cap-1";
+    c.authorization_partner_txn_id = "auth-1";
+    c.points = bad;
+    ExpectRejected(f_.ledger().CaptureRedemption(c), "points");
+    ReverseParams rv;
+    rv.req.partner_id = partner_;
+    rv.req.partner_txn_id = "rev-1";
+    rv.original_partner_txn_id = "seed-earn";
+    rv.points = bad;
+    ExpectRejected(f_.ledger().Reverse(rv), "points");
+  }
+}
+
+TEST_F(ValidationTest, OccurredAt) {
+  constexpr int64_t kYear2000 = 946'684'800'000'000;
+  constexpr int64_t kYear2100 = 4'102'444'800'000'000;
+  for (int64_t bad : {int64_t{1}, int64_t{-1}, kYear2000 - 1, kYear2100, INT64_MAX}) {
+    SCOPED_TRACE(bad);
+    EarnParams e = GoodEarn();
+    e.req.occurred_at = bad;
+    ExpectRejected(f_.ledger().Earn(e), "occurred_at_micros");
+    RedeemParams r = GoodRedeem();
+    r.req.occurred_at = bad;
+    ExpectRejected(f_.ledger().Redeem(r), "occurred_at_micros");
+    ExpectRejected(f_.ledger().AuthorizeRedemption(r), "occurred_at_micros");
+    CaptureParams c;
+    c.req.partner_id = partner_;
+    c.req.partner_txn_id = "cap-1";
+    c.req.occurred_at = bad;
+    c.authorization_partner_txn_id = "auth-1";
+    ExpectRejected(f_.ledger().CaptureRedemption(c), "occurred_at_micros");
+    ReverseParams rv;
+    rv.req.partner_id = partner_;
+    rv.req.partner_txn_id = "rev-1";
+    rv.req.occurred_at = bad;
+    rv.original_partner_txn_id = "seed-earn";
+    ExpectRejected(f_.ledger().Reverse(rv), "occurred_at_micros");
+  }
+  // The first microsecond of 2000 and the last of 2099 are accepted and stored.
+  EarnParams lo = GoodEarn("earn-lo");
+  lo.req.occurred_at = kYear2000;
+  auto a = f_.ledger().Earn(lo);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EarnParams hi = GoodEarn("earn-hi");
+  hi.req.occurred_at = kYear2100 - 1;
+  auto b = f_.ledger().Earn(hi);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(f_.db().QueryInt("SELECT occurred_at FROM txns WHERE partner_txn_id = 'earn-lo'"),
+            kYear2000);
+  EXPECT_EQ(f_.db().QueryInt("SELECT occurred_at FROM txns WHERE partner_txn_id = 'earn-hi'"),
+            kYear2100 - 1);
+}
+
+TEST_F(ValidationTest, ReverseOriginalId) {
+  for (const std::string& bad : {std::string(""), std::string("bad id"),
+                                 std::string(kMaxIdLength + 1, 'r')}) {
+    SCOPED_TRACE(bad);
+    ReverseParams rv;
+    rv.req.partner_id = partner_;
+    rv.req.partner_txn_id = "rev-1";
+    rv.original_partner_txn_id = bad;
+    ExpectRejected(f_.ledger().Reverse(rv), "original_partner_txn_id");
+  }
+  // Well-formed but unknown: NOT_FOUND naming the field, nothing written.
+  ReverseParams rv;
+  rv.req.partner_id = partner_;
+  rv.req.partner_txn_id = "rev-1";
+  rv.original_partner_txn_id = "never-posted";
+  auto r = f_.ledger().Reverse(rv);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("original_partner_txn_id"));
+  ExpectNothingWritten();
+}
+
+TEST_F(ValidationTest, CaptureAndVoidAuthorizationId) {
+  for (const std::string& bad : {std::string(""), std::string("auth 1"),
+                                 std::string(kMaxIdLength + 1, 'x'), std::string("a*b")}) {
+    SCOPED_TRACE(bad);
+    CaptureParams c;
+    c.req.partner_id = partner_;
+    c.req.partner_txn_id = "cap-1";
+    c.authorization_partner_txn_id = bad;
+    ExpectRejected(f_.ledger().CaptureRedemption(c), "authorization_partner_txn_id");
+    ExpectRejected(f_.ledger().VoidRedemption(c), "authorization_partner_txn_id");
+  }
+  CaptureParams c;
+  c.req.partner_id = partner_;
+  c.req.partner_txn_id = "cap-1";
+  c.authorization_partner_txn_id = "no-such-auth";
+  auto r = f_.ledger().CaptureRedemption(c);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("authorization_partner_txn_id"));
+  ExpectNothingWritten();
+}
+
+TEST_F(ValidationTest, AdjustPoints) {
+  AdjustParams zero = GoodAdjust();
+  zero.points = 0;
+  ExpectRejected(f_.ledger().AdjustPoints(zero), "points");
+  for (Points bad : {kMaxPointsPerRequest + 1, -(kMaxPointsPerRequest + 1)}) {
+    SCOPED_TRACE(bad);
+    AdjustParams a = GoodAdjust();
+    a.points = bad;
+    ExpectRejected(f_.ledger().AdjustPoints(a), "points");
+  }
+  for (const std::string& bad :
+       {std::string(""), std::string(201, 'r'), std::string("bad\nreason"),
+        std::string("tab\there"), std::string("nul\0x", 5), std::string("del\x7f")}) {
+    SCOPED_TRACE(absl::StrCat("reason size ", bad.size()));
+    AdjustParams a = GoodAdjust();
+    a.reason = bad;
+    ExpectRejected(f_.ledger().AdjustPoints(a), "reason");
+  }
+  for (const std::string& bad :
+       {std::string(""), std::string("adj 1"), std::string(kMaxIdLength + 1, 'a')}) {
+    SCOPED_TRACE(bad);
+    AdjustParams a = GoodAdjust();
+    a.adjustment_id = bad;
+    ExpectRejected(f_.ledger().AdjustPoints(a), "adjustment_id");
+  }
+  // A 200-byte reason is fine.
+  AdjustParams ok = GoodAdjust();
+  ok.reason = std::string(200, 'r');
+  auto r = f_.ledger().AdjustPoints(ok);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->balance_after, 550);
+}
+
+TEST_F(ValidationTest, RegisterPartner) {
+  struct Case {
+    std::string field;
+    PartnerRecord p;
+  };
+  std::vector<Case> cases;
+  auto add = [&](const std::string& field, auto mutate) {
+    PartnerRecord p = GoodPartner();
+    mutate(p);
+    cases.push_back({field, p});
+  };
+  add("name", [](PartnerRecord& p) { p.name = ""; });
+  add("name", [](PartnerRecord& p) { p.name = std::string(101, 'n'); });
+  add("name", [](PartnerRecord& p) { p.name = "Line\nbreak"; });
+  add("category", [](PartnerRecord& p) { p.category = ""; });
+  add("category", [](PartnerRecord& p) { p.category = "Fitness"; });
+  add("category", [](PartnerRecord& p) { p.category = "fit-ness"; });
+  add("category", [](PartnerRecord& p) { p.category = "fit ness"; });
+  add("category", [](PartnerRecord& p) { p.category = std::string(41, 'c'); });
+  add("role", [](PartnerRecord& p) { p.role = Role::kAdmin; });
+  add("role", [](PartnerRecord& p) { p.role = Role::kFinance; });
+  add("earn_rate_bp", [](PartnerRecord& p) { p.earn_rate_bp = -1; });
+  add("earn_rate_bp", [](PartnerRecord& p) { p.earn_rate_bp = 10001; });
+  add("limits.max_points_per_txn", [](PartnerRecord& p) { p.max_points_per_txn = -1; });
+  add("limits.max_points_per_txn",
+      [](PartnerRecord& p) { p.max_points_per_txn = kMaxPointsPerRequest + 1; });
+  add("limits.max_points_per_member_day",
+      [](PartnerRecord& p) { p.max_points_per_member_day = -1; });
+  add("limits.max_points_per_member_day",
+      [](PartnerRecord& p) { p.max_points_per_member_day = kMaxPointsPerRequest + 1; });
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrCat(c.field, " name='", c.p.name, "' category='", c.p.category, "'"));
+    ExpectRejected(f_.ledger().RegisterPartner("test", c.p), c.field);
+  }
+  // The limits of the accepted ranges: 100-byte name, 40-character category, issuer role,
+  // rate 0 and 10000.
+  PartnerRecord edge = GoodPartner();
+  edge.name = std::string(100, 'n');
+  edge.category = std::string(39, 'c') + "9";
+  edge.role = Role::kIssuer;
+  edge.earn_rate_bp = 10000;
+  auto r = f_.ledger().RegisterPartner("test", edge);
+  ASSERT_TRUE(r.ok()) << r.status();
+  PartnerRecord zero = GoodPartner();
+  zero.category = "zero_rate_1";
+  zero.earn_rate_bp = 0;
+  auto z = f_.ledger().RegisterPartner("test", zero);
+  ASSERT_TRUE(z.ok()) << z.status();
+}
+
+TEST_F(ValidationTest, SetProgram) {
+  struct Case {
+    std::string field;
+    ProgramRecord p;
+  };
+  std::vector<Case> cases;
+  auto add = [&](const std::string& field, auto mutate) {
+    ProgramRecord p = GoodProgram();
+    mutate(p);
+    cases.push_back({field, p});
+  };
+  add("program.point_value_micros", [](ProgramRecord& p) { p.point_value_micros = 0; });
+  add("program.point_value_micros", [](ProgramRecord& p) { p.point_value_micros = -5; });
+  add("program.currency", [](ProgramRecord& p) { p.currency = "XXX"; });
+  add("program.currency", [](ProgramRecord& p) { p.currency = "eur"; });
+  add("program.currency", [](ProgramRecord& p) { p.currency = ""; });
+  add("program.expiry_months", [](ProgramRecord& p) { p.expiry_months = -1; });
+  add("program.expiry_months", [](ProgramRecord& p) { p.expiry_months = 601; });
+  add("program.hold_timeout_seconds", [](ProgramRecord& p) { p.hold_timeout_seconds = 0; });
+  add("program.hold_timeout_seconds", [](ProgramRecord& p) { p.hold_timeout_seconds = -1; });
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    ExpectRejected(f_.ledger().SetProgram("test", c.p), c.field);
+  }
+  auto program = f_.ledger().GetProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->point_value_micros, 10'000);
+  EXPECT_EQ(program->currency, "EUR");
+  EXPECT_EQ(program->expiry_months, 12);
+  EXPECT_EQ(program->hold_timeout_seconds, 600);
+}
+
+TEST_F(ValidationTest, ProgramCurrencyCannotChange) {
+  ProgramRecord p = GoodProgram();
+  p.currency = "USD";
+  auto r = f_.ledger().SetProgram("test", p);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("program.currency"));
+  ExpectNothingWritten();
+  auto program = f_.ledger().GetProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->currency, "EUR");
+  // The same currency with other figures is a normal update.
+  ProgramRecord q = GoodProgram();
+  q.expiry_months = 0;
+  q.hold_timeout_seconds = 120;
+  ASSERT_TRUE(f_.ledger().SetProgram("test", q).ok());
+  program = f_.ledger().GetProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->expiry_months, 0);
+  EXPECT_EQ(program->hold_timeout_seconds, 120);
+}
+
+TEST_F(ValidationTest, IssueBearerCardsCount) {
+  for (int bad : {0, -1, kMaxBearerCardsPerCall + 1}) {
+    SCOPED_TRACE(bad);
+    ExpectRejected(f_.ledger().IssueBearerCards("test", bad), "count");
+  }
+}
+
+TEST_F(ValidationTest, ListTransactionsPageSize) {
+  for (int bad : {0, -1, kMaxTxnPageSize + 1}) {
+    SCOPED_TRACE(bad);
+    ExpectRejected(f_.ledger().ListTransactions(partner_, card_, 0, bad), "page_size");
+  }
+  auto page = f_.ledger().ListTransactions(partner_, card_, 0, kMaxTxnPageSize);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->size(), 2u);  // the enrolment and the seed earn
+}
+
+TEST_F(ValidationTest, UnknownCardIsNotFound) {
+  ASSERT_TRUE(IsValidCardNumber(kUnknownCard));
+  auto expect_not_found = [&](const absl::Status& s) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr("card_number")) << s;
+    ExpectNothingWritten();
+  };
+  EarnParams e = GoodEarn();
+  e.card_number = kUnknownCard;
+  expect_not_found(f_.ledger().Earn(e).status());
+  expect_not_found(f_.ledger().QuoteEarn(e).status());
+  RedeemParams r = GoodRedeem();
+  r.card_number = kUnknownCard;
+  expect_not_found(f_.ledger().Redeem(r).status());
+  expect_not_found(f_.ledger().AuthorizeRedemption(r).status());
+  AdjustParams a = GoodAdjust();
+  a.card_number = kUnknownCard;
+  expect_not_found(f_.ledger().AdjustPoints(a).status());
+  expect_not_found(f_.ledger().GetBalance(kUnknownCard).status());
+  expect_not_found(f_.ledger().ListTransactions(partner_, kUnknownCard, 0, 10).status());
+  // The ids were not burnt: the same ids work on the real card.
+  e.card_number = card_;
+  auto ok = f_.ledger().Earn(e);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_FALSE(ok->replayed);
+  EXPECT_EQ(ok->points, 250);
+}
+
+TEST_F(ValidationTest, ExclusiveCategory) {
+  // "grocery" is held by partner_ ("Partner grocery") from SetUp.
+  PartnerRecord rival = GoodPartner();
+  rival.name = "Rival Grocer";
+  rival.category = "grocery";
+  auto r = f_.ledger().RegisterPartner("test", rival);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+  const std::string msg(r.status().message());
+  EXPECT_THAT(msg, HasSubstr("category"));
+  EXPECT_THAT(msg, HasSubstr(absl::StrCat(partner_)));
+  EXPECT_THAT(msg, HasSubstr("Partner grocery"));
+  ExpectNothingWritten();
+
+  // Issuers are partners too: the category rule is the same for them.
+  rival.role = Role::kIssuer;
+  auto r2 = f_.ledger().RegisterPartner("test", rival);
+  EXPECT_EQ(r2.status().code(), absl::StatusCode::kFailedPrecondition) << r2.status();
+
+  // A different category is free.
+  PartnerRecord other = GoodPartner();
+  auto o = f_.ledger().RegisterPartner("test", other);
+  ASSERT_TRUE(o.ok()) << o.status();
+
+  // Suspending the holder frees the category.
+  auto s = f_.ledger().SuspendPartner("test", partner_, "contract ended");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->suspended);
+  rival.role = Role::kMerchant;
+  auto again = f_.ledger().RegisterPartner("test", rival);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE(again->partner.id, partner_);
+  EXPECT_EQ(again->partner.category, "grocery");
+  EXPECT_FALSE(again->api_key.empty());
+
+  // And the new holder now blocks a third one, naming itself, not the suspended one.
+  PartnerRecord third = GoodPartner();
+  third.name = "Third Grocer";
+  third.category = "grocery";
+  auto t = f_.ledger().RegisterPartner("test", third);
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kFailedPrecondition) << t.status();
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr(absl::StrCat(again->partner.id)));
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr("Rival Grocer"));
+}
+
+}  // namespace
+}  // namespace loyalty::testing
