@@ -65,8 +65,11 @@ absl::Status ReverseRedemption(StoreTxn* txn, MemberBook* book, const TxnRecord&
     left -= give;
   }
   LOYALTY_CHECK(left == 0);  // reversed_points bounds what can be restored
-  return PostTransfer(txn, id, PartnerRedeemedAccount(redemption.partner_id),
-                      MemberAccount(book->id()), points, now);
+  RETURN_IF_ERROR(PostTransfer(txn, id, PartnerRedeemedAccount(redemption.partner_id),
+                               MemberAccount(book->id()), points, now));
+  // Points restored into a lot already past expiry expire at once, in their own
+  // `expire` transaction: no answer shows a point past its expiry.
+  return book->ExpireDue(now);
 }
 
 }  // namespace

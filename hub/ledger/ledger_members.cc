@@ -139,7 +139,10 @@ absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
     m.merged_into = target.id();
     RETURN_IF_ERROR(txn.UpdateMember(m));
     RETURN_IF_ERROR(txn.UpdateMember(t));
+    // A moved debt can leave the target's holds promising more than it now has.
     ASSIGN_OR_RETURN(MemberBook merged, MemberBook::Lock(&txn, target.id(), now));
+    RETURN_IF_ERROR(merged.FitHoldsToBalance());
+    RETURN_IF_ERROR(merged.Save());
     return FinishPosting(&txn, id, moved, merged, &out);
   });
 }

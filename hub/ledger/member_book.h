@@ -30,7 +30,12 @@ class MemberBook {
   // its lot's expiry, whether or not the expiry sweep has run yet).
   static absl::StatusOr<MemberBook> Lock(StoreTxn* txn, MemberId id, Micros now);
 
-  // What Lock expired.
+  // Moves the remaining points of lots due by `now` to breakage in their own `expire`
+  // transaction, and writes the member row. Lock calls it; call it again after putting
+  // points back into lots that may be past expiry.
+  absl::Status ExpireDue(Micros now);
+
+  // What Lock (and later ExpireDue calls) expired.
   int64_t expired_lots() const { return expired_lots_; }
   Points expired_points() const { return expired_points_; }
 
@@ -78,9 +83,6 @@ class MemberBook {
   MemberBook(StoreTxn* txn, MemberRecord m, std::vector<HoldRecord> holds)
       : txn_(txn), member_(std::move(m)), holds_(std::move(holds)) {}
 
-  // Moves the remaining points of lots due by `now` to breakage in their own `expire`
-  // transaction, and writes the member row.
-  absl::Status ExpireDue(Micros now);
 
   StoreTxn* txn_;
   MemberRecord member_;

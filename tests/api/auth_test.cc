@@ -416,14 +416,16 @@ TEST_F(AuthTest, EveryRpcForEveryCaller) {
       } else {
         EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(s);
         EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << Describe(s);
-        if (c.ok_when_allowed) EXPECT_TRUE(s.ok()) << Describe(s);
+        if (c.ok_when_allowed) {
+          EXPECT_TRUE(s.ok()) << Describe(s);
+        }
       }
     }
   }
 }
 
 TEST_F(AuthTest, MalformedAuthorizationHeadersAreUnauthenticated) {
-  for (const std::string header :
+  for (const std::string& header :
        {std::string("Basic ") + kAdminKey, std::string(kAdminKey), std::string("Bearer "),
         std::string("bearer ") + kAdminKey, std::string("Bearer ") + std::string(300, 'k')}) {
     SCOPED_TRACE(header.substr(0, 40));
@@ -666,6 +668,19 @@ TEST_F(AuthTest, SuspendedPartnerIsDeniedEverywhereOthersStillWork) {
   // Suspending twice is refused; the admin key is unaffected.
   s = Suspend(merchant_id_);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(s);
+
+  // The suspension is the partner's, not the key's: a rotated key is denied as well,
+  // and the rotated-out key is unknown.
+  v1::RotateApiKeyRequest rotate;
+  rotate.set_partner_id(merchant_id_);
+  v1::RotateApiKeyResponse rotated;
+  s = Invoke(admin_.get(), &AdminStub::RotateApiKey, std::string(kAdminKey), rotate, &rotated);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+  ASSERT_FALSE(rotated.api_key().empty());
+  s = GetBalance(rotated.api_key(), card, &balance);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(s);
+  s = GetBalance(key_a, card, &balance);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << Describe(s);
 }
 
 TEST_F(AuthTest, RotateApiKeyRetiresTheOldKeyAtOnce) {
