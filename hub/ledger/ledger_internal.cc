@@ -22,7 +22,9 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
   ASSIGN_OR_RETURN(std::optional<TxnRecord> found, txn->FindTxn(partner, partner_txn_id));
   if (!found.has_value()) return std::nullopt;
   if (found->request_hash != request_hash) {
-    return absl::AlreadyExistsError(absl::StrCat("partner_txn_id: '", partner_txn_id,
+    // The operator's own requests (AdjustPoints) name their key adjustment_id.
+    const char* field = partner == kOperatorId ? "adjustment_id" : "partner_txn_id";
+    return absl::AlreadyExistsError(absl::StrCat(field, ": '", partner_txn_id,
                                                  "' was already used for a different request (",
                                                  found->kind, ", hub_txn_id ", found->id, ")"));
   }

@@ -66,8 +66,18 @@ absl::StatusOr<Posting> RunPartnerPosting(Store* store, const PartnerRequest& re
     }
     return body(txn, out);
   });
-  if (!status.ok()) return status;
-  return out;
+  if (status.ok()) return out;
+  // A retry that queued behind its own original on the member lock fails the business
+  // checks (the points are gone, the hold is captured): the original has committed by
+  // now, so answer with it rather than with the error. The failed attempt rolled back.
+  std::optional<Posting> replay;
+  absl::Status lookup = store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(replay, CheckReplay(&txn, req.partner_id, req.partner_txn_id, request_hash));
+    return absl::OkStatus();
+  });
+  if (!lookup.ok() && absl::IsAlreadyExists(lookup)) return lookup;
+  if (lookup.ok() && replay.has_value()) return *replay;
+  return status;
 }
 
 }  // namespace loyalty

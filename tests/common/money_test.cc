@@ -1,5 +1,7 @@
 // Pure unit tests of the exact arithmetic (hub/common/money.h) and of the identifiers
 // and digests the hub makes up (hub/common/secure_random.h). No database.
+#include "hub/common/money.h"
+
 #include <cstdint>
 #include <limits>
 #include <set>
@@ -7,7 +9,6 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "hub/common/money.h"
 #include "hub/common/secure_random.h"
 
 namespace loyalty {
@@ -89,8 +90,7 @@ TEST(EarnPointsFloor, InputsOutOfDomainAreRejected) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EarnPointsFloor(100, 2, -1, 10'000).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(EarnPointsFloor(100, 2, 500, 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EarnPointsFloor(100, 2, 500, 0).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EarnPointsFloor(100, -1, 500, 10'000).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EarnPointsFloor(100, 7, 500, 10'000).status().code(),
@@ -117,21 +117,21 @@ TEST(ValueMinorHalfEven, TiesGoToEven) {
 }
 
 TEST(ValueMinorHalfEven, NegativeTiesGoToEven) {
-  EXPECT_EQ(Eur(-1, 5'000), 0);   // -0.5 -> 0
-  EXPECT_EQ(Eur(-1, 15'000), -2); // -1.5 -> -2
-  EXPECT_EQ(Eur(-1, 25'000), -2); // -2.5 -> -2
-  EXPECT_EQ(Eur(-1, 35'000), -4); // -3.5 -> -4
-  EXPECT_EQ(Eur(1, -25'000), -2); // negative price, same value
+  EXPECT_EQ(Eur(-1, 5'000), 0);    // -0.5 -> 0
+  EXPECT_EQ(Eur(-1, 15'000), -2);  // -1.5 -> -2
+  EXPECT_EQ(Eur(-1, 25'000), -2);  // -2.5 -> -2
+  EXPECT_EQ(Eur(-1, 35'000), -4);  // -3.5 -> -4
+  EXPECT_EQ(Eur(1, -25'000), -2);  // negative price, same value
 }
 
 TEST(ValueMinorHalfEven, NonTiesRoundToNearest) {
-  EXPECT_EQ(Eur(1, 4'999), 0);    // 0.4999 -> 0
-  EXPECT_EQ(Eur(1, 5'001), 1);    // 0.5001 -> 1
-  EXPECT_EQ(Eur(1, 24'999), 2);   // 2.4999 -> 2
-  EXPECT_EQ(Eur(1, 25'001), 3);   // 2.5001 -> 3
-  EXPECT_EQ(Eur(-1, 5'001), -1);  // -0.5001 -> -1
-  EXPECT_EQ(Eur(-1, 4'999), 0);   // -0.4999 -> 0
-  EXPECT_EQ(Eur(-1, 25'001), -3); // -2.5001 -> -3
+  EXPECT_EQ(Eur(1, 4'999), 0);       // 0.4999 -> 0
+  EXPECT_EQ(Eur(1, 5'001), 1);       // 0.5001 -> 1
+  EXPECT_EQ(Eur(1, 24'999), 2);      // 2.4999 -> 2
+  EXPECT_EQ(Eur(1, 25'001), 3);      // 2.5001 -> 3
+  EXPECT_EQ(Eur(-1, 5'001), -1);     // -0.5001 -> -1
+  EXPECT_EQ(Eur(-1, 4'999), 0);      // -0.4999 -> 0
+  EXPECT_EQ(Eur(-1, 25'001), -3);    // -2.5001 -> -3
   EXPECT_EQ(Eur(250, 10'000), 250);  // exact
   EXPECT_EQ(Eur(0, 10'000), 0);
 }
@@ -245,11 +245,11 @@ TEST(CardNumbers, LuhnValidation) {
   EXPECT_TRUE(IsValidCardNumber("4111111111111111"));   // 16 digits, valid Luhn
   EXPECT_FALSE(IsValidCardNumber("4111111111111112"));  // wrong check digit
   EXPECT_TRUE(IsValidCardNumber("5555555555554444"));
-  EXPECT_TRUE(IsValidCardNumber("000000000000"));       // 12 digits, checksum 0
-  EXPECT_TRUE(IsValidCardNumber("0000000000000000000"));  // 19 digits
-  EXPECT_FALSE(IsValidCardNumber("00000000000"));       // 11 digits: too short
+  EXPECT_TRUE(IsValidCardNumber("000000000000"));           // 12 digits, checksum 0
+  EXPECT_TRUE(IsValidCardNumber("0000000000000000000"));    // 19 digits
+  EXPECT_FALSE(IsValidCardNumber("00000000000"));           // 11 digits: too short
   EXPECT_FALSE(IsValidCardNumber("00000000000000000000"));  // 20 digits: too long
-  EXPECT_FALSE(IsValidCardNumber("79927398713"));       // valid Luhn, 11 digits
+  EXPECT_FALSE(IsValidCardNumber("79927398713"));           // valid Luhn, 11 digits
   EXPECT_FALSE(IsValidCardNumber("4111-1111-1111-1111"));
   EXPECT_FALSE(IsValidCardNumber("411111111111111a"));
   EXPECT_FALSE(IsValidCardNumber(" 4111111111111111"));
@@ -275,10 +275,8 @@ TEST(CardNumbers, NewCardNumbersAreValidProgramNumbers) {
 }
 
 TEST(Sha256Hex, KnownVectors) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(Sha256Hex(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }

@@ -2,7 +2,14 @@
 // (partner, partner_txn_id) and the same content returns the stored result and writes
 // nothing; different content fails ALREADY_EXISTS naming the id; a failed request does
 // not burn its id; concurrent retries post exactly once.
+#include <cppconn/connection.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,8 +27,8 @@ using ::testing::HasSubstr;
 
 // Row counts of the tables a posting writes.
 struct Rows {
-  int64_t txns = 0, transfers = 0, lots = 0, consumptions = 0, holds = 0, debts = 0,
-          members = 0, cards = 0, audit = 0;
+  int64_t txns = 0, transfers = 0, lots = 0, consumptions = 0, holds = 0, debts = 0, members = 0,
+          cards = 0, audit = 0;
   bool operator==(const Rows& o) const {
     return txns == o.txns && transfers == o.transfers && lots == o.lots &&
            consumptions == o.consumptions && holds == o.holds && debts == o.debts &&
@@ -31,9 +38,8 @@ struct Rows {
 
 std::ostream& operator<<(std::ostream& os, const Rows& r) {
   return os << "txns=" << r.txns << " transfers=" << r.transfers << " lots=" << r.lots
-            << " consumptions=" << r.consumptions << " holds=" << r.holds
-            << " debts=" << r.debts << " members=" << r.members << " cards=" << r.cards
-            << " audit_log=" << r.audit;
+            << " consumptions=" << r.consumptions << " holds=" << r.holds << " debts=" << r.debts
+            << " members=" << r.members << " cards=" << r.cards << " audit_log=" << r.audit;
 }
 
 Rows Snapshot(TestDb& db) {
@@ -257,8 +263,7 @@ TEST_F(IdempotencyTest, ReverseRetries) {
   EXPECT_EQ(Snapshot(f_.db()), before);
   EXPECT_EQ(f_.Balance(card_).balance, -150);
   // The replay did not count twice against what is left to reverse: 250 remain.
-  EXPECT_EQ(f_.db().QueryInt(
-                "SELECT reversed_points FROM txns WHERE partner_txn_id = 'redeem-a'"),
+  EXPECT_EQ(f_.db().QueryInt("SELECT reversed_points FROM txns WHERE partner_txn_id = 'redeem-a'"),
             200);
   auto rest = f_.Reverse(gym_, "redeem-a", 0, "rev-redeem-rest");
   ASSERT_TRUE(rest.ok()) << rest.status();
@@ -336,8 +341,8 @@ TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
   ExpectAlreadyExists(f_.ledger().Earn(later).status(), "pos-17");
   // Another kind of request with an earn's id.
   ExpectAlreadyExists(f_.Redeem(grocer_, card_, 1, "pos-17").status(), "pos-17");
-  ExpectAlreadyExists(
-      f_.ledger().AuthorizeRedemption(MakeRedeem(grocer_, "pos-17", 1)).status(), "pos-17");
+  ExpectAlreadyExists(f_.ledger().AuthorizeRedemption(MakeRedeem(grocer_, "pos-17", 1)).status(),
+                      "pos-17");
   PartnerRequest enroll;
   enroll.partner_id = grocer_;
   enroll.partner_txn_id = "pos-17";
@@ -359,6 +364,16 @@ TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
   f_.ExpectInvariants();
 }
 
+// The operator's API has no partner_txn_id: its key is adjustment_id, and errors name
+// the field as the API spells it (docs/api.md "Errors carry the field in the message").
+TEST_F(IdempotencyTest, AdjustMismatchNamesAdjustmentId) {
+  ASSERT_TRUE(f_.ledger().AdjustPoints(MakeAdjust("adj-7", 30)).ok());
+  auto r = f_.ledger().AdjustPoints(MakeAdjust("adj-7", 40));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("adj-7"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("adjustment_id")) << r.status();
+}
+
 TEST_F(IdempotencyTest, CaptureAndReverseContentMismatch) {
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000, "earn-x").ok());
   ASSERT_TRUE(f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-x", 300)).ok());
@@ -368,13 +383,11 @@ TEST_F(IdempotencyTest, CaptureAndReverseContentMismatch) {
   const Rows before = Snapshot(f_.db());
 
   ExpectAlreadyExists(
-      f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-x", 250)).status(),
-      "cap-x");
+      f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-x", 250)).status(), "cap-x");
   ExpectAlreadyExists(
-      f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-y", 200)).status(),
-      "cap-x");
-  ExpectAlreadyExists(
-      f_.ledger().VoidRedemption(MakeCapture(gym_, "cap-x", "auth-y", 0)).status(), "cap-x");
+      f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-y", 200)).status(), "cap-x");
+  ExpectAlreadyExists(f_.ledger().VoidRedemption(MakeCapture(gym_, "cap-x", "auth-y", 0)).status(),
+                      "cap-x");
   ExpectAlreadyExists(f_.Reverse(grocer_, "earn-x", 11, "rev-x").status(), "rev-x");
   EXPECT_EQ(Snapshot(f_.db()), before);
   EXPECT_EQ(f_.Balance(card_).balance, 1000 - 200 - 10);
@@ -569,6 +582,155 @@ TEST_F(IdempotencyTest, ConcurrentRetriesOfRedeemAndEnrollPostOnce) {
   // The setup enrolled one member; the concurrent enrolment added exactly one more.
   EXPECT_EQ(f_.db().QueryInt("SELECT COUNT(*) FROM members"), 2);
   EXPECT_EQ(f_.db().QueryInt("SELECT COUNT(*) FROM cards"), 2);
+  f_.ExpectInvariants();
+}
+
+// Holds the row lock of one member from a connection of its own, the way a long
+// transaction of another hub instance would, so requests queue on it.
+class MemberRowLock {
+ public:
+  MemberRowLock(const MysqlOptions& o, MemberId member) {
+    sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
+    sql::ConnectOptionsMap props;
+    props["hostName"] = sql::SQLString("localhost");
+    props["socket"] = sql::SQLString(o.socket);
+    props["userName"] = sql::SQLString(o.user);
+    props["password"] = sql::SQLString("");
+    props["schema"] = sql::SQLString(o.database);
+    conn_.reset(driver->connect(props));
+    conn_->setAutoCommit(false);
+    std::unique_ptr<sql::Statement> st(conn_->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+        absl::StrCat("SELECT id FROM members WHERE id = ", member, " FOR UPDATE")));
+    locked_ = rs->next();
+  }
+  ~MemberRowLock() { Release(); }
+  bool locked() const { return locked_; }
+  void Release() {
+    if (conn_ != nullptr) {
+      conn_->rollback();
+      conn_.reset();
+    }
+  }
+
+ private:
+  std::unique_ptr<sql::Connection> conn_;
+  bool locked_ = false;
+};
+
+// Waits (bounded) until `n` sessions of this test's database are inside the member-row
+// lock statement, i.e. queued behind MemberRowLock: each has looked its idempotency
+// key up already. (The process list shows every waiting statement; innodb_trx on
+// MariaDB does not reliably list all of them.)
+bool AwaitLockWaiters(TestDb& db, int n) {
+  const std::string sql = absl::StrCat(
+      "SELECT COUNT(*) FROM information_schema.processlist WHERE db = '", db.options().database,
+      "' AND info LIKE '%FROM members WHERE id = % FOR UPDATE%'");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (db.QueryInt(sql) >= n) return true;
+  }
+  return false;
+}
+
+// Retries of one redemption that all read "key not used yet" before the original
+// commits: each must still answer with the original result (docs/ledger.md: a retry
+// with the same id and content returns the stored result), not with the
+// insufficient-points error the original's own effect would cause.
+TEST_F(IdempotencyTest, QueuedRetriesOfRedeemReturnTheOriginal) {
+  ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000).ok());
+  const MemberId member = f_.Balance(card_).member_id;
+  constexpr int kThreads = 8;
+  std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
+  auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
+  ASSERT_TRUE(lock->locked());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = f_.ledger().Redeem(MakeRedeem(gym_, "redeem-600", 600)); });
+  }
+  // Every thread has looked the key up and now waits for the member's lock.
+  const bool queued = AwaitLockWaiters(f_.db(), kThreads);
+  lock->Release();
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
+
+  int fresh = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
+    if (!results[i].ok()) continue;
+    if (!results[i]->replayed) ++fresh;
+    EXPECT_EQ(results[i]->points, 600);
+    EXPECT_EQ(results[i]->balance_after, 400);
+  }
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(CountId(gym_, "redeem-600"), 1);
+  EXPECT_EQ(f_.Balance(card_).balance, 400);
+  f_.ExpectInvariants();
+}
+
+// The same for a full reversal: the retries must not see "0 not yet reversed".
+TEST_F(IdempotencyTest, QueuedRetriesOfReverseReturnTheOriginal) {
+  ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 400, "earn-r").ok());
+  const MemberId member = f_.Balance(card_).member_id;
+  constexpr int kThreads = 8;
+  std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
+  auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
+  ASSERT_TRUE(lock->locked());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] { results[i] = f_.Reverse(grocer_, "earn-r", 0, "return-r"); });
+  }
+  const bool queued = AwaitLockWaiters(f_.db(), kThreads);
+  lock->Release();
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
+
+  int fresh = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
+    if (!results[i].ok()) continue;
+    if (!results[i]->replayed) ++fresh;
+    EXPECT_EQ(results[i]->points, 400);
+    EXPECT_EQ(results[i]->balance_after, 0);
+  }
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(CountId(grocer_, "return-r"), 1);
+  EXPECT_EQ(f_.Balance(card_).balance, 0);
+  f_.ExpectInvariants();
+}
+
+// And for a capture: the retries must not see "the authorization is already captured".
+TEST_F(IdempotencyTest, QueuedRetriesOfCaptureReturnTheOriginal) {
+  ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000).ok());
+  ASSERT_TRUE(f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-q", 300)).ok());
+  const MemberId member = f_.Balance(card_).member_id;
+  constexpr int kThreads = 8;
+  std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
+  auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
+  ASSERT_TRUE(lock->locked());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-q", "auth-q", 0));
+    });
+  }
+  const bool queued = AwaitLockWaiters(f_.db(), kThreads);
+  lock->Release();
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
+
+  int fresh = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
+    if (!results[i].ok()) continue;
+    if (!results[i]->replayed) ++fresh;
+    EXPECT_EQ(results[i]->points, 300);
+    EXPECT_EQ(results[i]->balance_after, 700);
+  }
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(CountId(gym_, "cap-q"), 1);
+  EXPECT_EQ(f_.Balance(card_).balance, 700);
   f_.ExpectInvariants();
 }
 

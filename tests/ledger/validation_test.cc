@@ -23,19 +23,21 @@ struct Rows {
   bool operator==(const Rows& o) const { return counts == o.counts; }
 };
 
-const char* const kTables[] = {"txns",   "transfers", "lots",     "consumptions",
-                               "holds",  "debts",     "members",  "cards",
-                               "partners", "api_keys", "audit_log", "program"};
+const char* const kTables[] = {"txns",     "transfers", "lots",      "consumptions",
+                               "holds",    "debts",     "members",   "cards",
+                               "partners", "api_keys",  "audit_log", "program"};
 
 Rows Snapshot(TestDb& db) {
   Rows r;
-  for (const char* t : kTables) r.counts.push_back(db.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", t)));
+  for (const char* t : kTables)
+    r.counts.push_back(db.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", t)));
   return r;
 }
 
 std::string Describe(const Rows& r) {
   std::string out;
-  for (size_t i = 0; i < r.counts.size(); ++i) absl::StrAppend(&out, kTables[i], "=", r.counts[i], " ");
+  for (size_t i = 0; i < r.counts.size(); ++i)
+    absl::StrAppend(&out, kTables[i], "=", r.counts[i], " ");
   return out;
 }
 
@@ -161,20 +163,20 @@ TEST_F(ValidationTest, PartnerTxnIdBoundaryAccepted) {
   auto e = f_.ledger().Earn(GoodEarn(id));
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->points, 250);
-  EXPECT_EQ(f_.db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_txn_id = '",
-                                          id, "'")),
-            1);
+  EXPECT_EQ(
+      f_.db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_txn_id = '", id, "'")),
+      1);
 }
 
 TEST_F(ValidationTest, CardNumber) {
   const std::vector<std::string> bad = {
-      "",                       // empty
-      "70abc1234567890",        // non-digits
-      "7012 3456 7890 1234",    // separators
-      BreakLuhn(card_),         // bad check digit
-      "79927398713",            // valid Luhn but 11 digits: too short
-      "42",                     // far too short
-      "00000000000000000000",   // 20 digits: too long
+      "",                      // empty
+      "70abc1234567890",       // non-digits
+      "7012 3456 7890 1234",   // separators
+      BreakLuhn(card_),        // bad check digit
+      "79927398713",           // valid Luhn but 11 digits: too short
+      "42",                    // far too short
+      "00000000000000000000",  // 20 digits: too long
   };
   for (const std::string& c : bad) {
     SCOPED_TRACE(absl::StrCat("card_number='", c, "'"));
@@ -191,7 +193,7 @@ TEST_F(ValidationTest, CardNumber) {
     ExpectRejected(f_.ledger().AdjustPoints(a), "card_number");
     ExpectRejected(f_.ledger().GetBalance(c), "card_number");
     if (!c.empty()) {  // empty means "all cards" for ListTransactions
-      ExpectRejected(f_.ledger().ListTransactions(partner_, c, 0, 10), "card_number");
+      ExpectRejected(f_.ledger().ListTransactions(partner_, c, INT64_MAX, 10), "card_number");
     }
   }
 }
@@ -203,7 +205,7 @@ TEST_F(ValidationTest, Amount) {
     e.amount_minor = bad;
     ExpectRejected(f_.ledger().Earn(e), "amount.amount_minor");
   }
-  for (const std::string& bad : {"XXX", "eur", "", "EURO", "E1R"}) {
+  for (const char* bad : {"XXX", "eur", "", "EURO", "E1R"}) {
     SCOPED_TRACE(bad);
     EarnParams e = GoodEarn();
     e.currency = bad;
@@ -292,8 +294,8 @@ TEST_F(ValidationTest, OccurredAt) {
 }
 
 TEST_F(ValidationTest, ReverseOriginalId) {
-  for (const std::string& bad : {std::string(""), std::string("bad id"),
-                                 std::string(kMaxIdLength + 1, 'r')}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("bad id"), std::string(kMaxIdLength + 1, 'r')}) {
     SCOPED_TRACE(bad);
     ReverseParams rv;
     rv.req.partner_id = partner_;
@@ -479,9 +481,10 @@ TEST_F(ValidationTest, IssueBearerCardsCount) {
 TEST_F(ValidationTest, ListTransactionsPageSize) {
   for (int bad : {0, -1, kMaxTxnPageSize + 1}) {
     SCOPED_TRACE(bad);
-    ExpectRejected(f_.ledger().ListTransactions(partner_, card_, 0, bad), "page_size");
+    ExpectRejected(f_.ledger().ListTransactions(partner_, card_, INT64_MAX, bad), "page_size");
   }
-  auto page = f_.ledger().ListTransactions(partner_, card_, 0, kMaxTxnPageSize);
+  // before_id INT64_MAX = the first page (newest first).
+  auto page = f_.ledger().ListTransactions(partner_, card_, INT64_MAX, kMaxTxnPageSize);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->size(), 2u);  // the enrolment and the seed earn
 }
@@ -505,7 +508,7 @@ TEST_F(ValidationTest, UnknownCardIsNotFound) {
   a.card_number = kUnknownCard;
   expect_not_found(f_.ledger().AdjustPoints(a).status());
   expect_not_found(f_.ledger().GetBalance(kUnknownCard).status());
-  expect_not_found(f_.ledger().ListTransactions(partner_, kUnknownCard, 0, 10).status());
+  expect_not_found(f_.ledger().ListTransactions(partner_, kUnknownCard, INT64_MAX, 10).status());
   // The ids were not burnt: the same ids work on the real card.
   e.card_number = card_;
   auto ok = f_.ledger().Earn(e);
