@@ -9,6 +9,14 @@ namespace loyalty {
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
+  // Database and internal details stay in the hub's log, not in a partner's terminal.
+  if (s.code() == absl::StatusCode::kInternal || s.code() == absl::StatusCode::kUnknown) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error (logged by the hub)");
+  }
+  if (s.code() == absl::StatusCode::kUnavailable) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the hub's database is unavailable; retry with the same id");
+  }
   // absl::StatusCode and grpc::StatusCode share their numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }

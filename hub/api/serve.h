@@ -23,6 +23,8 @@ struct ServiceEnv {
   WorkerPool* pool = nullptr;
 };
 
+// The status a client sees: the code always, the message unless it is INTERNAL/UNKNOWN
+// or UNAVAILABLE (those carry database details, which only the log gets).
 grpc::Status ToGrpcStatus(const absl::Status& s);
 
 // One key=value log line for a finished call that failed.
