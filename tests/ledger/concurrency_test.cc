@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -12,37 +11,16 @@
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_db.h"
+#include "tests/support/test_util.h"
 
 namespace loyalty::testing {
 namespace {
-
-// A start line for threads, so they hit the ledger together.
-class StartGate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-  }
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
 
 // Net points of all member accounts in the journal.
 int64_t JournalNetOfMembers(TestDb& db) {
@@ -97,31 +75,21 @@ TEST(Concurrency, RedemptionsNeverOverdraw) {
   Codes codes;
   std::mutex mu;
   std::vector<Points> balances_after;  // of the successful redemptions
-  StartGate gate;
-  std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      gate.Wait();
-      for (int j = 0; j < kPerThread; ++j) {
-        RedeemParams r;
-        r.req.partner_id = (t + j) % 2 == 0 ? grocer : gym;
-        r.req.partner_txn_id = absl::StrCat("redeem-", t, "-", j);
-        r.card_number = card;
-        r.points = kPoints;
-        absl::StatusOr<Posting> p = f.ledger().Redeem(r);
-        codes.Add(p.status());
-        if (p.ok()) {
-          EXPECT_FALSE(p->replayed);
-          EXPECT_EQ(p->points, kPoints);
-          std::lock_guard<std::mutex> lock(mu);
-          balances_after.push_back(p->balance_after);
-        }
+  RunTogether(kThreads, [&](int t, StartGate& gate) {
+    gate.Wait();
+    for (int j = 0; j < kPerThread; ++j) {
+      absl::StatusOr<Posting> p = f.ledger().Redeem(MakeRedeem(
+          (t + j) % 2 == 0 ? grocer : gym, card, kPoints, absl::StrCat("redeem-", t, "-", j)));
+      codes.Add(p.status());
+      if (p.ok()) {
+        EXPECT_FALSE(p->replayed);
+        EXPECT_EQ(p->points, kPoints);
+        std::lock_guard<std::mutex> lock(mu);
+        balances_after.push_back(p->balance_after);
       }
-    });
-  }
-  gate.Open();
-  for (std::thread& t : threads) t.join();
+    }
+  });
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -193,15 +161,14 @@ class Pools {
   std::mutex mu_;
 };
 
-// The shape of one mixed run.
+// The shape of one mixed run (its report is named after the running test).
 struct Workload {
-  const char* name = "";
   int members = 20;
-  int threads = 8;
   int ops_per_thread = 200;
   // > 0: program expiry in months, and workers move the clock (3 days every 25th
   // operation) and run expiry, so lots and holds lapse while points move.
   int expiry_months = 0;
+  int threads = 8;
 };
 
 // 8 threads of seeded random operations over `members` members and 4 partners: earn
@@ -249,158 +216,124 @@ void RunMixedWorkload(const Workload& w) {
   std::atomic<int64_t> fresh{0};    // postings that wrote a txns row
   std::atomic<int64_t> replays{0};  // exact retries answered from the stored result
   std::atomic<int64_t> bad_replays{0};
-  StartGate gate;
-  std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
 
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      std::mt19937_64 rng(0x5EED0000u + t);
-      auto uniform = [&](int64_t lo, int64_t hi) {
-        return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-      };
-      // The previous successful request of this thread, for exact retries.
-      std::function<absl::StatusOr<Posting>()> last_call;
-      TxnId last_txn = 0;
-      gate.Wait();
-      for (int i = 0; i < kOpsPerThread; ++i) {
-        if (w.expiry_months > 0 && i % 25 == 24) {
-          f.clock().Advance(int64_t{3} * 24 * 3600 * 1'000'000);
-        }
-        const std::string id = absl::StrCat("w", t, "-", i);
-        const PartnerId partner = partners[uniform(0, partners.size() - 1)];
-        const std::string& card = cards[uniform(0, kMembers - 1)];
-        const int64_t dice = uniform(0, 99);
-        // What the call does to the sum of member balances when it posts, given its
-        // result; and whether it yields a reference for later operations.
-        std::function<absl::StatusOr<Posting>()> call;
-        std::function<int64_t(const Posting&)> delta = [](const Posting&) { return 0; };
-        std::function<void(const Posting&)> remember = [](const Posting&) {};
-
-        if (dice < 25) {  // earn from an amount
-          EarnParams e;
-          e.req.partner_id = partner;
-          e.req.partner_txn_id = id;
-          e.card_number = card;
-          e.amount_minor = uniform(100, 20000);
-          e.currency = "EUR";
-          call = [&f, e] { return f.ledger().Earn(e); };
-          delta = [](const Posting& p) { return p.points; };
-          remember = [&pools, partner, id](const Posting& p) {
-            if (p.points > 0) pools.Add(&pools.originals, {partner, id, p.points, true});
-          };
-        } else if (dice < 30) {  // earn with stated points
-          EarnParams e;
-          e.req.partner_id = partner;
-          e.req.partner_txn_id = id;
-          e.card_number = card;
-          e.currency = "EUR";
-          e.stated_points = uniform(1, 200);
-          call = [&f, e] { return f.ledger().Earn(e); };
-          delta = [](const Posting& p) { return p.points; };
-          remember = [&pools, partner, id](const Posting& p) {
-            pools.Add(&pools.originals, {partner, id, p.points, true});
-          };
-        } else if (dice < 50) {  // redeem
-          RedeemParams r;
-          r.req.partner_id = partner;
-          r.req.partner_txn_id = id;
-          r.card_number = card;
-          r.points = uniform(1, 250);
-          call = [&f, r] { return f.ledger().Redeem(r); };
-          delta = [](const Posting& p) { return -p.points; };
-          remember = [&pools, partner, id](const Posting& p) {
-            pools.Add(&pools.originals, {partner, id, p.points, false});
-          };
-        } else if (dice < 62) {  // authorize
-          RedeemParams r;
-          r.req.partner_id = partner;
-          r.req.partner_txn_id = id;
-          r.card_number = card;
-          r.points = uniform(1, 200);
-          call = [&f, r] { return f.ledger().AuthorizeRedemption(r); };
-          remember = [&pools, partner, id](const Posting& p) {
-            pools.Add(&pools.auths, {partner, id, p.points, false});
-          };
-        } else if (dice < 72) {  // capture (all or part) of some authorization
-          Ref auth;
-          if (!pools.Pick(&pools.auths, rng, &auth)) continue;
-          CaptureParams c;
-          c.req.partner_id = auth.partner;
-          c.req.partner_txn_id = id;
-          c.authorization_partner_txn_id = auth.id;
-          c.points = uniform(0, 1) == 0 ? 0 : uniform(1, auth.points);
-          call = [&f, c] { return f.ledger().CaptureRedemption(c); };
-          delta = [](const Posting& p) { return -p.points; };
-          const PartnerId ap = auth.partner;
-          remember = [&pools, ap, id](const Posting& p) {
-            pools.Add(&pools.originals, {ap, id, p.points, false});
-          };
-        } else if (dice < 77) {  // void some authorization
-          Ref auth;
-          if (!pools.Pick(&pools.auths, rng, &auth)) continue;
-          CaptureParams c;
-          c.req.partner_id = auth.partner;
-          c.req.partner_txn_id = id;
-          c.authorization_partner_txn_id = auth.id;
-          call = [&f, c] { return f.ledger().VoidRedemption(c); };
-        } else if (dice < 89) {  // reverse an earn, redemption or capture (all or part)
-          Ref orig;
-          if (!pools.Pick(&pools.originals, rng, &orig)) continue;
-          ReverseParams r;
-          r.req.partner_id = orig.partner;
-          r.req.partner_txn_id = id;
-          r.original_partner_txn_id = orig.id;
-          r.points = uniform(0, 2) == 0 ? 0 : uniform(1, std::max<Points>(1, orig.points));
-          call = [&f, r] { return f.ledger().Reverse(r); };
-          const bool is_earn = orig.is_earn;
-          delta = [is_earn](const Posting& p) { return is_earn ? -p.points : p.points; };
-        } else if (dice < 96) {  // operator credit or debit
-          AdjustParams a;
-          a.actor = "ops";
-          a.adjustment_id = id;
-          a.card_number = card;
-          a.points = uniform(0, 1) == 0 ? uniform(1, 100) : -uniform(1, 100);
-          a.reason = "concurrency test";
-          call = [&f, a] { return f.ledger().AdjustPoints(a); };
-          delta = [](const Posting& p) { return p.points; };
-        } else if (dice < 98 || w.expiry_months == 0) {  // exact retry of the previous request
-          if (!last_call) continue;
-          absl::StatusOr<Posting> again = last_call();
-          codes.Add(again.status());
-          if (again.ok()) {
-            ++replays;
-            if (!again->replayed || again->txn_id != last_txn) ++bad_replays;
-          }
-          continue;
-        } else {  // expiry run
-          absl::StatusOr<ExpiryOutcome> x = f.ledger().RunExpiry();
-          codes.Add(x.status());
-          if (x.ok()) expired += x->points_expired;
-          continue;
-        }
-
-        absl::StatusOr<Posting> p = call();
-        codes.Add(p.status());
-        if (!p.ok()) continue;
-        if (p->replayed) {
-          ++bad_replays;  // every id here is new
-          continue;
-        }
-        ++fresh;
-        net += delta(*p);
-        remember(*p);
-        last_call = call;
-        last_txn = p->txn_id;
+  RunTogether(kThreads, [&](int t, StartGate& gate) {
+    std::mt19937_64 rng(0x5EED0000u + t);
+    auto uniform = [&](int64_t lo, int64_t hi) {
+      return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+    };
+    // The previous successful request of this thread, for exact retries.
+    std::function<absl::StatusOr<Posting>()> last_call;
+    TxnId last_txn = 0;
+    gate.Wait();
+    for (int i = 0; i < kOpsPerThread; ++i) {
+      if (w.expiry_months > 0 && i % 25 == 24) {
+        f.clock().Advance(3 * kDay);
       }
-    });
-  }
-  gate.Open();
-  for (std::thread& t : threads) t.join();
+      const std::string id = absl::StrCat("w", t, "-", i);
+      const PartnerId partner = partners[uniform(0, partners.size() - 1)];
+      const std::string& card = cards[uniform(0, kMembers - 1)];
+      const int64_t dice = uniform(0, 99);
+      // What the call does to the sum of member balances when it posts, given its
+      // result; and whether it yields a reference for later operations.
+      std::function<absl::StatusOr<Posting>()> call;
+      std::function<int64_t(const Posting&)> delta = [](const Posting&) { return 0; };
+      std::function<void(const Posting&)> remember = [](const Posting&) {};
+
+      if (dice < 25) {  // earn from an amount
+        const EarnParams e = MakeEarn(partner, card, uniform(100, 20000), id);
+        call = [&f, e] { return f.ledger().Earn(e); };
+        delta = [](const Posting& p) { return p.points; };
+        remember = [&pools, partner, id](const Posting& p) {
+          if (p.points > 0) pools.Add(&pools.originals, {partner, id, p.points, true});
+        };
+      } else if (dice < 30) {  // earn with stated points
+        EarnParams e = MakeEarn(partner, card, /*amount_minor=*/0, id);
+        e.stated_points = uniform(1, 200);
+        call = [&f, e] { return f.ledger().Earn(e); };
+        delta = [](const Posting& p) { return p.points; };
+        remember = [&pools, partner, id](const Posting& p) {
+          pools.Add(&pools.originals, {partner, id, p.points, true});
+        };
+      } else if (dice < 50) {  // redeem
+        const RedeemParams r = MakeRedeem(partner, card, uniform(1, 250), id);
+        call = [&f, r] { return f.ledger().Redeem(r); };
+        delta = [](const Posting& p) { return -p.points; };
+        remember = [&pools, partner, id](const Posting& p) {
+          pools.Add(&pools.originals, {partner, id, p.points, false});
+        };
+      } else if (dice < 62) {  // authorize
+        const RedeemParams r = MakeRedeem(partner, card, uniform(1, 200), id);
+        call = [&f, r] { return f.ledger().AuthorizeRedemption(r); };
+        remember = [&pools, partner, id](const Posting& p) {
+          pools.Add(&pools.auths, {partner, id, p.points, false});
+        };
+      } else if (dice < 72) {  // capture (all or part) of some authorization
+        Ref auth;
+        if (!pools.Pick(&pools.auths, rng, &auth)) continue;
+        const CaptureParams c = MakeCapture(auth.partner, auth.id,
+                                            uniform(0, 1) == 0 ? 0 : uniform(1, auth.points), id);
+        call = [&f, c] { return f.ledger().CaptureRedemption(c); };
+        delta = [](const Posting& p) { return -p.points; };
+        const PartnerId ap = auth.partner;
+        remember = [&pools, ap, id](const Posting& p) {
+          pools.Add(&pools.originals, {ap, id, p.points, false});
+        };
+      } else if (dice < 77) {  // void some authorization
+        Ref auth;
+        if (!pools.Pick(&pools.auths, rng, &auth)) continue;
+        const CaptureParams c = MakeCapture(auth.partner, auth.id, /*points=*/0, id);
+        call = [&f, c] { return f.ledger().VoidRedemption(c); };
+      } else if (dice < 89) {  // reverse an earn, redemption or capture (all or part)
+        Ref orig;
+        if (!pools.Pick(&pools.originals, rng, &orig)) continue;
+        const ReverseParams r =
+            MakeReverse(orig.partner, orig.id,
+                        uniform(0, 2) == 0 ? 0 : uniform(1, std::max<Points>(1, orig.points)), id);
+        call = [&f, r] { return f.ledger().Reverse(r); };
+        const bool is_earn = orig.is_earn;
+        delta = [is_earn](const Posting& p) { return is_earn ? -p.points : p.points; };
+      } else if (dice < 96) {  // operator credit or debit
+        const AdjustParams a = MakeAdjust(
+            card, uniform(0, 1) == 0 ? uniform(1, 100) : -uniform(1, 100), id, "concurrency test");
+        call = [&f, a] { return f.ledger().AdjustPoints(a); };
+        delta = [](const Posting& p) { return p.points; };
+      } else if (dice < 98 || w.expiry_months == 0) {  // exact retry of the previous request
+        if (!last_call) continue;
+        absl::StatusOr<Posting> again = last_call();
+        codes.Add(again.status());
+        if (again.ok()) {
+          ++replays;
+          if (!again->replayed || again->txn_id != last_txn) ++bad_replays;
+        }
+        continue;
+      } else {  // expiry run
+        absl::StatusOr<ExpiryOutcome> x = f.ledger().RunExpiry();
+        codes.Add(x.status());
+        if (x.ok()) expired += x->points_expired;
+        continue;
+      }
+
+      absl::StatusOr<Posting> p = call();
+      codes.Add(p.status());
+      if (!p.ok()) continue;
+      if (p->replayed) {
+        ++bad_replays;  // every id here is new
+        continue;
+      }
+      ++fresh;
+      net += delta(*p);
+      remember(*p);
+      last_call = call;
+      last_txn = p->txn_id;
+    }
+  });
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t aborted = codes.Of(absl::StatusCode::kAborted);
-  std::printf("%s: %s| fresh=%lld replays=%lld swept=%lld in %.2f s\n", w.name,
+  const char* name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::printf("%s: %s| fresh=%lld replays=%lld swept=%lld in %.2f s\n", name,
               codes.Describe().c_str(), static_cast<long long>(fresh.load()),
               static_cast<long long>(replays.load()), static_cast<long long>(expired.load()), secs);
   ::testing::Test::RecordProperty("aborted", static_cast<int>(aborted));
@@ -449,28 +382,15 @@ void RunMixedWorkload(const Workload& w) {
 }
 
 TEST(Concurrency, MixedWorkloadManyMembers) {
-  Workload w;
-  w.name = "MixedWorkloadManyMembers";
-  w.members = 20;
-  w.ops_per_thread = 600;
-  RunMixedWorkload(w);
+  RunMixedWorkload({/*members=*/20, /*ops_per_thread=*/600});
 }
 
 TEST(Concurrency, MixedWorkloadFewHotMembers) {
-  Workload w;
-  w.name = "MixedWorkloadFewHotMembers";
-  w.members = 3;
-  w.ops_per_thread = 300;
-  RunMixedWorkload(w);
+  RunMixedWorkload({/*members=*/3, /*ops_per_thread=*/300});
 }
 
 TEST(Concurrency, MixedWorkloadWithExpiryAndClockMoves) {
-  Workload w;
-  w.name = "MixedWorkloadWithExpiryAndClockMoves";
-  w.members = 6;
-  w.ops_per_thread = 400;
-  w.expiry_months = 1;
-  RunMixedWorkload(w);
+  RunMixedWorkload({/*members=*/6, /*ops_per_thread=*/400, /*expiry_months=*/1});
 }
 
 // An exclusive category admits one active partner even when registrations race: the
@@ -479,21 +399,15 @@ TEST(Concurrency, RacingRegistrationsInOneCategory) {
   LedgerFixture f;
   constexpr int kThreads = 8;
   std::vector<absl::StatusOr<RegisteredPartner>> results(kThreads, absl::UnknownError("not run"));
-  StartGate gate;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      PartnerRecord p;
-      p.name = absl::StrCat("Pharmacy ", t);
-      p.category = "pharmacy";
-      p.role = Role::kMerchant;
-      p.earn_rate_bp = 100;
-      gate.Wait();
-      results[t] = f.ledger().RegisterPartner("test", p);
-    });
-  }
-  gate.Open();
-  for (std::thread& t : threads) t.join();
+  RunTogether(kThreads, [&](int t, StartGate& gate) {
+    PartnerRecord p;
+    p.name = absl::StrCat("Pharmacy ", t);
+    p.category = "pharmacy";
+    p.role = Role::kMerchant;
+    p.earn_rate_bp = 100;
+    gate.Wait();
+    results[t] = f.ledger().RegisterPartner("test", p);
+  });
   int winners = 0;
   PartnerId winner = 0;
   std::string winner_name;

@@ -2,15 +2,8 @@
 // (partner, partner_txn_id) and the same content returns the stored result and writes
 // nothing; different content fails ALREADY_EXISTS naming the id; a failed request does
 // not burn its id; concurrent retries post exactly once.
-#include <cppconn/connection.h>
-#include <cppconn/resultset.h>
-#include <cppconn/statement.h>
-#include <mysql_driver.h>
-
-#include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_db.h"
+#include "tests/support/test_util.h"
 
 namespace loyalty::testing {
 namespace {
@@ -81,44 +75,44 @@ class IdempotencyTest : public ::testing::Test {
     ASSERT_FALSE(card_.empty());
   }
 
-  EarnParams MakeEarn(PartnerId p, const std::string& id, int64_t amount_minor) {
-    EarnParams e;
-    e.req.partner_id = p;
-    e.req.partner_txn_id = id;
-    e.card_number = card_;
-    e.amount_minor = amount_minor;
-    e.currency = "EUR";
-    return e;
-  }
-  RedeemParams MakeRedeem(PartnerId p, const std::string& id, Points points) {
-    RedeemParams r;
-    r.req.partner_id = p;
-    r.req.partner_txn_id = id;
-    r.card_number = card_;
-    r.points = points;
-    return r;
-  }
-  CaptureParams MakeCapture(PartnerId p, const std::string& id, const std::string& auth,
-                            Points points) {
-    CaptureParams c;
-    c.req.partner_id = p;
-    c.req.partner_txn_id = id;
-    c.authorization_partner_txn_id = auth;
-    c.points = points;
-    return c;
-  }
-  AdjustParams MakeAdjust(const std::string& id, Points points) {
-    AdjustParams a;
-    a.actor = "ops";
-    a.adjustment_id = id;
-    a.card_number = card_;
-    a.points = points;
-    a.reason = "goodwill";
-    return a;
-  }
   int64_t CountId(PartnerId p, const std::string& id) {
     return f_.db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_id = ", p,
                                          " AND partner_txn_id = '", id, "'"));
+  }
+  // Sends `request` (the partner's `txn_id`) from 8 threads while another connection holds
+  // the member's row lock, so every retry looks its key up before the original commits.
+  // Each must still answer as the original: one fresh posting of `points` leaving
+  // `balance_after`, the others its replays. The last step of a test (it may ASSERT).
+  void ExpectQueuedRetriesReturnTheOriginal(const std::function<absl::StatusOr<Posting>()>& request,
+                                            PartnerId partner, const std::string& txn_id,
+                                            Points points, Points balance_after) {
+    const MemberId member = f_.Balance(card_).member_id;
+    constexpr int kThreads = 8;
+    std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
+    auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
+    ASSERT_TRUE(lock->locked());
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] { results[i] = request(); });
+    }
+    // Every thread has looked the key up and now waits for the member's lock.
+    const bool queued = AwaitLockWaiters(f_.db(), kThreads);
+    lock->Release();
+    for (std::thread& t : threads) t.join();
+    ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
+
+    int fresh = 0;
+    for (int i = 0; i < kThreads; ++i) {
+      EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
+      if (!results[i].ok()) continue;
+      if (!results[i]->replayed) ++fresh;
+      EXPECT_EQ(results[i]->points, points);
+      EXPECT_EQ(results[i]->balance_after, balance_after);
+    }
+    EXPECT_EQ(fresh, 1);
+    EXPECT_EQ(CountId(partner, txn_id), 1);
+    EXPECT_EQ(f_.Balance(card_).balance, balance_after);
+    f_.ExpectInvariants();
   }
 
   LedgerFixture f_;
@@ -128,7 +122,7 @@ class IdempotencyTest : public ::testing::Test {
 };
 
 TEST_F(IdempotencyTest, EarnRetryReturnsOriginal) {
-  auto first = f_.ledger().Earn(MakeEarn(grocer_, "earn-1", 5000));
+  auto first = f_.Earn(grocer_, card_, 5000, "earn-1");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->points, 250);
   EXPECT_EQ(first->balance_after, 250);
@@ -138,7 +132,7 @@ TEST_F(IdempotencyTest, EarnRetryReturnsOriginal) {
   ASSERT_TRUE(f_.Redeem(gym_, card_, 40).ok());
   const Rows before = Snapshot(f_.db());
 
-  auto again = f_.ledger().Earn(MakeEarn(grocer_, "earn-1", 5000));
+  auto again = f_.Earn(grocer_, card_, 5000, "earn-1");
   ASSERT_TRUE(again.ok()) << again.status();
   ExpectSameResult(*first, *again);
   EXPECT_EQ(again->points, 250);
@@ -185,14 +179,14 @@ TEST_F(IdempotencyTest, AuthorizeCaptureVoidRetries) {
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000).ok());
 
   // Authorize.
-  auto auth = f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-1", 200));
+  auto auth = f_.Authorize(gym_, card_, 200, "auth-1");
   ASSERT_TRUE(auth.ok()) << auth.status();
   EXPECT_EQ(auth->points, 200);
   EXPECT_EQ(auth->balance_after, 1000);
   EXPECT_EQ(auth->available_after, 800);
   EXPECT_EQ(auth->hold_expires_at, LedgerFixture::kStart + 600'000'000);
   Rows before = Snapshot(f_.db());
-  auto auth_again = f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-1", 200));
+  auto auth_again = f_.Authorize(gym_, card_, 200, "auth-1");
   ASSERT_TRUE(auth_again.ok()) << auth_again.status();
   ExpectSameResult(*auth, *auth_again);
   EXPECT_EQ(auth_again->hold_expires_at, auth->hold_expires_at);
@@ -201,29 +195,29 @@ TEST_F(IdempotencyTest, AuthorizeCaptureVoidRetries) {
   EXPECT_EQ(f_.Balance(card_).available, 800);
 
   // Capture part of it.
-  auto cap = f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-1", "auth-1", 150));
+  auto cap = f_.Capture(gym_, "auth-1", 150, "cap-1");
   ASSERT_TRUE(cap.ok()) << cap.status();
   EXPECT_EQ(cap->points, 150);
   EXPECT_EQ(cap->balance_after, 850);
   EXPECT_EQ(cap->available_after, 850);
   before = Snapshot(f_.db());
-  auto cap_again = f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-1", "auth-1", 150));
+  auto cap_again = f_.Capture(gym_, "auth-1", 150, "cap-1");
   ASSERT_TRUE(cap_again.ok()) << cap_again.status();
   ExpectSameResult(*cap, *cap_again);
   EXPECT_EQ(Snapshot(f_.db()), before);
   EXPECT_EQ(f_.Balance(card_).balance, 850);
 
   // Void a second authorization.
-  auto auth2 = f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-2", 100));
+  auto auth2 = f_.Authorize(gym_, card_, 100, "auth-2");
   ASSERT_TRUE(auth2.ok()) << auth2.status();
   EXPECT_EQ(auth2->available_after, 750);
-  auto voided = f_.ledger().VoidRedemption(MakeCapture(gym_, "void-2", "auth-2", 0));
+  auto voided = f_.Void(gym_, "auth-2", "void-2");
   ASSERT_TRUE(voided.ok()) << voided.status();
   EXPECT_EQ(voided->points, 100);  // released
   EXPECT_EQ(voided->balance_after, 850);
   EXPECT_EQ(voided->available_after, 850);
   before = Snapshot(f_.db());
-  auto void_again = f_.ledger().VoidRedemption(MakeCapture(gym_, "void-2", "auth-2", 0));
+  auto void_again = f_.Void(gym_, "auth-2", "void-2");
   ASSERT_TRUE(void_again.ok()) << void_again.status();
   ExpectSameResult(*voided, *void_again);
   EXPECT_EQ(Snapshot(f_.db()), before);
@@ -272,9 +266,7 @@ TEST_F(IdempotencyTest, ReverseRetries) {
 }
 
 TEST_F(IdempotencyTest, EnrollRetryReturnsSameCard) {
-  PartnerRequest req;
-  req.partner_id = grocer_;
-  req.partner_txn_id = "enroll-1";
+  PartnerRequest req = MakeRequest(grocer_, "enroll-1");
   auto first = f_.ledger().EnrollMember(req);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->card_number.empty());
@@ -294,22 +286,22 @@ TEST_F(IdempotencyTest, EnrollRetryReturnsSameCard) {
 }
 
 TEST_F(IdempotencyTest, AdjustRetries) {
-  auto credit = f_.ledger().AdjustPoints(MakeAdjust("adj-1", 500));
+  auto credit = f_.Adjust(card_, 500, "adj-1");
   ASSERT_TRUE(credit.ok()) << credit.status();
   EXPECT_EQ(credit->points, 500);
   EXPECT_EQ(credit->balance_after, 500);
   Rows before = Snapshot(f_.db());
-  auto credit_again = f_.ledger().AdjustPoints(MakeAdjust("adj-1", 500));
+  auto credit_again = f_.Adjust(card_, 500, "adj-1");
   ASSERT_TRUE(credit_again.ok()) << credit_again.status();
   ExpectSameResult(*credit, *credit_again);
   EXPECT_EQ(Snapshot(f_.db()), before);  // audit_log included
 
-  auto debit = f_.ledger().AdjustPoints(MakeAdjust("adj-2", -120));
+  auto debit = f_.Adjust(card_, -120, "adj-2");
   ASSERT_TRUE(debit.ok()) << debit.status();
   EXPECT_EQ(debit->points, -120);
   EXPECT_EQ(debit->balance_after, 380);
   before = Snapshot(f_.db());
-  auto debit_again = f_.ledger().AdjustPoints(MakeAdjust("adj-2", -120));
+  auto debit_again = f_.Adjust(card_, -120, "adj-2");
   ASSERT_TRUE(debit_again.ok()) << debit_again.status();
   ExpectSameResult(*debit, *debit_again);
   EXPECT_EQ(Snapshot(f_.db()), before);
@@ -326,7 +318,7 @@ TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
   std::string other_card = f_.AddMember(grocer_);
   ASSERT_TRUE(f_.Earn(grocer_, card_, 5000, "pos-17").ok());
   ASSERT_TRUE(f_.Redeem(grocer_, card_, 20, "pos-18").ok());
-  ASSERT_TRUE(f_.ledger().AdjustPoints(MakeAdjust("adj-9", 30)).ok());
+  ASSERT_TRUE(f_.Adjust(card_, 30, "adj-9").ok());
   const Rows before = Snapshot(f_.db());
 
   // Different amount.
@@ -336,25 +328,21 @@ TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
   // Stated points instead of the amount.
   ExpectAlreadyExists(f_.EarnPoints(grocer_, card_, 250, "pos-17").status(), "pos-17");
   // Different occurred_at (part of the content).
-  EarnParams later = MakeEarn(grocer_, "pos-17", 5000);
+  EarnParams later = MakeEarn(grocer_, card_, 5000, "pos-17");
   later.req.occurred_at = LedgerFixture::kStart - 1;
   ExpectAlreadyExists(f_.ledger().Earn(later).status(), "pos-17");
   // Another kind of request with an earn's id.
   ExpectAlreadyExists(f_.Redeem(grocer_, card_, 1, "pos-17").status(), "pos-17");
-  ExpectAlreadyExists(f_.ledger().AuthorizeRedemption(MakeRedeem(grocer_, "pos-17", 1)).status(),
-                      "pos-17");
-  PartnerRequest enroll;
-  enroll.partner_id = grocer_;
-  enroll.partner_txn_id = "pos-17";
-  ExpectAlreadyExists(f_.ledger().EnrollMember(enroll).status(), "pos-17");
+  ExpectAlreadyExists(f_.Authorize(grocer_, card_, 1, "pos-17").status(), "pos-17");
+  ExpectAlreadyExists(f_.ledger().EnrollMember(MakeRequest(grocer_, "pos-17")).status(), "pos-17");
   // Different redemption points / card.
   ExpectAlreadyExists(f_.Redeem(grocer_, card_, 21, "pos-18").status(), "pos-18");
   ExpectAlreadyExists(f_.Redeem(grocer_, other_card, 20, "pos-18").status(), "pos-18");
   // Reversal content differs from an earlier reversal with the id.
   ExpectAlreadyExists(f_.Reverse(grocer_, "pos-17", 0, "pos-18").status(), "pos-18");
   // Different adjustment points / reason.
-  ExpectAlreadyExists(f_.ledger().AdjustPoints(MakeAdjust("adj-9", 31)).status(), "adj-9");
-  AdjustParams reason = MakeAdjust("adj-9", 30);
+  ExpectAlreadyExists(f_.Adjust(card_, 31, "adj-9").status(), "adj-9");
+  AdjustParams reason = MakeAdjust(card_, 30, "adj-9");
   reason.reason = "other reason";
   ExpectAlreadyExists(f_.ledger().AdjustPoints(reason).status(), "adj-9");
 
@@ -367,8 +355,8 @@ TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
 // The operator's API has no partner_txn_id: its key is adjustment_id, and errors name
 // the field as the API spells it (docs/api.md "Errors carry the field in the message").
 TEST_F(IdempotencyTest, AdjustMismatchNamesAdjustmentId) {
-  ASSERT_TRUE(f_.ledger().AdjustPoints(MakeAdjust("adj-7", 30)).ok());
-  auto r = f_.ledger().AdjustPoints(MakeAdjust("adj-7", 40));
+  ASSERT_TRUE(f_.Adjust(card_, 30, "adj-7").ok());
+  auto r = f_.Adjust(card_, 40, "adj-7");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists) << r.status();
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("adj-7"));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("adjustment_id")) << r.status();
@@ -376,18 +364,15 @@ TEST_F(IdempotencyTest, AdjustMismatchNamesAdjustmentId) {
 
 TEST_F(IdempotencyTest, CaptureAndReverseContentMismatch) {
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000, "earn-x").ok());
-  ASSERT_TRUE(f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-x", 300)).ok());
-  ASSERT_TRUE(f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-y", 100)).ok());
-  ASSERT_TRUE(f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-x", 200)).ok());
+  ASSERT_TRUE(f_.Authorize(gym_, card_, 300, "auth-x").ok());
+  ASSERT_TRUE(f_.Authorize(gym_, card_, 100, "auth-y").ok());
+  ASSERT_TRUE(f_.Capture(gym_, "auth-x", 200, "cap-x").ok());
   ASSERT_TRUE(f_.Reverse(grocer_, "earn-x", 10, "rev-x").ok());
   const Rows before = Snapshot(f_.db());
 
-  ExpectAlreadyExists(
-      f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-x", 250)).status(), "cap-x");
-  ExpectAlreadyExists(
-      f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-x", "auth-y", 200)).status(), "cap-x");
-  ExpectAlreadyExists(f_.ledger().VoidRedemption(MakeCapture(gym_, "cap-x", "auth-y", 0)).status(),
-                      "cap-x");
+  ExpectAlreadyExists(f_.Capture(gym_, "auth-x", 250, "cap-x").status(), "cap-x");
+  ExpectAlreadyExists(f_.Capture(gym_, "auth-y", 200, "cap-x").status(), "cap-x");
+  ExpectAlreadyExists(f_.Void(gym_, "auth-y", "cap-x").status(), "cap-x");
   ExpectAlreadyExists(f_.Reverse(grocer_, "earn-x", 11, "rev-x").status(), "rev-x");
   EXPECT_EQ(Snapshot(f_.db()), before);
   EXPECT_EQ(f_.Balance(card_).balance, 1000 - 200 - 10);
@@ -447,18 +432,18 @@ TEST_F(IdempotencyTest, FailedRequestDoesNotBurnTheId) {
   EXPECT_EQ(CountId(gym_, "redeem-big"), 1);
 
   // Same for a failed authorization, a failed admin debit and a failed reversal.
-  auto auth_fail = f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-big", 60));
+  auto auth_fail = f_.Authorize(gym_, card_, 60, "auth-big");
   EXPECT_EQ(auth_fail.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto adj_fail = f_.ledger().AdjustPoints(MakeAdjust("adj-big", -60));
+  auto adj_fail = f_.Adjust(card_, -60, "adj-big");
   EXPECT_EQ(adj_fail.status().code(), absl::StatusCode::kFailedPrecondition);
   auto rev_fail = f_.Reverse(gym_, "redeem-big", 501, "rev-big");
   EXPECT_EQ(rev_fail.status().code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 10).ok());  // 60 now
-  auto auth_ok = f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-big", 60));
+  auto auth_ok = f_.Authorize(gym_, card_, 60, "auth-big");
   ASSERT_TRUE(auth_ok.ok()) << auth_ok.status();
   EXPECT_FALSE(auth_ok->replayed);
-  ASSERT_TRUE(f_.ledger().VoidRedemption(MakeCapture(gym_, "void-big", "auth-big", 0)).ok());
-  auto adj_ok = f_.ledger().AdjustPoints(MakeAdjust("adj-big", -60));
+  ASSERT_TRUE(f_.Void(gym_, "auth-big", "void-big").ok());
+  auto adj_ok = f_.Adjust(card_, -60, "adj-big");
   ASSERT_TRUE(adj_ok.ok()) << adj_ok.status();
   EXPECT_FALSE(adj_ok->replayed);
   EXPECT_EQ(adj_ok->balance_after, 0);
@@ -471,53 +456,26 @@ TEST_F(IdempotencyTest, FailedRequestDoesNotBurnTheId) {
 
 TEST_F(IdempotencyTest, InvalidRequestDoesNotBurnTheId) {
   // An unknown card fails NOT_FOUND and writes nothing.
-  EarnParams e = MakeEarn(grocer_, "earn-late", 5000);
+  EarnParams e = MakeEarn(grocer_, card_, 5000, "earn-late");
   e.card_number = "4111111111111111";
   auto fail = f_.ledger().Earn(e);
   EXPECT_EQ(fail.status().code(), absl::StatusCode::kNotFound) << fail.status();
   EXPECT_EQ(CountId(grocer_, "earn-late"), 0);
-  auto ok = f_.ledger().Earn(MakeEarn(grocer_, "earn-late", 5000));
+  auto ok = f_.Earn(grocer_, card_, 5000, "earn-late");
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_FALSE(ok->replayed);
   EXPECT_EQ(ok->points, 250);
 }
 
-// A start line for threads, so they hit the ledger together.
-class StartGate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-  }
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
 TEST_F(IdempotencyTest, ConcurrentRetriesPostOnce) {
   constexpr int kThreads = 32;
   const Rows before = Snapshot(f_.db());
   std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
-  StartGate gate;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      EarnParams e = MakeEarn(grocer_, "till-3.receipt-42", 5000);
-      gate.Wait();
-      results[i] = f_.ledger().Earn(e);
-    });
-  }
-  gate.Open();
-  for (std::thread& t : threads) t.join();
+  RunTogether(kThreads, [&](int i, StartGate& gate) {
+    EarnParams e = MakeEarn(grocer_, card_, 5000, "till-3.receipt-42");
+    gate.Wait();
+    results[i] = f_.ledger().Earn(e);
+  });
 
   int fresh = 0;
   TxnId txn_id = 0;
@@ -545,26 +503,18 @@ TEST_F(IdempotencyTest, ConcurrentRetriesOfRedeemAndEnrollPostOnce) {
   constexpr int kThreads = 16;
   std::vector<absl::StatusOr<Posting>> redeems(kThreads, absl::UnknownError("not run"));
   std::vector<absl::StatusOr<Posting>> enrolls(kThreads, absl::UnknownError("not run"));
-  StartGate gate;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      RedeemParams r = MakeRedeem(gym_, "redeem-once", 300);
-      PartnerRequest enroll;
-      enroll.partner_id = gym_;
-      enroll.partner_txn_id = "enroll-once";
-      gate.Wait();
-      if (i % 2 == 0) {
-        redeems[i] = f_.ledger().Redeem(r);
-        enrolls[i] = f_.ledger().EnrollMember(enroll);
-      } else {
-        enrolls[i] = f_.ledger().EnrollMember(enroll);
-        redeems[i] = f_.ledger().Redeem(r);
-      }
-    });
-  }
-  gate.Open();
-  for (std::thread& t : threads) t.join();
+  RunTogether(kThreads, [&](int i, StartGate& gate) {
+    RedeemParams r = MakeRedeem(gym_, card_, 300, "redeem-once");
+    PartnerRequest enroll = MakeRequest(gym_, "enroll-once");
+    gate.Wait();
+    if (i % 2 == 0) {
+      redeems[i] = f_.ledger().Redeem(r);
+      enrolls[i] = f_.ledger().EnrollMember(enroll);
+    } else {
+      enrolls[i] = f_.ledger().EnrollMember(enroll);
+      redeems[i] = f_.ledger().Redeem(r);
+    }
+  });
   int fresh_redeems = 0, fresh_enrolls = 0;
   for (int i = 0; i < kThreads; ++i) {
     ASSERT_TRUE(redeems[i].ok()) << "thread " << i << ": " << redeems[i].status();
@@ -585,153 +535,31 @@ TEST_F(IdempotencyTest, ConcurrentRetriesOfRedeemAndEnrollPostOnce) {
   f_.ExpectInvariants();
 }
 
-// Holds the row lock of one member from a connection of its own, the way a long
-// transaction of another hub instance would, so requests queue on it.
-class MemberRowLock {
- public:
-  MemberRowLock(const MysqlOptions& o, MemberId member) {
-    sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
-    sql::ConnectOptionsMap props;
-    props["hostName"] = sql::SQLString("localhost");
-    props["socket"] = sql::SQLString(o.socket);
-    props["userName"] = sql::SQLString(o.user);
-    props["password"] = sql::SQLString("");
-    props["schema"] = sql::SQLString(o.database);
-    conn_.reset(driver->connect(props));
-    conn_->setAutoCommit(false);
-    std::unique_ptr<sql::Statement> st(conn_->createStatement());
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-        absl::StrCat("SELECT id FROM members WHERE id = ", member, " FOR UPDATE")));
-    locked_ = rs->next();
-  }
-  ~MemberRowLock() { Release(); }
-  bool locked() const { return locked_; }
-  void Release() {
-    if (conn_ != nullptr) {
-      conn_->rollback();
-      conn_.reset();
-    }
-  }
-
- private:
-  std::unique_ptr<sql::Connection> conn_;
-  bool locked_ = false;
-};
-
-// Waits (bounded) until `n` sessions of this test's database are inside the member-row
-// lock statement, i.e. queued behind MemberRowLock: each has looked its idempotency
-// key up already. (The process list shows every waiting statement; innodb_trx on
-// MariaDB does not reliably list all of them.)
-bool AwaitLockWaiters(TestDb& db, int n) {
-  const std::string sql = absl::StrCat(
-      "SELECT COUNT(*) FROM information_schema.processlist WHERE db = '", db.options().database,
-      "' AND info LIKE '%FROM members WHERE id = % FOR UPDATE%'");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (db.QueryInt(sql) >= n) return true;
-  }
-  return false;
-}
-
 // Retries of one redemption that all read "key not used yet" before the original
 // commits: each must still answer with the original result (docs/ledger.md: a retry
 // with the same id and content returns the stored result), not with the
 // insufficient-points error the original's own effect would cause.
 TEST_F(IdempotencyTest, QueuedRetriesOfRedeemReturnTheOriginal) {
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000).ok());
-  const MemberId member = f_.Balance(card_).member_id;
-  constexpr int kThreads = 8;
-  std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
-  auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
-  ASSERT_TRUE(lock->locked());
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back(
-        [&, i] { results[i] = f_.ledger().Redeem(MakeRedeem(gym_, "redeem-600", 600)); });
-  }
-  // Every thread has looked the key up and now waits for the member's lock.
-  const bool queued = AwaitLockWaiters(f_.db(), kThreads);
-  lock->Release();
-  for (std::thread& t : threads) t.join();
-  ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
-
-  int fresh = 0;
-  for (int i = 0; i < kThreads; ++i) {
-    EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
-    if (!results[i].ok()) continue;
-    if (!results[i]->replayed) ++fresh;
-    EXPECT_EQ(results[i]->points, 600);
-    EXPECT_EQ(results[i]->balance_after, 400);
-  }
-  EXPECT_EQ(fresh, 1);
-  EXPECT_EQ(CountId(gym_, "redeem-600"), 1);
-  EXPECT_EQ(f_.Balance(card_).balance, 400);
-  f_.ExpectInvariants();
+  ExpectQueuedRetriesReturnTheOriginal([&] { return f_.Redeem(gym_, card_, 600, "redeem-600"); },
+                                       gym_, "redeem-600",
+                                       /*points=*/600, /*balance_after=*/400);
 }
 
 // The same for a full reversal: the retries must not see "0 not yet reversed".
 TEST_F(IdempotencyTest, QueuedRetriesOfReverseReturnTheOriginal) {
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 400, "earn-r").ok());
-  const MemberId member = f_.Balance(card_).member_id;
-  constexpr int kThreads = 8;
-  std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
-  auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
-  ASSERT_TRUE(lock->locked());
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] { results[i] = f_.Reverse(grocer_, "earn-r", 0, "return-r"); });
-  }
-  const bool queued = AwaitLockWaiters(f_.db(), kThreads);
-  lock->Release();
-  for (std::thread& t : threads) t.join();
-  ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
-
-  int fresh = 0;
-  for (int i = 0; i < kThreads; ++i) {
-    EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
-    if (!results[i].ok()) continue;
-    if (!results[i]->replayed) ++fresh;
-    EXPECT_EQ(results[i]->points, 400);
-    EXPECT_EQ(results[i]->balance_after, 0);
-  }
-  EXPECT_EQ(fresh, 1);
-  EXPECT_EQ(CountId(grocer_, "return-r"), 1);
-  EXPECT_EQ(f_.Balance(card_).balance, 0);
-  f_.ExpectInvariants();
+  ExpectQueuedRetriesReturnTheOriginal([&] { return f_.Reverse(grocer_, "earn-r", 0, "return-r"); },
+                                       grocer_, "return-r",
+                                       /*points=*/400, /*balance_after=*/0);
 }
 
 // And for a capture: the retries must not see "the authorization is already captured".
 TEST_F(IdempotencyTest, QueuedRetriesOfCaptureReturnTheOriginal) {
   ASSERT_TRUE(f_.EarnPoints(grocer_, card_, 1000).ok());
-  ASSERT_TRUE(f_.ledger().AuthorizeRedemption(MakeRedeem(gym_, "auth-q", 300)).ok());
-  const MemberId member = f_.Balance(card_).member_id;
-  constexpr int kThreads = 8;
-  std::vector<absl::StatusOr<Posting>> results(kThreads, absl::UnknownError("not run"));
-  auto lock = std::make_unique<MemberRowLock>(f_.db().options(), member);
-  ASSERT_TRUE(lock->locked());
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      results[i] = f_.ledger().CaptureRedemption(MakeCapture(gym_, "cap-q", "auth-q", 0));
-    });
-  }
-  const bool queued = AwaitLockWaiters(f_.db(), kThreads);
-  lock->Release();
-  for (std::thread& t : threads) t.join();
-  ASSERT_TRUE(queued) << "the requests did not queue on the member lock";
-
-  int fresh = 0;
-  for (int i = 0; i < kThreads; ++i) {
-    EXPECT_TRUE(results[i].ok()) << "thread " << i << ": " << results[i].status();
-    if (!results[i].ok()) continue;
-    if (!results[i]->replayed) ++fresh;
-    EXPECT_EQ(results[i]->points, 300);
-    EXPECT_EQ(results[i]->balance_after, 700);
-  }
-  EXPECT_EQ(fresh, 1);
-  EXPECT_EQ(CountId(gym_, "cap-q"), 1);
-  EXPECT_EQ(f_.Balance(card_).balance, 700);
-  f_.ExpectInvariants();
+  ASSERT_TRUE(f_.Authorize(gym_, card_, 300, "auth-q").ok());
+  ExpectQueuedRetriesReturnTheOriginal([&] { return f_.Capture(gym_, "auth-q", 0, "cap-q"); }, gym_,
+                                       "cap-q", /*points=*/300, /*balance_after=*/700);
 }
 
 }  // namespace

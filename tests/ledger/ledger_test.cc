@@ -7,64 +7,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
-#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_db.h"
+#include "tests/support/test_util.h"
 
 namespace loyalty::testing {
 namespace {
-
-constexpr Micros kSecond = 1'000'000;
-constexpr Micros kDay = 86'400 * kSecond;
-
-// UTC wall-clock time as microseconds since the epoch.
-Micros Utc(int y, int mo, int d, int h, int mi = 0, int s = 0) {
-  return absl::ToUnixMicros(
-      absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone()));
-}
-
-// The value of a successful call (failing the test if it was not).
-template <typename T>
-T Ok(absl::StatusOr<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? *std::move(r) : T{};
-}
-
-// Errors must carry the right code and name the offending field first.
-void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field) {
-  EXPECT_EQ(s.code(), code) << s;
-  EXPECT_THAT(std::string(s.message()), ::testing::StartsWith(field + ":")) << s;
-}
-
-int64_t Q(LedgerFixture& f, const std::string& sql) { return f.db().QueryInt(sql); }
-
-int64_t Rows(LedgerFixture& f, const std::string& table) {
-  return Q(f, absl::StrCat("SELECT COUNT(*) FROM ", table));
-}
-
-LotId LotOf(LedgerFixture& f, const Posting& earn) {
-  return Q(f, absl::StrCat("SELECT id FROM lots WHERE earn_txn_id = ", earn.txn_id));
-}
-
-int64_t LotField(LedgerFixture& f, LotId lot, const std::string& column) {
-  return Q(f, absl::StrCat("SELECT ", column, " FROM lots WHERE id = ", lot));
-}
-
-// The journal net of one account: what entered it minus what left it.
-Points AccountNet(LedgerFixture& f, const std::string& account) {
-  return Q(f, absl::StrCat("SELECT CAST(COALESCE(SUM(CASE WHEN credit_account = '", account,
-                           "' THEN points ELSE 0 END) - SUM(CASE WHEN debit_account = '", account,
-                           "' THEN points ELSE 0 END), 0) AS SIGNED) FROM transfers"));
-}
-
-// Changes only the program's expiry, so later lots get a different lifetime.
-void SetExpiryMonths(LedgerFixture& f, int months) {
-  ProgramRecord p = Ok(f.ledger().GetProgram());
-  p.expiry_months = months;
-  ASSERT_TRUE(f.ledger().SetProgram("test", p).ok());
-}
 
 PartnerId AddLimitedPartner(LedgerFixture& f, const std::string& category, Points per_txn,
                             Points per_member_day) {
@@ -76,23 +25,6 @@ PartnerId AddLimitedPartner(LedgerFixture& f, const std::string& category, Point
   p.max_points_per_txn = per_txn;
   p.max_points_per_member_day = per_member_day;
   return Ok(f.ledger().RegisterPartner("test", p)).partner.id;
-}
-
-absl::StatusOr<Posting> Adjust(LedgerFixture& f, const std::string& card, Points points) {
-  AdjustParams a;
-  a.actor = "ops";
-  a.adjustment_id = f.NextTxnId();
-  a.card_number = card;
-  a.points = points;
-  a.reason = "goodwill";
-  return f.ledger().AdjustPoints(a);
-}
-
-PartnerRequest Req(LedgerFixture& f, PartnerId partner) {
-  PartnerRequest r;
-  r.partner_id = partner;
-  r.partner_txn_id = f.NextTxnId();
-  return r;
 }
 
 TEST(LedgerSmoke, EarnRedeem) {
@@ -133,9 +65,9 @@ TEST(Earn, RateComputedPointsRoundDown) {
   EXPECT_EQ(c.points, 99);
 
   // Each earn is one lot funded by its partner.
-  EXPECT_EQ(LotField(f, LotOf(f, b), "points"), 9);
-  EXPECT_EQ(LotField(f, LotOf(f, b), "funder_id"), grocer);
-  EXPECT_EQ(LotField(f, LotOf(f, c), "funder_id"), gym);
+  EXPECT_EQ(f.LotField(f.LotOf(b), "points"), 9);
+  EXPECT_EQ(f.LotField(f.LotOf(b), "funder_id"), grocer);
+  EXPECT_EQ(f.LotField(f.LotOf(c), "funder_id"), gym);
   BalanceView v = f.Balance(card);
   EXPECT_EQ(v.balance, 358);
   EXPECT_EQ(v.available, 358);
@@ -152,8 +84,8 @@ TEST(Earn, StatedPointsAreCreditedAsStated) {
   EXPECT_EQ(e.points, 70);
   EXPECT_EQ(e.base_points, 70);
   EXPECT_EQ(e.balance_after, 70);
-  EXPECT_EQ(LotField(f, LotOf(f, e), "remaining"), 70);
-  EXPECT_EQ(AccountNet(f, absl::StrCat("partner_issued:", grocer)), -70);
+  EXPECT_EQ(f.LotField(f.LotOf(e), "remaining"), 70);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_issued:", grocer)), -70);
   f.ExpectInvariants();
 }
 
@@ -168,10 +100,10 @@ TEST(Earn, PerTransactionCapCapsRatePointsAndRejectsStatedPoints) {
   EXPECT_EQ(e.base_points, 250);
 
   // A partner stating more than its limit made a mistake: refuse, don't trim.
-  const int64_t txns = Rows(f, "txns");
+  const int64_t txns = f.Rows("txns");
   ExpectError(f.EarnPoints(capped, card, 101).status(), absl::StatusCode::kFailedPrecondition,
               "points");
-  EXPECT_EQ(Rows(f, "txns"), txns);
+  EXPECT_EQ(f.Rows("txns"), txns);
 
   EXPECT_EQ(Ok(f.EarnPoints(capped, card, 100)).points, 100);
   EXPECT_EQ(f.Balance(card).balance, 200);
@@ -214,11 +146,11 @@ TEST(Earn, ZeroPointEarnIsRecordedWithoutLotOrTransfer) {
   EXPECT_EQ(e.expires_at, 0);
   EXPECT_EQ(e.balance_after, 0);
   // The txns row exists (for idempotency) but nothing moved.
-  EXPECT_EQ(Q(f, absl::StrCat("SELECT COUNT(*) FROM txns WHERE id = ", e.txn_id,
-                              " AND kind = 'earn' AND points = 0")),
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM txns WHERE id = ", e.txn_id,
+                                 " AND kind = 'earn' AND points = 0")),
             1);
-  EXPECT_EQ(Rows(f, "lots"), 0);
-  EXPECT_EQ(Rows(f, "transfers"), 0);
+  EXPECT_EQ(f.Rows("lots"), 0);
+  EXPECT_EQ(f.Rows("transfers"), 0);
   EXPECT_EQ(f.Balance(card).balance, 0);
   f.ExpectInvariants();
 }
@@ -227,15 +159,12 @@ TEST(Earn, WrongCurrencyIsInvalidArgumentNamingCurrency) {
   LedgerFixture f;
   PartnerId grocer = f.AddPartner("grocery", 500);
   std::string card = f.AddMember(grocer);
-  const int64_t txns = Rows(f, "txns");
-  EarnParams e;
-  e.req = Req(f, grocer);
-  e.card_number = card;
-  e.amount_minor = 5000;
+  const int64_t txns = f.Rows("txns");
+  EarnParams e = MakeEarn(grocer, card, 5000, f.NextTxnId());
   e.currency = "USD";  // a valid ISO code, but not the program's
   ExpectError(f.ledger().Earn(e).status(), absl::StatusCode::kInvalidArgument, "amount.currency");
-  EXPECT_EQ(Rows(f, "txns"), txns);
-  EXPECT_EQ(Rows(f, "lots"), 0);
+  EXPECT_EQ(f.Rows("txns"), txns);
+  EXPECT_EQ(f.Rows("lots"), 0);
   f.ExpectInvariants();
 }
 
@@ -248,33 +177,32 @@ TEST(Redeem, TakesEarliestExpiringLotFirstAcrossFunders) {
   PartnerId cinema = f.AddPartner("cinema");
   std::string card = f.AddMember(grocer);
 
-  LotId l1 = LotOf(f, Ok(f.EarnPoints(grocer, card, 100)));  // expires 2027-01-15
+  LotId l1 = f.LotOf(Ok(f.EarnPoints(grocer, card, 100)));  // expires 2027-01-15
   f.clock().Advance(kDay);
-  LotId l2 = LotOf(f, Ok(f.EarnPoints(fuel, card, 100)));  // expires 2027-01-16
+  LotId l2 = f.LotOf(Ok(f.EarnPoints(fuel, card, 100)));  // expires 2027-01-16
   // A 6-month program makes the newest lot the first to expire (2026-07-17).
-  SetExpiryMonths(f, 6);
+  f.SetExpiryMonths(6);
   f.clock().Advance(kDay);
-  LotId l3 = LotOf(f, Ok(f.EarnPoints(grocer, card, 100)));
-  EXPECT_EQ(LotField(f, l3, "expires_at"), Utc(2026, 7, 17, 10));
+  LotId l3 = f.LotOf(Ok(f.EarnPoints(grocer, card, 100)));
+  EXPECT_EQ(f.LotField(l3, "expires_at"), Utc(2026, 7, 17, 10));
 
   Posting r = Ok(f.Redeem(cinema, card, 150));
   EXPECT_EQ(r.balance_after, 150);
-  EXPECT_EQ(LotField(f, l3, "remaining"), 0);    // earliest expiry, emptied
-  EXPECT_EQ(LotField(f, l1, "remaining"), 50);   // next: 2027-01-15
-  EXPECT_EQ(LotField(f, l2, "remaining"), 100);  // latest expiry, untouched
+  EXPECT_EQ(f.LotField(l3, "remaining"), 0);    // earliest expiry, emptied
+  EXPECT_EQ(f.LotField(l1, "remaining"), 50);   // next: 2027-01-15
+  EXPECT_EQ(f.LotField(l2, "remaining"), 100);  // latest expiry, untouched
   // Both takes are recorded for settlement: funded by the grocer, redeemed at cinema.
-  EXPECT_EQ(
-      Q(f, absl::StrCat(
-               "SELECT CAST(SUM(points) AS SIGNED) FROM consumptions WHERE txn_id = ", r.txn_id,
-               " AND kind = 'redeem' AND funder_id = ", grocer, " AND redeemer_id = ", cinema)),
-      150);
+  EXPECT_EQ(f.Query(absl::StrCat(
+                "SELECT CAST(SUM(points) AS SIGNED) FROM consumptions WHERE txn_id = ", r.txn_id,
+                " AND kind = 'redeem' AND funder_id = ", grocer, " AND redeemer_id = ", cinema)),
+            150);
 
   // The next redemption finishes l1 before touching l2.
   Ok(f.Redeem(cinema, card, 100));
-  EXPECT_EQ(LotField(f, l1, "remaining"), 0);
-  EXPECT_EQ(LotField(f, l2, "remaining"), 50);
-  EXPECT_EQ(Q(f, absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE lot_id = ", l2,
-                              " AND funder_id = ", fuel, " AND points = 50")),
+  EXPECT_EQ(f.LotField(l1, "remaining"), 0);
+  EXPECT_EQ(f.LotField(l2, "remaining"), 50);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE lot_id = ", l2,
+                                 " AND funder_id = ", fuel, " AND points = 50")),
             1);
   f.ExpectInvariants();
 }
@@ -284,24 +212,24 @@ TEST(Redeem, EqualExpiryTieBreaksByEarnedAtThenLotId) {
   PartnerId grocer = f.AddPartner("grocery");
   PartnerId cinema = f.AddPartner("cinema");
   std::string card = f.AddMember(grocer);
-  SetExpiryMonths(f, 1);
+  f.SetExpiryMonths(1);
 
   // Earned 31 Jan: one month later is clamped to 28 Feb.
   f.clock().Set(Utc(2026, 1, 31, 10));
-  LotId late = LotOf(f, Ok(f.EarnPoints(grocer, card, 10)));
+  LotId late = f.LotOf(Ok(f.EarnPoints(grocer, card, 10)));
   // The clock steps back a day (e.g. a corrected host clock): these lots get larger ids
   // but an earlier earned_at, and the same clamped expiry.
   f.clock().Set(Utc(2026, 1, 30, 10));
-  LotId early_a = LotOf(f, Ok(f.EarnPoints(grocer, card, 10)));
-  LotId early_b = LotOf(f, Ok(f.EarnPoints(grocer, card, 10)));
+  LotId early_a = f.LotOf(Ok(f.EarnPoints(grocer, card, 10)));
+  LotId early_b = f.LotOf(Ok(f.EarnPoints(grocer, card, 10)));
   for (LotId lot : {late, early_a, early_b}) {
-    EXPECT_EQ(LotField(f, lot, "expires_at"), Utc(2026, 2, 28, 10)) << "lot " << lot;
+    EXPECT_EQ(f.LotField(lot, "expires_at"), Utc(2026, 2, 28, 10)) << "lot " << lot;
   }
 
   Ok(f.Redeem(cinema, card, 15));
-  EXPECT_EQ(LotField(f, early_a, "remaining"), 0);  // earliest earned_at, lowest id
-  EXPECT_EQ(LotField(f, early_b, "remaining"), 5);  // same earned_at, higher id
-  EXPECT_EQ(LotField(f, late, "remaining"), 10);    // lowest id, but earned later
+  EXPECT_EQ(f.LotField(early_a, "remaining"), 0);  // earliest earned_at, lowest id
+  EXPECT_EQ(f.LotField(early_b, "remaining"), 5);  // same earned_at, higher id
+  EXPECT_EQ(f.LotField(late, "remaining"), 10);    // lowest id, but earned later
   f.ExpectInvariants();
 }
 
@@ -311,15 +239,15 @@ TEST(Redeem, MoreThanAvailableFailsAndWritesNothing) {
   PartnerId cinema = f.AddPartner("cinema");
   std::string card = f.AddMember(grocer);
   Ok(f.EarnPoints(grocer, card, 100));
-  const int64_t txns = Rows(f, "txns");
-  const int64_t transfers = Rows(f, "transfers");
-  const int64_t consumptions = Rows(f, "consumptions");
+  const int64_t txns = f.Rows("txns");
+  const int64_t transfers = f.Rows("transfers");
+  const int64_t consumptions = f.Rows("consumptions");
 
   ExpectError(f.Redeem(cinema, card, 101, "r-1").status(), absl::StatusCode::kFailedPrecondition,
               "points");
-  EXPECT_EQ(Rows(f, "txns"), txns);
-  EXPECT_EQ(Rows(f, "transfers"), transfers);
-  EXPECT_EQ(Rows(f, "consumptions"), consumptions);
+  EXPECT_EQ(f.Rows("txns"), txns);
+  EXPECT_EQ(f.Rows("transfers"), transfers);
+  EXPECT_EQ(f.Rows("consumptions"), consumptions);
   EXPECT_EQ(f.Balance(card).balance, 100);
 
   // The failed request wrote nothing, so its id is still free for a valid request.
@@ -336,7 +264,7 @@ TEST(Expiry, RunExpiryMovesRemainingPointsToBreakage) {
   PartnerId grocer = f.AddPartner("grocery");
   PartnerId cinema = f.AddPartner("cinema");
   std::string card = f.AddMember(grocer);
-  LotId first = LotOf(f, Ok(f.EarnPoints(grocer, card, 100)));  // expires 2027-01-15 10:00
+  LotId first = f.LotOf(Ok(f.EarnPoints(grocer, card, 100)));  // expires 2027-01-15 10:00
   f.clock().Set(Utc(2026, 2, 15, 10));
   Ok(f.EarnPoints(grocer, card, 50));  // expires 2027-02-15 10:00
   Ok(f.Redeem(cinema, card, 30));      // from the first lot: 70 left there
@@ -362,14 +290,14 @@ TEST(Expiry, RunExpiryMovesRemainingPointsToBreakage) {
   EXPECT_EQ(after.available, 50);
   EXPECT_EQ(after.next_expiry_at, Utc(2027, 2, 15, 10));
   EXPECT_EQ(after.next_expiry_points, 50);
-  EXPECT_EQ(LotField(f, first, "remaining"), 0);
-  EXPECT_EQ(AccountNet(f, "breakage"), 70);
-  EXPECT_EQ(Q(f, absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE kind = 'expire' AND "
-                              "lot_id = ",
-                              first, " AND points = 70 AND redeemer_id IS NULL")),
+  EXPECT_EQ(f.LotField(first, "remaining"), 0);
+  EXPECT_EQ(f.AccountNet("breakage"), 70);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE kind = 'expire' AND "
+                                 "lot_id = ",
+                                 first, " AND points = 70 AND redeemer_id IS NULL")),
             1);
   // Expiry ends the funder's liability; it does not give points back to the funder.
-  EXPECT_EQ(AccountNet(f, absl::StrCat("partner_issued:", grocer)), -150);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_issued:", grocer)), -150);
 
   // A second run finds nothing more.
   EXPECT_EQ(Ok(f.ledger().RunExpiry()).points_expired, 0);
@@ -387,11 +315,11 @@ TEST(Expiry, DuePointsExpireOnTouchWithoutTheSweep) {
 
   // The sweep has not run, yet the expired 100 points cannot be spent.
   f.clock().Set(Utc(2027, 1, 20, 10));
-  const int64_t txns = Rows(f, "txns");
+  const int64_t txns = f.Rows("txns");
   ExpectError(f.Redeem(cinema, card, 60).status(), absl::StatusCode::kFailedPrecondition, "points");
   // The failed request rolled its expiry back with it: nothing was written.
-  EXPECT_EQ(Rows(f, "txns"), txns);
-  EXPECT_EQ(AccountNet(f, "breakage"), 0);
+  EXPECT_EQ(f.Rows("txns"), txns);
+  EXPECT_EQ(f.AccountNet("breakage"), 0);
 
   // A balance read is a touch: it expires the due lot and never shows its points.
   BalanceView v = f.Balance(card);
@@ -399,8 +327,8 @@ TEST(Expiry, DuePointsExpireOnTouchWithoutTheSweep) {
   EXPECT_EQ(v.available, 50);
   EXPECT_EQ(v.next_expiry_at, Utc(2027, 2, 15, 10));
   EXPECT_EQ(v.next_expiry_points, 50);
-  EXPECT_EQ(AccountNet(f, "breakage"), 100);
-  EXPECT_EQ(Q(f, "SELECT COUNT(*) FROM txns WHERE kind = 'expire' AND points = 100"), 1);
+  EXPECT_EQ(f.AccountNet("breakage"), 100);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM txns WHERE kind = 'expire' AND points = 100"), 1);
   // The sweep reports only what it expired itself: nothing is left.
   ExpiryOutcome out = Ok(f.ledger().RunExpiry());
   EXPECT_EQ(out.lots_expired, 0);
@@ -416,23 +344,23 @@ TEST(Adjust, CreditIsOperatorFundedAndDebitIsBoundedByAvailable) {
   PartnerId grocer = f.AddPartner("grocery");
   std::string card = f.AddMember(grocer);
 
-  Posting credit = Ok(Adjust(f, card, 40));
+  Posting credit = Ok(f.Adjust(card, 40));
   EXPECT_EQ(credit.points, 40);
   EXPECT_EQ(credit.balance_after, 40);
-  LotId lot = LotOf(f, credit);
-  EXPECT_EQ(LotField(f, lot, "funder_id"), kOperatorId);
-  EXPECT_EQ(LotField(f, lot, "expires_at"), Utc(2027, 1, 15, 10));
-  EXPECT_EQ(AccountNet(f, "adjustments"), -40);
+  LotId lot = f.LotOf(credit);
+  EXPECT_EQ(f.LotField(lot, "funder_id"), kOperatorId);
+  EXPECT_EQ(f.LotField(lot, "expires_at"), Utc(2027, 1, 15, 10));
+  EXPECT_EQ(f.AccountNet("adjustments"), -40);
 
-  Posting debit = Ok(Adjust(f, card, -15));
+  Posting debit = Ok(f.Adjust(card, -15));
   EXPECT_EQ(debit.balance_after, 25);
-  EXPECT_EQ(LotField(f, lot, "remaining"), 25);
-  EXPECT_EQ(Q(f, absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE txn_id = ", debit.txn_id,
-                              " AND kind = 'adjust' AND redeemer_id = 0 AND points = 15")),
+  EXPECT_EQ(f.LotField(lot, "remaining"), 25);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE txn_id = ", debit.txn_id,
+                                 " AND kind = 'adjust' AND redeemer_id = 0 AND points = 15")),
             1);
-  EXPECT_EQ(AccountNet(f, "adjustments"), -25);
+  EXPECT_EQ(f.AccountNet("adjustments"), -25);
 
-  ExpectError(Adjust(f, card, -26).status(), absl::StatusCode::kFailedPrecondition, "points");
+  ExpectError(f.Adjust(card, -26).status(), absl::StatusCode::kFailedPrecondition, "points");
   EXPECT_EQ(f.Balance(card).balance, 25);
   f.ExpectInvariants();
 }
@@ -452,29 +380,28 @@ TEST(Journal, NetsSumToZeroAndMemberNetEqualsBalance) {
   Ok(f.EarnPoints(fuel, bob, 80));
   Ok(f.Redeem(cinema, ann, 120));
   Ok(f.Reverse(grocer, "g-1", 50));  // the partner refunds part of the purchase
-  Ok(Adjust(f, bob, 20));
-  Ok(Adjust(f, ann, -10));
+  Ok(f.Adjust(bob, 20));
+  Ok(f.Adjust(ann, -10));
   f.clock().Set(Utc(2027, 2, 1, 0));  // everything has expired
   Ok(f.ledger().RunExpiry());
 
   // Every transfer balances, so the journal as a whole nets to zero.
-  EXPECT_EQ(Q(f,
-              "SELECT CAST(COALESCE(SUM(d), 0) AS SIGNED) FROM ("
-              "SELECT points AS d FROM transfers "
-              "UNION ALL SELECT -points FROM transfers) x"),
+  EXPECT_EQ(f.Query("SELECT CAST(COALESCE(SUM(d), 0) AS SIGNED) FROM ("
+                    "SELECT points AS d FROM transfers "
+                    "UNION ALL SELECT -points FROM transfers) x"),
             0);
-  EXPECT_EQ(Q(f, "SELECT COUNT(*) FROM transfers WHERE points <= 0"), 0);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM transfers WHERE points <= 0"), 0);
   for (const std::string& card : {ann, bob}) {
     BalanceView v = f.Balance(card);
-    EXPECT_EQ(AccountNet(f, absl::StrCat("member:", v.member_id)), v.balance);
+    EXPECT_EQ(f.AccountNet(absl::StrCat("member:", v.member_id)), v.balance);
     EXPECT_EQ(v.balance, 0);  // all expired
   }
-  EXPECT_EQ(AccountNet(f, absl::StrCat("partner_issued:", grocer)), -250);
-  EXPECT_EQ(AccountNet(f, absl::StrCat("partner_issued:", fuel)), -180);
-  EXPECT_EQ(AccountNet(f, absl::StrCat("partner_redeemed:", cinema)), 120);
-  EXPECT_EQ(AccountNet(f, "adjustments"), -10);  // +10 debited, -20 credited
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_issued:", grocer)), -250);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_issued:", fuel)), -180);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_redeemed:", cinema)), 120);
+  EXPECT_EQ(f.AccountNet("adjustments"), -10);  // +10 debited, -20 credited
   // ann: 300 + 100 - 120 - 50 - 10 = 220; bob: 80 + 20 = 100.
-  EXPECT_EQ(AccountNet(f, "breakage"), 320);
+  EXPECT_EQ(f.AccountNet("breakage"), 320);
   f.ExpectInvariants();
 }
 
@@ -489,36 +416,36 @@ TEST(BearerCard, RegistrationMergesLotsKeepingFundersAndExpiries) {
   const std::string bearer = cards[0];
 
   // Anonymous earning on the bearer card, with two funders and two expiries.
-  LotId g = LotOf(f, Ok(f.EarnPoints(grocer, bearer, 100)));  // expires 2027-01-15
-  SetExpiryMonths(f, 6);
+  LotId g = f.LotOf(Ok(f.EarnPoints(grocer, bearer, 100)));  // expires 2027-01-15
+  f.SetExpiryMonths(6);
   f.clock().Advance(kDay);
-  LotId u = LotOf(f, Ok(f.EarnPoints(fuel, bearer, 40)));  // expires 2026-07-16
-  SetExpiryMonths(f, 12);
+  LotId u = f.LotOf(Ok(f.EarnPoints(fuel, bearer, 40)));  // expires 2026-07-16
+  f.SetExpiryMonths(12);
   const MemberId bearer_member = f.Balance(bearer).member_id;
 
   std::string card = f.AddMember(grocer);
   Ok(f.EarnPoints(grocer, card, 10));
   const MemberId target = f.Balance(card).member_id;
 
-  Posting merged = Ok(f.ledger().RegisterBearerCard(Req(f, grocer), card, bearer));
+  Posting merged = Ok(f.ledger().RegisterBearerCard(f.Request(grocer), card, bearer));
   EXPECT_EQ(merged.points, 140);
   EXPECT_EQ(merged.balance_after, 150);
   EXPECT_EQ(merged.member_id, target);
 
   // The lots moved as they were.
-  EXPECT_EQ(LotField(f, g, "member_id"), target);
-  EXPECT_EQ(LotField(f, g, "funder_id"), grocer);
-  EXPECT_EQ(LotField(f, g, "expires_at"), Utc(2027, 1, 15, 10));
-  EXPECT_EQ(LotField(f, u, "member_id"), target);
-  EXPECT_EQ(LotField(f, u, "funder_id"), fuel);
-  EXPECT_EQ(LotField(f, u, "expires_at"), Utc(2026, 7, 16, 10));
+  EXPECT_EQ(f.LotField(g, "member_id"), target);
+  EXPECT_EQ(f.LotField(g, "funder_id"), grocer);
+  EXPECT_EQ(f.LotField(g, "expires_at"), Utc(2027, 1, 15, 10));
+  EXPECT_EQ(f.LotField(u, "member_id"), target);
+  EXPECT_EQ(f.LotField(u, "funder_id"), fuel);
+  EXPECT_EQ(f.LotField(u, "expires_at"), Utc(2026, 7, 16, 10));
   BalanceView v = f.Balance(card);
   EXPECT_EQ(v.balance, 150);
   EXPECT_EQ(v.next_expiry_at, Utc(2026, 7, 16, 10));
   EXPECT_EQ(v.next_expiry_points, 40);
   // The journal moved the bearer's balance to the member.
-  EXPECT_EQ(AccountNet(f, absl::StrCat("member:", bearer_member)), 0);
-  EXPECT_EQ(AccountNet(f, absl::StrCat("member:", target)), 150);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("member:", bearer_member)), 0);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("member:", target)), 150);
 
   // The bearer card now is a card of the member: it reads and earns there.
   EXPECT_EQ(f.Balance(bearer).member_id, target);
@@ -534,11 +461,11 @@ TEST(BearerCard, RegisteringTwiceFails) {
   Ok(f.EarnPoints(grocer, bearer, 25));
   std::string card = f.AddMember(grocer);
   std::string other = f.AddMember(grocer);
-  Ok(f.ledger().RegisterBearerCard(Req(f, grocer), card, bearer));
+  Ok(f.ledger().RegisterBearerCard(f.Request(grocer), card, bearer));
 
-  ExpectError(f.ledger().RegisterBearerCard(Req(f, grocer), card, bearer).status(),
+  ExpectError(f.ledger().RegisterBearerCard(f.Request(grocer), card, bearer).status(),
               absl::StatusCode::kFailedPrecondition, "bearer_card_number");
-  ExpectError(f.ledger().RegisterBearerCard(Req(f, grocer), other, bearer).status(),
+  ExpectError(f.ledger().RegisterBearerCard(f.Request(grocer), other, bearer).status(),
               absl::StatusCode::kFailedPrecondition, "bearer_card_number");
   EXPECT_EQ(f.Balance(card).balance, 25);
   EXPECT_EQ(f.Balance(other).balance, 0);
@@ -557,24 +484,24 @@ TEST(BearerCard, DebtMovesAsItIsAndOnlyLaterEarnsRepayIt) {
   EXPECT_EQ(Ok(f.Reverse(grocer, "b-e", 0)).debt_created, 50);
   const MemberId bearer_member = f.Balance(bearer).member_id;
   std::string card = f.AddMember(fuel);
-  LotId own = LotOf(f, Ok(f.EarnPoints(fuel, card, 100)));
+  LotId own = f.LotOf(Ok(f.EarnPoints(fuel, card, 100)));
 
-  Posting merged = Ok(f.ledger().RegisterBearerCard(Req(f, fuel), card, bearer));
+  Posting merged = Ok(f.ledger().RegisterBearerCard(f.Request(fuel), card, bearer));
   EXPECT_EQ(merged.points, -50);  // the bearer's balance, negative
   EXPECT_EQ(merged.balance_after, 50);
   BalanceView v = f.Balance(card);
   EXPECT_EQ(v.balance, 50);
   EXPECT_EQ(v.debt, 50);
   // The member's existing lot does not repay the moved debt...
-  EXPECT_EQ(LotField(f, own, "remaining"), 100);
-  EXPECT_EQ(AccountNet(f, absl::StrCat("member:", bearer_member)), 0);
+  EXPECT_EQ(f.LotField(own, "remaining"), 100);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("member:", bearer_member)), 0);
   // ...a later earn does, towards the debt's funder.
   Posting later = Ok(f.EarnPoints(fuel, card, 10));
   EXPECT_EQ(later.balance_after, 60);
-  EXPECT_EQ(LotField(f, LotOf(f, later), "remaining"), 0);
-  EXPECT_EQ(Q(f, absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE kind = 'debt_repay' "
-                              "AND redeemer_id = ",
-                              grocer, " AND funder_id = ", fuel, " AND points = 10")),
+  EXPECT_EQ(f.LotField(f.LotOf(later), "remaining"), 0);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM consumptions WHERE kind = 'debt_repay' "
+                                 "AND redeemer_id = ",
+                                 grocer, " AND funder_id = ", fuel, " AND points = 10")),
             1);
   EXPECT_EQ(f.Balance(card).debt, 40);
   f.ExpectInvariants();
@@ -603,7 +530,7 @@ TEST(Balance, NextExpirySumsTheEarliestExpiringLots) {
   EXPECT_EQ(f.Balance(card).next_expiry_points, 40);
 
   // A program without expiry: lots never expire, so nothing is announced.
-  SetExpiryMonths(f, 0);
+  f.SetExpiryMonths(0);
   std::string forever = f.AddMember(grocer);
   Posting e = Ok(f.EarnPoints(grocer, forever, 70));
   EXPECT_EQ(e.expires_at, 0);

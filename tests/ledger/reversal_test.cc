@@ -6,79 +6,26 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
-#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_db.h"
+#include "tests/support/test_util.h"
 
 namespace loyalty::testing {
 namespace {
 
-constexpr Micros kSecond = 1'000'000;
-
-Micros Utc(int y, int mo, int d, int h, int mi = 0, int s = 0) {
-  return absl::ToUnixMicros(
-      absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone()));
-}
-
-template <typename T>
-T Ok(absl::StatusOr<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? *std::move(r) : T{};
-}
-
-// Errors must carry the right code and name the offending field first.
-void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field) {
-  EXPECT_EQ(s.code(), code) << s;
-  EXPECT_THAT(std::string(s.message()), ::testing::StartsWith(field + ":")) << s;
-}
-
 // A member, two funders (grocer, fuel) and a redeemer (cinema).
 class ReversalTest : public ::testing::Test {
  protected:
-  void SetExpiryMonths(int months) {
-    ProgramRecord p = Ok(f.ledger().GetProgram());
-    p.expiry_months = months;
-    ASSERT_TRUE(f.ledger().SetProgram("test", p).ok());
-  }
-  int64_t Q(const std::string& sql) { return f.db().QueryInt(sql); }
-  LotId LotOf(const Posting& earn) {
-    return Q(absl::StrCat("SELECT id FROM lots WHERE earn_txn_id = ", earn.txn_id));
-  }
-  Points Remaining(LotId lot) {
-    return Q(absl::StrCat("SELECT remaining FROM lots WHERE id = ", lot));
-  }
   Points ReversedPoints(const Posting& original) {
-    return Q(absl::StrCat("SELECT reversed_points FROM txns WHERE id = ", original.txn_id));
+    return f.Query(absl::StrCat("SELECT reversed_points FROM txns WHERE id = ", original.txn_id));
   }
   // Points of the consumptions of one posting matching `where` (0 when none).
   Points Consumed(const Posting& p, const std::string& where) {
-    return Q(
+    return f.Query(
         absl::StrCat("SELECT CAST(COALESCE(SUM(points), 0) AS SIGNED) FROM consumptions "
                      "WHERE txn_id = ",
                      p.txn_id, " AND ", where));
-  }
-  Points AccountNet(const std::string& account) {
-    return Q(absl::StrCat("SELECT CAST(COALESCE(SUM(CASE WHEN credit_account = '", account,
-                          "' THEN points ELSE 0 END) - SUM(CASE WHEN debit_account = '", account,
-                          "' THEN points ELSE 0 END), 0) AS SIGNED) FROM transfers"));
-  }
-  absl::StatusOr<Posting> Authorize(Points points, const std::string& id) {
-    RedeemParams r;
-    r.req.partner_id = cinema;
-    r.req.partner_txn_id = id;
-    r.card_number = card;
-    r.points = points;
-    return f.ledger().AuthorizeRedemption(r);
-  }
-  absl::StatusOr<Posting> Capture(const std::string& auth, Points points, const std::string& id) {
-    CaptureParams c;
-    c.req.partner_id = cinema;
-    c.req.partner_txn_id = id;
-    c.authorization_partner_txn_id = auth;
-    c.points = points;
-    return f.ledger().CaptureRedemption(c);
   }
   void ExpectFigures(Points balance, Points held, Points available, Points debt) {
     BalanceView v = f.Balance(card);
@@ -103,13 +50,13 @@ TEST_F(ReversalTest, FullEarnReversalCancelsTheLot) {
   EXPECT_EQ(r.points, 250);
   EXPECT_EQ(r.balance_after, 0);
   EXPECT_EQ(r.debt_created, 0);
-  EXPECT_EQ(Remaining(LotOf(e)), 0);
+  EXPECT_EQ(f.Remaining(f.LotOf(e)), 0);
   EXPECT_EQ(ReversedPoints(e), 250);
   EXPECT_EQ(Consumed(r, absl::StrCat("kind = 'reverse_own' AND funder_id = ", grocer,
                                      " AND redeemer_id = ", grocer)),
             250);
   // The issuance is cancelled in the journal.
-  EXPECT_EQ(AccountNet(absl::StrCat("partner_issued:", grocer)), 0);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_issued:", grocer)), 0);
   ExpectError(f.Reverse(grocer, "e-1", 0).status(), absl::StatusCode::kFailedPrecondition,
               "points");
   ExpectFigures(0, 0, 0, 0);
@@ -119,7 +66,7 @@ TEST_F(ReversalTest, FullEarnReversalCancelsTheLot) {
 TEST_F(ReversalTest, PartialEarnReversalsNeverExceedWhatRemains) {
   Posting e = Ok(f.Earn(grocer, card, 5000, "e-1"));  // 250 points
   EXPECT_EQ(Ok(f.Reverse(grocer, "e-1", 100)).balance_after, 150);
-  EXPECT_EQ(Remaining(LotOf(e)), 150);
+  EXPECT_EQ(f.Remaining(f.LotOf(e)), 150);
   EXPECT_EQ(ReversedPoints(e), 100);
   ExpectError(f.Reverse(grocer, "e-1", 151).status(), absl::StatusCode::kFailedPrecondition,
               "points");
@@ -142,20 +89,20 @@ TEST_F(ReversalTest, EarnReversalTakesCoverFromOtherLotsThenCreatesDebt) {
   EXPECT_EQ(r.points, 100);
   EXPECT_EQ(r.debt_created, 30);  // 100 - 20 own - 50 cover
   EXPECT_EQ(r.balance_after, -30);
-  EXPECT_EQ(Consumed(r, absl::StrCat("kind = 'reverse_own' AND lot_id = ", LotOf(eg),
+  EXPECT_EQ(Consumed(r, absl::StrCat("kind = 'reverse_own' AND lot_id = ", f.LotOf(eg),
                                      " AND redeemer_id = ", grocer)),
             20);
   // Cover: fuel-funded points go back to the grocer, the funder of the reversed earn.
-  EXPECT_EQ(Consumed(r, absl::StrCat("kind = 'reverse_cover' AND lot_id = ", LotOf(ef),
+  EXPECT_EQ(Consumed(r, absl::StrCat("kind = 'reverse_cover' AND lot_id = ", f.LotOf(ef),
                                      " AND funder_id = ", fuel, " AND redeemer_id = ", grocer)),
             50);
-  EXPECT_EQ(Remaining(LotOf(ef)), 0);
-  EXPECT_EQ(Q(absl::StrCat("SELECT outstanding FROM debts WHERE funder_id = ", grocer,
-                           " AND txn_id = ", r.txn_id)),
+  EXPECT_EQ(f.Remaining(f.LotOf(ef)), 0);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT outstanding FROM debts WHERE funder_id = ", grocer,
+                                 " AND txn_id = ", r.txn_id)),
             30);
   ExpectFigures(/*balance=*/-30, /*held=*/0, /*available=*/-30, /*debt=*/30);
   // The full reversed points go back to the grocer's issued account, debt included.
-  EXPECT_EQ(AccountNet(absl::StrCat("partner_issued:", grocer)), 0);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_issued:", grocer)), 0);
   f.ExpectInvariants();
 }
 
@@ -169,17 +116,17 @@ TEST_F(ReversalTest, LaterEarnsRepayTheDebtFirst) {
   Posting small = Ok(f.EarnPoints(pharmacy, card, 10));
   EXPECT_EQ(small.points, 10);
   EXPECT_EQ(small.balance_after, -60);
-  EXPECT_EQ(Remaining(LotOf(small)), 0);
+  EXPECT_EQ(f.Remaining(f.LotOf(small)), 0);
   ExpectFigures(-60, 0, -60, 60);
 
   // 100 points: 60 repay the rest of the debt, 40 stay in the new lot.
   Posting big = Ok(f.EarnPoints(pharmacy, card, 100));
   EXPECT_EQ(big.balance_after, 40);
-  EXPECT_EQ(Remaining(LotOf(big)), 40);
+  EXPECT_EQ(f.Remaining(f.LotOf(big)), 40);
   EXPECT_EQ(Consumed(big, absl::StrCat("kind = 'debt_repay' AND funder_id = ", pharmacy,
                                        " AND redeemer_id = ", grocer)),
             60);
-  EXPECT_EQ(Q(absl::StrCat("SELECT CAST(SUM(outstanding) AS SIGNED) FROM debts")), 0);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT CAST(SUM(outstanding) AS SIGNED) FROM debts")), 0);
   ExpectFigures(40, 0, 40, 0);
   f.ExpectInvariants();
 }
@@ -199,13 +146,7 @@ TEST_F(ReversalTest, DebtsAreRepaidOldestFirstByAnyLaterLot) {
   ExpectFigures(-10, 0, -10, 10);
 
   // An operator credit is a later lot too: it settles the rest with the fuel partner.
-  AdjustParams a;
-  a.actor = "ops";
-  a.adjustment_id = "adj-1";
-  a.card_number = card;
-  a.points = 10;
-  a.reason = "goodwill";
-  Posting credit = Ok(f.ledger().AdjustPoints(a));
+  Posting credit = Ok(f.Adjust(card, 10, "adj-1"));
   EXPECT_EQ(Consumed(credit, absl::StrCat("kind = 'debt_repay' AND funder_id = 0 AND "
                                           "redeemer_id = ",
                                           fuel)),
@@ -216,11 +157,12 @@ TEST_F(ReversalTest, DebtsAreRepaidOldestFirstByAnyLaterLot) {
 
 TEST_F(ReversalTest, OnlyAnEarnReversalMakesTheBalanceNegative) {
   ExpectError(f.Redeem(cinema, card, 1).status(), absl::StatusCode::kFailedPrecondition, "points");
-  ExpectError(Authorize(1, "a-1").status(), absl::StatusCode::kFailedPrecondition, "points");
+  ExpectError(f.Authorize(cinema, card, 1, "a-1").status(), absl::StatusCode::kFailedPrecondition,
+              "points");
   Ok(f.EarnPoints(grocer, card, 10, "e-1"));
   Ok(f.Redeem(cinema, card, 10));
   ExpectError(f.Redeem(cinema, card, 1).status(), absl::StatusCode::kFailedPrecondition, "points");
-  EXPECT_EQ(Q("SELECT MIN(balance) FROM members"), 0);
+  EXPECT_EQ(f.Query("SELECT MIN(balance) FROM members"), 0);
   ExpectFigures(0, 0, 0, 0);
 
   EXPECT_EQ(Ok(f.Reverse(grocer, "e-1", 0)).debt_created, 10);
@@ -240,28 +182,26 @@ TEST_F(ReversalTest, CaptureAfterMergingADebtNeverMakesTheBalanceNegative) {
   Ok(f.Redeem(cinema, bearer, 50));
   EXPECT_EQ(Ok(f.Reverse(grocer, "b-e", 0)).debt_created, 50);  // bearer owes 50
   Ok(f.EarnPoints(fuel, card, 100));
-  Ok(Authorize(100, "a-1"));  // everything reserved
+  Ok(f.Authorize(cinema, card, 100, "a-1"));  // everything reserved
 
-  PartnerRequest reg;
-  reg.partner_id = fuel;
-  reg.partner_txn_id = "reg-1";
-  (void)f.ledger().RegisterBearerCard(reg, card, bearer);  // merged or refused
+  (void)f.ledger().RegisterBearerCard(MakeRequest(fuel, "reg-1"), card,
+                                      bearer);  // merged or refused
   BalanceView v = f.Balance(card);
   EXPECT_LE(v.held, std::max<Points>(v.balance, 0)) << "the hold promises owed points";
 
-  (void)Capture("a-1", 0, "c-1");
+  (void)f.Capture(cinema, "a-1", 0, "c-1");
   EXPECT_GE(f.Balance(card).balance, 0) << "a capture made the balance negative";
   f.ExpectInvariants();
 }
 
 TEST_F(ReversalTest, EarnReversalShrinksAnActiveHold) {
   Ok(f.EarnPoints(grocer, card, 100, "e-1"));
-  Ok(Authorize(80, "a-1"));
+  Ok(f.Authorize(cinema, card, 80, "a-1"));
   Posting r = Ok(f.Reverse(grocer, "e-1", 50));
   EXPECT_EQ(r.balance_after, 50);
   EXPECT_EQ(r.available_after, 0);
   ExpectFigures(50, 50, 0, 0);  // the hold gave up 30 points the lots no longer have
-  EXPECT_EQ(Ok(Capture("a-1", 0, "c-1")).points, 50);
+  EXPECT_EQ(Ok(f.Capture(cinema, "a-1", 0, "c-1")).points, 50);
   ExpectFigures(0, 0, 0, 0);
   f.ExpectInvariants();
 }
@@ -269,7 +209,7 @@ TEST_F(ReversalTest, EarnReversalShrinksAnActiveHold) {
 TEST_F(ReversalTest, EarnReversalLeavesAHoldThatStillFits) {
   Ok(f.EarnPoints(grocer, card, 100, "e-1"));
   Ok(f.EarnPoints(fuel, card, 100));
-  Ok(Authorize(80, "a-1"));
+  Ok(f.Authorize(cinema, card, 80, "a-1"));
   EXPECT_EQ(Ok(f.Reverse(grocer, "e-1", 0)).balance_after, 100);
   ExpectFigures(100, 80, 20, 0);  // the fuel points still cover the hold
   f.ExpectInvariants();
@@ -278,11 +218,11 @@ TEST_F(ReversalTest, EarnReversalLeavesAHoldThatStillFits) {
 TEST_F(ReversalTest, EarnReversalIntoDebtVoidsTheHold) {
   Ok(f.EarnPoints(grocer, card, 100, "e-1"));
   Ok(f.Redeem(cinema, card, 60));
-  Ok(Authorize(40, "a-1"));
+  Ok(f.Authorize(cinema, card, 40, "a-1"));
   Posting r = Ok(f.Reverse(grocer, "e-1", 0));
   EXPECT_EQ(r.debt_created, 60);
   ExpectFigures(-60, 0, -60, 60);
-  ExpectError(Capture("a-1", 0, "c-1").status(), absl::StatusCode::kFailedPrecondition,
+  ExpectError(f.Capture(cinema, "a-1", 0, "c-1").status(), absl::StatusCode::kFailedPrecondition,
               "authorization_partner_txn_id");
   f.ExpectInvariants();
 }
@@ -290,23 +230,23 @@ TEST_F(ReversalTest, EarnReversalIntoDebtVoidsTheHold) {
 // --- Redemption reversals ---------------------------------------------------------------
 
 TEST_F(ReversalTest, RedemptionReversalRefillsLotsInReverseConsumptionOrder) {
-  SetExpiryMonths(6);
-  LotId first = LotOf(Ok(f.EarnPoints(grocer, card, 100)));  // expires 2026-07-15
-  SetExpiryMonths(12);
-  LotId second = LotOf(Ok(f.EarnPoints(fuel, card, 100)));  // expires 2027-01-15
-  Ok(f.Redeem(cinema, card, 150, "r-1"));                   // first: 100, then second: 50
-  EXPECT_EQ(Remaining(first), 0);
-  EXPECT_EQ(Remaining(second), 50);
+  f.SetExpiryMonths(6);
+  LotId first = f.LotOf(Ok(f.EarnPoints(grocer, card, 100)));  // expires 2026-07-15
+  f.SetExpiryMonths(12);
+  LotId second = f.LotOf(Ok(f.EarnPoints(fuel, card, 100)));  // expires 2027-01-15
+  Ok(f.Redeem(cinema, card, 150, "r-1"));                     // first: 100, then second: 50
+  EXPECT_EQ(f.Remaining(first), 0);
+  EXPECT_EQ(f.Remaining(second), 50);
 
   // The last lot taken is refilled first.
   Posting a = Ok(f.Reverse(cinema, "r-1", 30));
   EXPECT_EQ(a.balance_after, 80);
-  EXPECT_EQ(Remaining(second), 80);
-  EXPECT_EQ(Remaining(first), 0);
+  EXPECT_EQ(f.Remaining(second), 80);
+  EXPECT_EQ(f.Remaining(first), 0);
   Posting b = Ok(f.Reverse(cinema, "r-1", 40));  // 20 fill the second, 20 the first
   EXPECT_EQ(b.balance_after, 120);
-  EXPECT_EQ(Remaining(second), 100);
-  EXPECT_EQ(Remaining(first), 20);
+  EXPECT_EQ(f.Remaining(second), 100);
+  EXPECT_EQ(f.Remaining(first), 20);
   EXPECT_EQ(Consumed(b, absl::StrCat("kind = 'restore' AND redeemer_id = ", cinema,
                                      " AND lot_id = ", first)),
             -20);
@@ -318,18 +258,18 @@ TEST_F(ReversalTest, RedemptionReversalRefillsLotsInReverseConsumptionOrder) {
   ExpectError(f.Reverse(cinema, "r-1", 81).status(), absl::StatusCode::kFailedPrecondition,
               "points");
   EXPECT_EQ(Ok(f.Reverse(cinema, "r-1", 0)).points, 80);
-  EXPECT_EQ(Remaining(first), 100);
+  EXPECT_EQ(f.Remaining(first), 100);
   ExpectError(f.Reverse(cinema, "r-1", 0).status(), absl::StatusCode::kFailedPrecondition,
               "points");
-  EXPECT_EQ(AccountNet(absl::StrCat("partner_redeemed:", cinema)), 0);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_redeemed:", cinema)), 0);
   ExpectFigures(200, 0, 200, 0);
   f.ExpectInvariants();
 }
 
 TEST_F(ReversalTest, PointsRestoredIntoAnExpiredLotExpireAtOnce) {
-  SetExpiryMonths(1);
-  LotId short_lot = LotOf(Ok(f.EarnPoints(grocer, card, 100)));  // expires 2026-02-15 10:00
-  SetExpiryMonths(12);
+  f.SetExpiryMonths(1);
+  LotId short_lot = f.LotOf(Ok(f.EarnPoints(grocer, card, 100)));  // expires 2026-02-15 10:00
+  f.SetExpiryMonths(12);
   Ok(f.EarnPoints(fuel, card, 100));
   Ok(f.Redeem(cinema, card, 50, "r-1"));  // from the short lot
   f.clock().Set(Utc(2026, 2, 15, 10, 0, 1));
@@ -340,28 +280,30 @@ TEST_F(ReversalTest, PointsRestoredIntoAnExpiredLotExpireAtOnce) {
   // same database transaction: the answer never counts a point past its expiry.
   EXPECT_EQ(reversal.points, 50);
   EXPECT_EQ(reversal.balance_after, 100);
-  EXPECT_EQ(Remaining(short_lot), 0);
+  EXPECT_EQ(f.Remaining(short_lot), 0);
   EXPECT_EQ(Consumed(reversal, absl::StrCat("kind = 'restore' AND lot_id = ", short_lot)), -50);
-  EXPECT_EQ(f.db().QueryInt(absl::StrCat("SELECT CAST(SUM(points) AS SIGNED) FROM consumptions WHERE kind = "
-                                         "'expire' AND lot_id = ", short_lot)),
+  EXPECT_EQ(f.db().QueryInt(
+                absl::StrCat("SELECT CAST(SUM(points) AS SIGNED) FROM consumptions WHERE kind = "
+                             "'expire' AND lot_id = ",
+                             short_lot)),
             100);
-  EXPECT_EQ(AccountNet(absl::StrCat("partner_redeemed:", cinema)), 0);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_redeemed:", cinema)), 0);
   EXPECT_EQ(Ok(f.ledger().RunExpiry()).points_expired, 0);  // nothing left for the sweep
-  EXPECT_EQ(AccountNet("breakage"), 100);
+  EXPECT_EQ(f.AccountNet("breakage"), 100);
   ExpectFigures(100, 0, 100, 0);
   f.ExpectInvariants();
 }
 
 TEST_F(ReversalTest, ReversingACaptureRestoresItsPoints) {
-  LotId lot = LotOf(Ok(f.EarnPoints(grocer, card, 100)));
-  Ok(Authorize(40, "a-1"));
-  Ok(Capture("a-1", 0, "c-1"));
-  EXPECT_EQ(Remaining(lot), 60);
+  LotId lot = f.LotOf(Ok(f.EarnPoints(grocer, card, 100)));
+  Ok(f.Authorize(cinema, card, 40, "a-1"));
+  Ok(f.Capture(cinema, "a-1", 0, "c-1"));
+  EXPECT_EQ(f.Remaining(lot), 60);
   Posting r = Ok(f.Reverse(cinema, "c-1", 0));
   EXPECT_EQ(r.points, 40);
   EXPECT_EQ(r.balance_after, 100);
-  EXPECT_EQ(Remaining(lot), 100);
-  EXPECT_EQ(AccountNet(absl::StrCat("partner_redeemed:", cinema)), 0);
+  EXPECT_EQ(f.Remaining(lot), 100);
+  EXPECT_EQ(f.AccountNet(absl::StrCat("partner_redeemed:", cinema)), 0);
   // The authorization itself moved no points: there is nothing to reverse.
   ExpectError(f.Reverse(cinema, "a-1", 0).status(), absl::StatusCode::kNotFound,
               "original_partner_txn_id");

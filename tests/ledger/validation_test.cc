@@ -11,6 +11,7 @@
 #include "hub/common/secure_random.h"
 #include "hub/ledger/validate.h"
 #include "tests/support/test_db.h"
+#include "tests/support/test_util.h"
 
 namespace loyalty::testing {
 namespace {
@@ -79,30 +80,23 @@ class ValidationTest : public ::testing::Test {
     EXPECT_EQ(f_.Balance(card_).balance, 500);
   }
 
+  // The status is NOT_FOUND, names `field`, and nothing was written.
+  void ExpectNotFound(const absl::Status& s, const std::string& field) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(field)) << s;
+    ExpectNothingWritten();
+  }
+
+  // Valid requests of the member's, for the tests to break one field of.
   EarnParams GoodEarn(const std::string& id = "earn-1") {
-    EarnParams e;
-    e.req.partner_id = partner_;
-    e.req.partner_txn_id = id;
-    e.card_number = card_;
-    e.amount_minor = 5000;
-    e.currency = "EUR";
-    return e;
+    return MakeEarn(partner_, card_, 5000, id);
   }
   RedeemParams GoodRedeem(const std::string& id = "redeem-1") {
-    RedeemParams r;
-    r.req.partner_id = partner_;
-    r.req.partner_txn_id = id;
-    r.card_number = card_;
-    r.points = 10;
-    return r;
+    return MakeRedeem(partner_, card_, 10, id);
   }
   AdjustParams GoodAdjust() {
-    AdjustParams a;
+    AdjustParams a = MakeAdjust(card_, 50, "adj-1");
     a.actor = "test";
-    a.adjustment_id = "adj-1";
-    a.card_number = card_;
-    a.points = 50;
-    a.reason = "goodwill";
     return a;
   }
   PartnerRecord GoodPartner() {
@@ -137,21 +131,12 @@ TEST_F(ValidationTest, PartnerTxnId) {
     ExpectRejected(f_.ledger().Earn(GoodEarn(bad)), "partner_txn_id");
     ExpectRejected(f_.ledger().Redeem(GoodRedeem(bad)), "partner_txn_id");
     ExpectRejected(f_.ledger().AuthorizeRedemption(GoodRedeem(bad)), "partner_txn_id");
-    CaptureParams c;
-    c.req.partner_id = partner_;
-    c.req.partner_txn_id = bad;
-    c.authorization_partner_txn_id = "auth-1";
+    const CaptureParams c = MakeCapture(partner_, "auth-1", 0, bad);
     ExpectRejected(f_.ledger().CaptureRedemption(c), "partner_txn_id");
     ExpectRejected(f_.ledger().VoidRedemption(c), "partner_txn_id");
-    ReverseParams rv;
-    rv.req.partner_id = partner_;
-    rv.req.partner_txn_id = bad;
-    rv.original_partner_txn_id = "seed-earn";
-    ExpectRejected(f_.ledger().Reverse(rv), "partner_txn_id");
-    PartnerRequest enroll;
-    enroll.partner_id = partner_;
-    enroll.partner_txn_id = bad;
-    ExpectRejected(f_.ledger().EnrollMember(enroll), "partner_txn_id");
+    ExpectRejected(f_.ledger().Reverse(MakeReverse(partner_, "seed-earn", 0, bad)),
+                   "partner_txn_id");
+    ExpectRejected(f_.ledger().EnrollMember(MakeRequest(partner_, bad)), "partner_txn_id");
   }
 }
 
@@ -238,18 +223,9 @@ TEST_F(ValidationTest, Points) {
   // Capture and Reverse: 0 means "all", negative or above 1e12 is rejected.
   for (Points bad : {Points{-1}, kMaxPointsPerRequest + 1}) {
     SCOPED_TRACE(bad);
-    CaptureParams c;
-    c.req.partner_id = partner_;
-    c.req.partner_txn_id = "cap-1";
-    c.authorization_partner_txn_id = "auth-1";
-    c.points = bad;
-    ExpectRejected(f_.ledger().CaptureRedemption(c), "points");
-    ReverseParams rv;
-    rv.req.partner_id = partner_;
-    rv.req.partner_txn_id = "rev-1";
-    rv.original_partner_txn_id = "seed-earn";
-    rv.points = bad;
-    ExpectRejected(f_.ledger().Reverse(rv), "points");
+    ExpectRejected(f_.ledger().CaptureRedemption(MakeCapture(partner_, "auth-1", bad, "cap-1")),
+                   "points");
+    ExpectRejected(f_.ledger().Reverse(MakeReverse(partner_, "seed-earn", bad, "rev-1")), "points");
   }
 }
 
@@ -265,17 +241,11 @@ TEST_F(ValidationTest, OccurredAt) {
     r.req.occurred_at = bad;
     ExpectRejected(f_.ledger().Redeem(r), "occurred_at_micros");
     ExpectRejected(f_.ledger().AuthorizeRedemption(r), "occurred_at_micros");
-    CaptureParams c;
-    c.req.partner_id = partner_;
-    c.req.partner_txn_id = "cap-1";
+    CaptureParams c = MakeCapture(partner_, "auth-1", 0, "cap-1");
     c.req.occurred_at = bad;
-    c.authorization_partner_txn_id = "auth-1";
     ExpectRejected(f_.ledger().CaptureRedemption(c), "occurred_at_micros");
-    ReverseParams rv;
-    rv.req.partner_id = partner_;
-    rv.req.partner_txn_id = "rev-1";
+    ReverseParams rv = MakeReverse(partner_, "seed-earn", 0, "rev-1");
     rv.req.occurred_at = bad;
-    rv.original_partner_txn_id = "seed-earn";
     ExpectRejected(f_.ledger().Reverse(rv), "occurred_at_micros");
   }
   // The first microsecond of 2000 and the last of 2099 are accepted and stored.
@@ -297,42 +267,25 @@ TEST_F(ValidationTest, ReverseOriginalId) {
   for (const std::string& bad :
        {std::string(""), std::string("bad id"), std::string(kMaxIdLength + 1, 'r')}) {
     SCOPED_TRACE(bad);
-    ReverseParams rv;
-    rv.req.partner_id = partner_;
-    rv.req.partner_txn_id = "rev-1";
-    rv.original_partner_txn_id = bad;
-    ExpectRejected(f_.ledger().Reverse(rv), "original_partner_txn_id");
+    ExpectRejected(f_.ledger().Reverse(MakeReverse(partner_, bad, 0, "rev-1")),
+                   "original_partner_txn_id");
   }
   // Well-formed but unknown: NOT_FOUND naming the field, nothing written.
-  ReverseParams rv;
-  rv.req.partner_id = partner_;
-  rv.req.partner_txn_id = "rev-1";
-  rv.original_partner_txn_id = "never-posted";
-  auto r = f_.ledger().Reverse(rv);
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("original_partner_txn_id"));
-  ExpectNothingWritten();
+  ExpectNotFound(f_.ledger().Reverse(MakeReverse(partner_, "never-posted", 0, "rev-1")).status(),
+                 "original_partner_txn_id");
 }
 
 TEST_F(ValidationTest, CaptureAndVoidAuthorizationId) {
   for (const std::string& bad : {std::string(""), std::string("auth 1"),
                                  std::string(kMaxIdLength + 1, 'x'), std::string("a*b")}) {
     SCOPED_TRACE(bad);
-    CaptureParams c;
-    c.req.partner_id = partner_;
-    c.req.partner_txn_id = "cap-1";
-    c.authorization_partner_txn_id = bad;
+    const CaptureParams c = MakeCapture(partner_, bad, 0, "cap-1");
     ExpectRejected(f_.ledger().CaptureRedemption(c), "authorization_partner_txn_id");
     ExpectRejected(f_.ledger().VoidRedemption(c), "authorization_partner_txn_id");
   }
-  CaptureParams c;
-  c.req.partner_id = partner_;
-  c.req.partner_txn_id = "cap-1";
-  c.authorization_partner_txn_id = "no-such-auth";
-  auto r = f_.ledger().CaptureRedemption(c);
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("authorization_partner_txn_id"));
-  ExpectNothingWritten();
+  ExpectNotFound(
+      f_.ledger().CaptureRedemption(MakeCapture(partner_, "no-such-auth", 0, "cap-1")).status(),
+      "authorization_partner_txn_id");
 }
 
 TEST_F(ValidationTest, AdjustPoints) {
@@ -491,24 +444,20 @@ TEST_F(ValidationTest, ListTransactionsPageSize) {
 
 TEST_F(ValidationTest, UnknownCardIsNotFound) {
   ASSERT_TRUE(IsValidCardNumber(kUnknownCard));
-  auto expect_not_found = [&](const absl::Status& s) {
-    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-    EXPECT_THAT(std::string(s.message()), HasSubstr("card_number")) << s;
-    ExpectNothingWritten();
-  };
   EarnParams e = GoodEarn();
   e.card_number = kUnknownCard;
-  expect_not_found(f_.ledger().Earn(e).status());
-  expect_not_found(f_.ledger().QuoteEarn(e).status());
+  ExpectNotFound(f_.ledger().Earn(e).status(), "card_number");
+  ExpectNotFound(f_.ledger().QuoteEarn(e).status(), "card_number");
   RedeemParams r = GoodRedeem();
   r.card_number = kUnknownCard;
-  expect_not_found(f_.ledger().Redeem(r).status());
-  expect_not_found(f_.ledger().AuthorizeRedemption(r).status());
+  ExpectNotFound(f_.ledger().Redeem(r).status(), "card_number");
+  ExpectNotFound(f_.ledger().AuthorizeRedemption(r).status(), "card_number");
   AdjustParams a = GoodAdjust();
   a.card_number = kUnknownCard;
-  expect_not_found(f_.ledger().AdjustPoints(a).status());
-  expect_not_found(f_.ledger().GetBalance(kUnknownCard).status());
-  expect_not_found(f_.ledger().ListTransactions(partner_, kUnknownCard, INT64_MAX, 10).status());
+  ExpectNotFound(f_.ledger().AdjustPoints(a).status(), "card_number");
+  ExpectNotFound(f_.ledger().GetBalance(kUnknownCard).status(), "card_number");
+  ExpectNotFound(f_.ledger().ListTransactions(partner_, kUnknownCard, INT64_MAX, 10).status(),
+                 "card_number");
   // The ids were not burnt: the same ids work on the real card.
   e.card_number = card_;
   auto ok = f_.ledger().Earn(e);
