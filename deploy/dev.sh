@@ -37,6 +37,7 @@ PACKAGES=(
     libmysqlcppconn-dev mariadb-server mariadb-client
     libgtest-dev libgmock-dev libbenchmark-dev
     libssl-dev libsqlite3-dev
+    nlohmann-json3-dev tzdata chromium
 )
 
 step() { echo "==> $*"; }

@@ -520,6 +520,22 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
   });
 }
 
+absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::PartnerTxnsBetween(PartnerId partner,
+                                                                    Micros start, Micros end) {
+  return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
+    auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns,
+                                    " FROM txns WHERE partner_id = ? AND posted_at >= ? AND "
+                                    "posted_at < ? ORDER BY id"));
+    st->setInt64(1, partner);
+    st->setInt64(2, start);
+    st->setInt64(3, end);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<TxnRecord> out;
+    while (rs->next()) out.push_back(ReadTxn(rs.get()));
+    return out;
+  });
+}
+
 absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLots(MemberId member) {
   return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
     auto* st = Prepare(absl::StrCat("SELECT ", kLotColumns,

@@ -90,6 +90,25 @@ class MysqlTxn final : public StoreTxn {
   absl::Status UpdateHold(int64_t id, const std::string& status, Points points) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) override;
   absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) override;
+  absl::StatusOr<std::optional<SettlementConfigRow>> GetSettlementConfig() override;
+  absl::Status PutSettlementConfig(const SettlementConfigRow& row, Micros now) override;
+  absl::StatusOr<std::vector<SettlementTermsRow>> ListSettlementTerms() override;
+  absl::Status PutSettlementTerms(const SettlementTermsRow& row, Micros now) override;
+  absl::StatusOr<std::vector<FlowRow>> FlowsBetween(Micros start, Micros end) override;
+  absl::StatusOr<std::map<PartnerId, Points>> LotPointsEarnedBetween(Micros start,
+                                                                     Micros end) override;
+  absl::StatusOr<std::map<PartnerId, Points>> EarnReversalsBetween(Micros start,
+                                                                   Micros end) override;
+  absl::StatusOr<std::map<PartnerId, Points>> FunderRemainingAt(Micros t) override;
+  absl::StatusOr<std::vector<TxnRecord>> PartnerTxnsBetween(PartnerId partner, Micros start,
+                                                            Micros end) override;
+  absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
+                                                                    Micros end) override;
+  absl::StatusOr<std::optional<SettlementRunRow>> GetSettlementRun(int64_t id) override;
+  absl::StatusOr<int64_t> SaveSettlementDraft(
+      const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) override;
+  absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) override;
+  absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) override;
 
  private:
   // Runs `body` and converts any sql::SQLException into a status.
@@ -98,6 +117,9 @@ class MysqlTxn final : public StoreTxn {
 
   sql::PreparedStatement* Prepare(const std::string& sql) { return c_->Prepare(sql); }
   int64_t LastInsertId();
+  // Runs a "SELECT key, SUM(...)" query with the given int64 parameters into a map.
+  absl::StatusOr<std::map<int64_t, int64_t>> SumsByKey(const std::string& sql,
+                                                      std::initializer_list<int64_t> params);
 
   MysqlConnection* c_;
   bool retry_ = false;

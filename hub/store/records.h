@@ -165,6 +165,54 @@ struct HoldRecord {
   Micros expires_at = 0;
 };
 
+// Settlement rows (the settlement library gives them meaning).
+struct SettlementConfigRow {
+  std::string model;        // "operator" | "funder_pays"
+  std::string period_unit;  // "day" | "week" | "month"
+  std::string time_zone;    // IANA name
+};
+
+struct SettlementTermsRow {
+  PartnerId partner_id = 0;
+  int64_t issue_price_micros = 0;
+  int64_t redeem_value_micros = 0;
+  int64_t fee_per_point_micros = 0;
+};
+
+// Consumptions of a period summed by (funder, redeemer, kind).
+struct FlowRow {
+  PartnerId funder_id = 0;
+  std::optional<PartnerId> redeemer_id;
+  std::string kind;
+  Points points = 0;
+};
+
+struct SettlementLineRow {
+  std::string kind;
+  PartnerId payer_id = 0;
+  PartnerId payee_id = 0;
+  Points points = 0;
+  int64_t price_micros = 0;
+  int64_t amount_minor = 0;
+  bool internal = false;
+};
+
+struct SettlementRunRow {
+  int64_t id = 0;
+  std::string period_label;
+  Micros period_start = 0;
+  Micros period_end = 0;
+  std::string model;
+  std::string currency;
+  std::string status;  // "draft" | "final"
+  std::string checksum;
+  int64_t gross_total_minor = 0;
+  int64_t net_total_minor = 0;
+  std::string document;  // the whole run as JSON (settlement/json.h)
+  Micros created_at = 0;
+  std::optional<Micros> finalized_at;
+};
+
 // Who a credential belongs to.
 struct Principal {
   Role role = Role::kMerchant;

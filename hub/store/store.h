@@ -5,6 +5,7 @@
 #define LOYALTY_HUB_STORE_STORE_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,6 +102,34 @@ class StoreTxn {
   virtual absl::Status UpdateHold(int64_t id, const std::string& status, Points points) = 0;
   // Newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) = 0;
+
+  // Settlement (mysql_settlement.cc). Periods are [start, end) by posted_at.
+  virtual absl::StatusOr<std::optional<SettlementConfigRow>> GetSettlementConfig() = 0;
+  virtual absl::Status PutSettlementConfig(const SettlementConfigRow& row, Micros now) = 0;
+  virtual absl::StatusOr<std::vector<SettlementTermsRow>> ListSettlementTerms() = 0;
+  virtual absl::Status PutSettlementTerms(const SettlementTermsRow& row, Micros now) = 0;
+  virtual absl::StatusOr<std::vector<FlowRow>> FlowsBetween(Micros start, Micros end) = 0;
+  // Points of lots created in [start, end), by funder.
+  virtual absl::StatusOr<std::map<PartnerId, Points>> LotPointsEarnedBetween(Micros start,
+                                                                             Micros end) = 0;
+  // Points of earn reversals posted in [start, end), by the reversing (= funding) partner.
+  virtual absl::StatusOr<std::map<PartnerId, Points>> EarnReversalsBetween(Micros start,
+                                                                           Micros end) = 0;
+  // Each funder's lots' remaining as of `t`: lot points earned before t minus
+  // consumptions posted before t.
+  virtual absl::StatusOr<std::map<PartnerId, Points>> FunderRemainingAt(Micros t) = 0;
+  virtual absl::StatusOr<std::vector<TxnRecord>> PartnerTxnsBetween(PartnerId partner,
+                                                                    Micros start,
+                                                                    Micros end) = 0;
+  virtual absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
+                                                                            Micros end) = 0;
+  virtual absl::StatusOr<std::optional<SettlementRunRow>> GetSettlementRun(int64_t id) = 0;
+  // Inserts (id == 0) or overwrites a draft run and its lines. FAILED_PRECONDITION when
+  // the stored run is final.
+  virtual absl::StatusOr<int64_t> SaveSettlementDraft(const SettlementRunRow& run,
+                                                      const std::vector<SettlementLineRow>& lines) = 0;
+  virtual absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) = 0;
+  virtual absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) = 0;
 
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
