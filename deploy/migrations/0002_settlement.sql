@@ -19,7 +19,7 @@ CREATE TABLE settlement_terms (
 -- One run per period. A draft may be recomputed in place; a final run never changes.
 CREATE TABLE settlement_runs (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  period_label VARCHAR(20) NOT NULL,
+  period_label VARCHAR(64) NOT NULL,
   period_start BIGINT NOT NULL,
   period_end BIGINT NOT NULL,
   model VARCHAR(20) NOT NULL,

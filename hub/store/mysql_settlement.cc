@@ -209,12 +209,14 @@ absl::StatusOr<int64_t> MysqlTxn::SaveSettlementDraft(
       st->setString(6, run.document);
       st->setInt64(7, run.created_at);
       st->setInt64(8, id);
-      if (st->executeUpdate() != 1) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("settlement run ", id, " is final and cannot change"));
-      }
-      auto* del = Prepare("DELETE FROM settlement_lines WHERE run_id = ?");
+      // Zero affected rows also means "unchanged", so the caller checks the status
+      // under its FOR UPDATE read; the WHERE clause is the last guard of a final run.
+      st->executeUpdate();
+      auto* del = Prepare(
+          "DELETE FROM settlement_lines WHERE run_id = ? AND run_id IN "
+          "(SELECT id FROM settlement_runs WHERE id = ? AND status = 'draft')");
       del->setInt64(1, id);
+      del->setInt64(2, id);
       del->executeUpdate();
     }
     auto* ins = Prepare(

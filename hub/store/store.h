@@ -124,8 +124,9 @@ class StoreTxn {
   virtual absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
                                                                             Micros end) = 0;
   virtual absl::StatusOr<std::optional<SettlementRunRow>> GetSettlementRun(int64_t id) = 0;
-  // Inserts (id == 0) or overwrites a draft run and its lines. FAILED_PRECONDITION when
-  // the stored run is final.
+  // Inserts (id == 0) or overwrites a draft run and its lines. REQUIRES: the caller read
+  // the run FOR UPDATE in this transaction and saw it is a draft (a final run is left
+  // unchanged by the statement's own guard).
   virtual absl::StatusOr<int64_t> SaveSettlementDraft(const SettlementRunRow& run,
                                                       const std::vector<SettlementLineRow>& lines) = 0;
   virtual absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) = 0;
