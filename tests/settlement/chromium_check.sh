@@ -14,6 +14,10 @@ if [[ $# -ne 2 ]]; then
   echo "usage: $0 REPORT_HTML SCREENSHOT_PNG" >&2
   exit 2
 fi
+if [[ ! -s "$1" ]]; then
+  echo "FAIL: report $1 is missing or empty (did report_test run?)" >&2
+  exit 1
+fi
 html=$(realpath "$1")
 png=$2
 timeout_s=${CHROMIUM_TIMEOUT:-120}
@@ -24,10 +28,6 @@ if [[ -z "$browser" || "$browser" == *NOTFOUND ]]; then
 fi
 if [[ -z "$browser" || ! -x "$browser" ]]; then
   echo "FAIL: chromium not found (apt-get install chromium, or set CHROMIUM)" >&2
-  exit 1
-fi
-if [[ ! -s "$html" ]]; then
-  echo "FAIL: report $html is missing or empty (did report_test run?)" >&2
   exit 1
 fi
 

@@ -298,6 +298,8 @@ TEST(ReportJson, MoneyAsIntegerAndFormattedString) {
   EXPECT_THAT(json, HasSubstr("\"gross_total\": \"22.05\",\n  \"gross_total_minor\": 2205,\n"));
   EXPECT_THAT(json, HasSubstr("\"start\": \"2026-11-01T00:00:00Z\",\n"));
   EXPECT_THAT(json, HasSubstr("\"breakage_rate\": \"31.03%\",\n"));
+  EXPECT_THAT(json, HasSubstr("\"finalized_at\": null,\n  \"finalized_at_micros\": 0,\n"));
+  EXPECT_THAT(json, HasSubstr("\"finalized_at\": null,\n  \"finalized_at_micros\": 0,\n"));
   EXPECT_EQ(json.substr(0, 4), "{\n  ");
   EXPECT_EQ(json.back(), '\n');
 }
