@@ -29,6 +29,7 @@ RUN_DIR=.run
 MARIADB_DIR=$RUN_DIR/mariadb
 HUB_BIN=$BUILD_DIR/hub/loyalty_hub
 DEMO_BIN=$BUILD_DIR/hub/loyalty_demo
+SETTLEMENT_BIN=$BUILD_DIR/settlement/settlement
 
 # Debian packages needed to build, test and run the project.
 PACKAGES=(
@@ -157,6 +158,25 @@ hub_failed() {
     exit "${2:-1}"
 }
 
+# Settlement prices of the demo's partners (ids 1-5 in a fresh database: the bank,
+# the grocer, the fuel station, the gym, the sportswear shop), micros per point.
+demo_settlement_terms() {
+    local sock=$1 id issue redeem
+    "$SETTLEMENT_BIN" --mysql_socket="$sock" config --model=operator --period_unit=month \
+        --time_zone=UTC >/dev/null
+    while read -r id issue redeem; do
+        "$SETTLEMENT_BIN" --mysql_socket="$sock" terms --partner="$id" \
+            --issue_price_micros="$issue" --redeem_value_micros="$redeem" \
+            --fee_per_point_micros=500 >/dev/null
+    done <<'TERMS'
+1 7000 0
+2 8000 9500
+3 8000 9000
+4 9000 10000
+5 8500 9500
+TERMS
+}
+
 cmd_run() {
     if pidfile_alive "$RUN_DIR/run.pid" dev.sh || pidfile_alive "$RUN_DIR/hub.pid" loyalty_hub; then
         die "already running (see $RUN_DIR/*.pid); use deploy/dev.sh stop first"
@@ -229,6 +249,7 @@ cmd_run() {
     cat >"$RUN_DIR/hub.env" <<EOF
 HUB_ADDR=$addr
 ADMIN_KEY_FILE=$key_file
+MYSQL_SOCKET=$sock
 EOF
 
     if [[ -f "$RUN_DIR/demo.done" && -f "$RUN_DIR/demo.txt" ]]; then
@@ -237,6 +258,7 @@ EOF
         step "loading demo coalition"
         "$DEMO_BIN" --hub="$addr" --admin_key_file="$RUN_DIR/admin.key" --out="$RUN_DIR/demo.txt" ||
             hub_failed "loyalty_demo failed (exit $?)"
+        demo_settlement_terms "$sock" || hub_failed "settlement terms for the demo failed"
         touch "$RUN_DIR/demo.done"
     fi
 
@@ -265,6 +287,10 @@ EOF
   the hub, so any reflection-aware gRPC client can list and call its
   services at $addr. The .proto files are in protos/loyalty/v1/.
   Database: mariadb --no-defaults --socket=$sock -uroot loyalty
+
+---- settlement (docs/finance.md) ----
+  $SETTLEMENT_BIN --mysql_socket=$sock close --from $(date -u +%Y-%m-01) --to now --out $RUN_DIR/reports
+  writes CSV, JSON and an HTML report of the month to date into $RUN_DIR/reports/.
 
 Press Ctrl-C (or run 'deploy/dev.sh stop') to stop the hub and MariaDB.
 EOF
