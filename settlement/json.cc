@@ -32,9 +32,10 @@ void PutMoney(json& o, const std::string& name, int64_t minor, int exponent) {
   o[name] = FormatMinor(minor, exponent);
 }
 
-void PutTime(json& o, const std::string& name, Micros t) {
+// unset_when_zero: 0 means "not yet" (finalized_at) and formats as null, not 1970.
+void PutTime(json& o, const std::string& name, Micros t, bool unset_when_zero = false) {
   o[name + "_micros"] = t;
-  o[name] = FormatUtc(t);
+  o[name] = (unset_when_zero && t == 0) ? json(nullptr) : json(FormatUtc(t));
 }
 
 json PeriodJson(const Period& p) {
@@ -410,7 +411,7 @@ std::string SettlementToJson(const Settlement& s) {
   PutMoney(o, "net_total", s.net_total_minor, exp);
   PutMoney(o, "netting_saved", NettingSavedMinor(s), exp);
   PutTime(o, "created_at", s.created_at);
-  PutTime(o, "finalized_at", s.finalized_at);
+  PutTime(o, "finalized_at", s.finalized_at, /*unset_when_zero=*/true);
   return Dump(o);
 }
 

@@ -4,7 +4,8 @@
 // The document is deterministic: object keys sorted, arrays in the model's order,
 // 2-space indent, a trailing newline. Money appears twice: the exact integer
 // ("amount_minor": 12345) and, next to it, the formatted string ("amount": "123.45");
-// times likewise ("start_micros" and "start" in ISO-8601 UTC). The maps of Quantities
+// times likewise ("start_micros" and "start" in ISO-8601 UTC; "finalized_at" is null
+// while finalized_at_micros is 0). The maps of Quantities
 // are arrays of {"partner", "points"} (or {"funder", "redeemer", "points"}) in key order.
 //
 // Reading uses the integer fields only; the formatted companions are derived and
