@@ -131,4 +131,51 @@ grpc::ServerUnaryReactor* AdminServiceImpl::CreateOperatorKey(
       });
 }
 
+namespace {
+
+BankRulesRow FromProto(const v1::BankEarnRules& r) {
+  BankRulesRow row;
+  row.default_rate_bp = r.default_rate_bp();
+  row.partner_merchant_rate_bp = r.partner_merchant_rate_bp();
+  row.monthly_cap_points = r.monthly_cap_points();
+  for (const v1::MccRule& m : r.mcc_rules()) row.mcc_rules.push_back({m.mcc(), m.rate_bp(), m.excluded()});
+  return row;
+}
+
+void ToProto(const BankRulesRow& row, v1::BankEarnRules* out) {
+  out->set_default_rate_bp(row.default_rate_bp);
+  out->set_partner_merchant_rate_bp(row.partner_merchant_rate_bp);
+  out->set_monthly_cap_points(row.monthly_cap_points);
+  for (const MccRuleRow& m : row.mcc_rules) {
+    v1::MccRule* r = out->add_mcc_rules();
+    r->set_mcc(m.mcc);
+    r->set_rate_bp(m.rate_bp);
+    r->set_excluded(m.excluded);
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::SetBankEarnRules(
+    grpc::CallbackServerContext* ctx, const v1::SetBankEarnRulesRequest* req,
+    v1::SetBankEarnRulesResponse* resp) {
+  return Serve(ctx, "SetBankEarnRules", [this, req, resp](const Principal& caller) -> absl::Status {
+    RETURN_IF_ERROR(env_.bank->SetRules(ActorName(caller), req->bank_partner_id(),
+                                        FromProto(req->rules())));
+    ASSIGN_OR_RETURN(BankRulesRow rules, env_.bank->GetRules(req->bank_partner_id()));
+    ToProto(rules, resp->mutable_rules());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(
+    grpc::CallbackServerContext* ctx, const v1::GetBankEarnRulesRequest* req,
+    v1::BankEarnRules* resp) {
+  return Serve(ctx, "GetBankEarnRules", [this, req, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(BankRulesRow rules, env_.bank->GetRules(req->bank_partner_id()));
+    ToProto(rules, resp);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace loyalty

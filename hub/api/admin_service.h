@@ -10,7 +10,7 @@ namespace loyalty {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  explicit AdminServiceImpl(ServiceEnv env) : env_(env) {}
+  explicit AdminServiceImpl(ServiceEnv env) : env_(std::move(env)) {}
 
   grpc::ServerUnaryReactor* RegisterPartner(grpc::CallbackServerContext* ctx,
                                             const v1::RegisterPartnerRequest* req,
@@ -42,6 +42,12 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* CreateOperatorKey(grpc::CallbackServerContext* ctx,
                                               const v1::CreateOperatorKeyRequest* req,
                                               v1::CreateOperatorKeyResponse* resp) override;
+  grpc::ServerUnaryReactor* SetBankEarnRules(grpc::CallbackServerContext* ctx,
+                                             const v1::SetBankEarnRulesRequest* req,
+                                             v1::SetBankEarnRulesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetBankEarnRules(grpc::CallbackServerContext* ctx,
+                                             const v1::GetBankEarnRulesRequest* req,
+                                             v1::BankEarnRules* resp) override;
 
  private:
   template <typename Handler>

@@ -200,4 +200,15 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListTransactions(
   });
 }
 
+grpc::ServerUnaryReactor* PartnerServiceImpl::RegisterMerchantId(
+    grpc::CallbackServerContext* ctx, const v1::RegisterMerchantIdRequest* req,
+    v1::RegisterMerchantIdResponse* resp) {
+  return Serve(ctx, "RegisterMerchantId", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(bool replayed,
+                     env_.bank->RegisterMerchantId(caller.partner_id, req->merchant_id()));
+    resp->set_replayed(replayed);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace loyalty

@@ -10,7 +10,7 @@ namespace loyalty {
 
 class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
  public:
-  explicit PartnerServiceImpl(ServiceEnv env) : env_(env) {}
+  explicit PartnerServiceImpl(ServiceEnv env) : env_(std::move(env)) {}
 
   grpc::ServerUnaryReactor* EnrollMember(grpc::CallbackServerContext* ctx,
                                          const v1::EnrollMemberRequest* req,
@@ -45,6 +45,9 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
   grpc::ServerUnaryReactor* ListTransactions(grpc::CallbackServerContext* ctx,
                                              const v1::ListTransactionsRequest* req,
                                              v1::ListTransactionsResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterMerchantId(grpc::CallbackServerContext* ctx,
+                                               const v1::RegisterMerchantIdRequest* req,
+                                               v1::RegisterMerchantIdResponse* resp) override;
 
  private:
   template <typename Handler>

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
+#include "hub/ledger/bank_ledger.h"
 #include "hub/ledger/ledger.h"
 
 namespace loyalty {
@@ -21,6 +22,9 @@ struct ServiceEnv {
   Ledger* ledger = nullptr;
   Authenticator* auth = nullptr;
   WorkerPool* pool = nullptr;
+  BankLedger* bank = nullptr;
+  // Key of the HMAC that replaces a card PAN at once; empty = PANs are refused.
+  std::string pan_hmac_key;
 };
 
 // The status a client sees: the code always, the message unless it is INTERNAL/UNKNOWN

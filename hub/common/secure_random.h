@@ -12,6 +12,9 @@ namespace loyalty {
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(absl::string_view data);
 
+// Lower-case hex HMAC-SHA-256 of `data` under `key`.
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data);
+
 // `prefix` followed by 48 hex characters from the operating system's CSPRNG.
 std::string NewApiKey(absl::string_view prefix);
 

@@ -9,15 +9,6 @@
 namespace loyalty {
 namespace {
 
-// Follows merges: the member that holds an original transaction's lots today.
-absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, Micros now) {
-  for (int hops = 0; hops < 8; ++hops) {
-    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(txn, member, now));
-    if (!book.member().merged_into.has_value()) return book;
-    member = *book.member().merged_into;
-  }
-  return absl::InternalError("member merge chain too long");
-}
 
 // An earn reversal: the earn's own lot first, then other lots in lot order (cover,
 // redeemed by the earn's funder), then a debt to the funder for what is missing.
@@ -74,6 +65,15 @@ absl::Status ReverseRedemption(StoreTxn* txn, MemberBook* book, const TxnRecord&
 
 }  // namespace
 
+absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, Micros now) {
+  for (int hops = 0; hops < 8; ++hops) {
+    absl::StatusOr<MemberBook> book = MemberBook::Lock(txn, member, now);
+    if (!book.ok() || !book->member().merged_into.has_value()) return book;
+    member = *book->member().merged_into;
+  }
+  return absl::InternalError("member merge chain too long");
+}
+
 absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
   RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", p.req.partner_txn_id));
   RETURN_IF_ERROR(ValidateOccurredAt("occurred_at_micros", p.req.occurred_at));
@@ -104,27 +104,33 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
     }
     TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
                            book.id(), hash, now);
-    rec.original_txn_id = original->id;
-    Points expected_debt = 0;
-    if (is_earn) {
-      // What the lots cannot cover becomes debt; recorded on the row for replays.
-      ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book.Lots());
-      Points cover = 0;
-      for (const LotRecord& l : *lots) cover += l.remaining;
-      expected_debt = std::max<Points>(0, points - cover);
-      rec.note = absl::StrCat(expected_debt);
-    }
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    if (is_earn) {
-      RETURN_IF_ERROR(ReverseEarn(&txn, &book, *original, id, points, now, &out.debt_created));
-      LOYALTY_CHECK(out.debt_created == expected_debt);
-    } else {
-      RETURN_IF_ERROR(ReverseRedemption(&txn, &book, *original, id, points, now));
-    }
-    RETURN_IF_ERROR(txn.AddTxnReversed(original->id, points));
-    RETURN_IF_ERROR(book.Save());
-    return FinishPosting(&txn, id, points, book, &out);
+    return PostReversal(&txn, &book, *original, rec, points, now, &out);
   });
+}
+
+absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original,
+                          TxnRecord rec, Points points, Micros now, Posting* out) {
+  const bool is_earn = original.kind == txn_kind::kEarn;
+  rec.original_txn_id = original.id;
+  Points expected_debt = 0;
+  if (is_earn) {
+    // What the lots cannot cover becomes debt; recorded on the row for replays.
+    ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book->Lots());
+    Points cover = 0;
+    for (const LotRecord& l : *lots) cover += l.remaining;
+    expected_debt = std::max<Points>(0, points - cover);
+    rec.note = absl::StrCat(expected_debt);
+  }
+  ASSIGN_OR_RETURN(TxnId id, txn->InsertTxn(rec));
+  if (is_earn) {
+    RETURN_IF_ERROR(ReverseEarn(txn, book, original, id, points, now, &out->debt_created));
+    LOYALTY_CHECK(out->debt_created == expected_debt);
+  } else {
+    RETURN_IF_ERROR(ReverseRedemption(txn, book, original, id, points, now));
+  }
+  RETURN_IF_ERROR(txn->AddTxnReversed(original.id, points));
+  RETURN_IF_ERROR(book->Save());
+  return FinishPosting(txn, id, points, *book, out);
 }
 
 absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {

@@ -44,6 +44,23 @@ TxnRecord NewTxn(const PartnerRequest& req, absl::string_view kind, MemberId mem
 absl::Status FinishPosting(StoreTxn* txn, TxnId id, Points points, const MemberBook& book,
                            Posting* out);
 
+// Posts an earn for the locked member: the txns row `rec` (kind earn, its request hash
+// and amount filled in), a lot of `credited` points funded by `funder` (none when 0), the
+// transfer, and fills `out`. `base` is the points before caps, kept for the breakdown.
+absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
+                      MemberBook* book, TxnRecord rec, Points base, Points credited, Micros now,
+                      Posting* out);
+
+// Posts a reversal of `points` of `original` (an earn, redemption or capture) for the
+// locked member that now holds it, with the txns row `rec`, and fills `out`.
+// REQUIRES: 0 < points <= original's points not yet reversed.
+absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original,
+                          TxnRecord rec, Points points, Micros now, Posting* out);
+
+// The member that holds an original transaction's lots today (follows bearer-card
+// merges), locked.
+absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, Micros now);
+
 // The expiry of a lot earned at `earned_at` under `program`.
 absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at);
 

@@ -122,19 +122,25 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
     TxnRecord rec = NewTxn(p.req, txn_kind::kEarn, book.id(), hash, now);
     rec.amount_minor = p.amount_minor;
     rec.currency = p.currency;
-    rec.note = absl::StrCat(f.base);
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    if (f.credited > 0) {
-      ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
-      RETURN_IF_ERROR(book.AddLot(partner.id, id, f.credited, now, expires_at).status());
-      RETURN_IF_ERROR(PostTransfer(&txn, id, PartnerIssuedAccount(partner.id),
-                                   MemberAccount(book.id()), f.credited, now));
-      out.expires_at = expires_at == kNeverExpires ? 0 : expires_at;
-    }
-    RETURN_IF_ERROR(book.Save());
-    out.base_points = f.base;
-    return FinishPosting(&txn, id, f.credited, book, &out);
+    return PostEarn(&txn, program, partner.id, &book, rec, f.base, f.credited, now, &out);
   });
+}
+
+absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
+                      MemberBook* book, TxnRecord rec, Points base, Points credited, Micros now,
+                      Posting* out) {
+  rec.note = absl::StrCat(base);
+  ASSIGN_OR_RETURN(TxnId id, txn->InsertTxn(rec));
+  if (credited > 0) {
+    ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
+    RETURN_IF_ERROR(book->AddLot(funder, id, credited, now, expires_at).status());
+    RETURN_IF_ERROR(PostTransfer(txn, id, PartnerIssuedAccount(funder), MemberAccount(book->id()),
+                                 credited, now));
+    out->expires_at = expires_at == kNeverExpires ? 0 : expires_at;
+  }
+  RETURN_IF_ERROR(book->Save());
+  out->base_points = base;
+  return FinishPosting(txn, id, credited, *book, out);
 }
 
 absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {

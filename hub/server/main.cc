@@ -25,6 +25,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "hub/api/admin_service.h"
+#include "hub/api/bank_service.h"
 #include "hub/api/partner_service.h"
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
@@ -49,6 +50,9 @@ ABSL_FLAG(int, max_queue, 2048, "requests waiting for a worker before RESOURCE_E
 ABSL_FLAG(int, expiry_interval_seconds, 3600, "how often to expire lots; 0 = never");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate; required off loopback");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, pan_hmac_key_file, "",
+          "file holding the key that hashes card PANs (or env LOYALTY_PAN_HMAC_KEY); "
+          "without one, BankService takes card tokens only");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
 ABSL_FLAG(bool, check_invariants, false,
           "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
@@ -197,11 +201,18 @@ int Run() {
     Log(absl::StrCat("event=start_failed msg=\"", creds.status().message(), "\""));
     return 1;
   }
+  auto pan_key = Secret(absl::GetFlag(FLAGS_pan_hmac_key_file), "LOYALTY_PAN_HMAC_KEY");
+  if (!pan_key.ok() || (!pan_key->empty() && pan_key->size() < 32)) {
+    Log("event=start_failed msg=\"PAN key unreadable or shorter than 32 bytes\"");
+    return 1;
+  }
   Authenticator auth(store->get());
+  BankLedger bank_ledger(store->get(), SystemClock::Get());
   WorkerPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_max_queue));
-  ServiceEnv env{&ledger, &auth, &pool};
+  ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key};
   AdminServiceImpl admin(env);
   PartnerServiceImpl partner(env);
+  BankServiceImpl bank(env);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -210,6 +221,7 @@ int Run() {
   builder.AddListeningPort(listen, *creds, &port);
   builder.RegisterService(&admin);
   builder.RegisterService(&partner);
+  builder.RegisterService(&bank);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(absl::StrCat("event=start_failed msg=\"cannot listen on ", listen, "\""));

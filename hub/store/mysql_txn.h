@@ -109,6 +109,29 @@ class MysqlTxn final : public StoreTxn {
       const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) override;
   absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) override;
   absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) override;
+  absl::StatusOr<std::optional<BankRulesRow>> GetBankRules(PartnerId bank) override;
+  absl::Status PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) override;
+  // ALREADY_EXISTS when another partner registered the id.
+  absl::Status InsertMerchantId(const std::string& merchant_id, PartnerId partner,
+                                        Micros now) override;
+  absl::StatusOr<std::optional<PartnerId>> MerchantPartner(
+      const std::string& merchant_id) override;
+  absl::StatusOr<std::optional<CardLinkRow>> FindCardLink(const std::string& ref) override;
+  absl::Status PutCardLink(const CardLinkRow& link, Micros now) override;
+  absl::StatusOr<std::vector<std::string>> ActiveCardRefs(MemberId member) override;
+  // SELECT ... FOR UPDATE.
+  absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
+                                                                  const std::string& id) override;
+  absl::Status InsertClearing(const ClearingRow& row) override;
+  absl::Status AddClearingRefunded(PartnerId bank, const std::string& id,
+                                           int64_t amount_minor) override;
+  // Points a card earned in a month: purchases' points minus refunds' reversed points.
+  absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
+                                                   const std::string& month_key) override;
+  absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
+      const std::string& ref, const std::string& month_key) override;
+
+
 
  private:
   // Runs `body` and converts any sql::SQLException into a status.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hub/common/clock.h"
 #include "hub/common/money.h"
@@ -211,6 +212,55 @@ struct SettlementRunRow {
   std::string document;  // the whole run as JSON (settlement/json.h)
   Micros created_at = 0;
   std::optional<Micros> finalized_at;
+};
+
+// The card-issuing bank (hub/ledger/bank_ledger.h gives these meaning).
+struct MccRuleRow {
+  int mcc = 0;
+  int64_t rate_bp = 0;
+  bool excluded = false;
+};
+
+struct BankRulesRow {
+  int64_t default_rate_bp = 0;
+  int64_t partner_merchant_rate_bp = 0;
+  Points monthly_cap_points = 0;  // 0 = no cap
+  std::vector<MccRuleRow> mcc_rules;  // by mcc
+};
+
+struct CardLinkRow {
+  std::string card_ref;  // a bank token, or "h:" + HMAC-SHA-256 of a PAN
+  PartnerId bank_id = 0;
+  MemberId member_id = 0;
+  bool active = false;
+};
+
+namespace clearing_status {
+inline constexpr char kEarned[] = "earned";
+inline constexpr char kNoEarn[] = "no_earn";
+inline constexpr char kReversed[] = "reversed";
+inline constexpr char kUnmatched[] = "unmatched_refund";
+}  // namespace clearing_status
+
+struct ClearingRow {
+  PartnerId bank_id = 0;
+  std::string clearing_id;
+  std::string request_hash;
+  std::string card_ref;
+  std::optional<MemberId> member_id;
+  std::string type;  // "purchase" | "refund"
+  int64_t amount_minor = 0;
+  int mcc = 0;
+  std::string merchant_id;
+  std::string original_clearing_id;
+  std::string status;  // clearing_status::*
+  std::string reason;
+  Points points = 0;
+  int64_t refunded_amount_minor = 0;
+  TxnId hub_txn_id = 0;
+  std::string month_key;  // "YYYY-MM" of the purchase (a refund carries its purchase's)
+  Micros occurred_at = 0;
+  Micros posted_at = 0;
 };
 
 // Who a credential belongs to.

@@ -132,6 +132,29 @@ class StoreTxn {
   virtual absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) = 0;
   virtual absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) = 0;
 
+  // The bank (mysql_bank.cc).
+  virtual absl::StatusOr<std::optional<BankRulesRow>> GetBankRules(PartnerId bank) = 0;
+  virtual absl::Status PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) = 0;
+  // ALREADY_EXISTS when another partner registered the id.
+  virtual absl::Status InsertMerchantId(const std::string& merchant_id, PartnerId partner,
+                                        Micros now) = 0;
+  virtual absl::StatusOr<std::optional<PartnerId>> MerchantPartner(
+      const std::string& merchant_id) = 0;
+  virtual absl::StatusOr<std::optional<CardLinkRow>> FindCardLink(const std::string& ref) = 0;
+  virtual absl::Status PutCardLink(const CardLinkRow& link, Micros now) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ActiveCardRefs(MemberId member) = 0;
+  // SELECT ... FOR UPDATE.
+  virtual absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
+                                                                  const std::string& id) = 0;
+  virtual absl::Status InsertClearing(const ClearingRow& row) = 0;
+  virtual absl::Status AddClearingRefunded(PartnerId bank, const std::string& id,
+                                           int64_t amount_minor) = 0;
+  // Points a card earned in a month: purchases' points minus refunds' reversed points.
+  virtual absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
+                                                   const std::string& month_key) = 0;
+  virtual absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
+      const std::string& ref, const std::string& month_key) = 0;
+
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
 };

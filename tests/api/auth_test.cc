@@ -21,12 +21,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/api/admin_service.h"
+#include "hub/api/bank_service.h"
 #include "hub/api/partner_service.h"
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
 #include "hub/ledger/ledger.h"
 #include "loyalty/v1/admin.grpc.pb.h"
+#include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 #include "tests/support/test_db.h"
 
@@ -42,6 +44,7 @@ constexpr char kBogusKey[] = "lk_partner_this_key_was_never_issued_0123456789abc
 constexpr auto kRpcTimeout = std::chrono::seconds(10);
 constexpr char kAdminService[] = "loyalty.v1.AdminService";
 constexpr char kPartnerService[] = "loyalty.v1.PartnerService";
+constexpr char kBankService[] = "loyalty.v1.BankService";
 
 enum class Caller { kAdmin, kFinance, kMerchant, kIssuer, kNoKey, kBogusKey };
 
@@ -109,21 +112,25 @@ class AuthTest : public ::testing::Test {
  protected:
   using AdminStub = v1::AdminService::Stub;
   using PartnerStub = v1::PartnerService::Stub;
+  using BankStub = v1::BankService::Stub;
 
   void SetUp() override {
     ledger_ = std::make_unique<Ledger>(db_.store(), &clock_);
     ASSERT_TRUE(ledger_->BootstrapAdminKey(kAdminKey).ok());
     auth_ = std::make_unique<Authenticator>(db_.store());
     pool_ = std::make_unique<WorkerPool>(4, 256);
-    const ServiceEnv env{ledger_.get(), auth_.get(), pool_.get()};
+    bank_ledger_ = std::make_unique<BankLedger>(db_.store(), &clock_);
+    const ServiceEnv env{ledger_.get(), auth_.get(), pool_.get(), bank_ledger_.get(), ""};
     admin_service_ = std::make_unique<AdminServiceImpl>(env);
     partner_service_ = std::make_unique<PartnerServiceImpl>(env);
+    bank_service_ = std::make_unique<BankServiceImpl>(env);
 
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(admin_service_.get());
     builder.RegisterService(partner_service_.get());
+    builder.RegisterService(bank_service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
@@ -131,6 +138,7 @@ class AuthTest : public ::testing::Test {
                                        grpc::InsecureChannelCredentials());
     admin_ = v1::AdminService::NewStub(channel);
     partner_ = v1::PartnerService::NewStub(channel);
+    bank_ = v1::BankService::NewStub(channel);
 
     keys_[Caller::kAdmin] = kAdminKey;
     keys_[Caller::kNoKey] = "";
@@ -301,6 +309,8 @@ class AuthTest : public ::testing::Test {
   void BuildTable() {
     AdminStub* a = admin_.get();
     PartnerStub* p = partner_.get();
+    BankStub* b = bank_.get();
+    const std::set<Caller> issuer_only = {Caller::kIssuer};
     const std::set<Caller> admin_only = {Caller::kAdmin};
     const std::set<Caller> partners = {Caller::kMerchant, Caller::kIssuer};
     table_ = {
@@ -325,6 +335,10 @@ class AuthTest : public ::testing::Test {
                  admin_only, /*ok_when_allowed=*/true),
         MakeCase(kAdminService, "CreateOperatorKey", a, &AdminStub::CreateOperatorKey,
                  v1::CreateOperatorKeyRequest(), admin_only),
+        MakeCase(kAdminService, "SetBankEarnRules", a, &AdminStub::SetBankEarnRules,
+                 v1::SetBankEarnRulesRequest(), admin_only),
+        MakeCase(kAdminService, "GetBankEarnRules", a, &AdminStub::GetBankEarnRules,
+                 v1::GetBankEarnRulesRequest(), admin_only),
 
         MakeCase(kPartnerService, "EnrollMember", p, &PartnerStub::EnrollMember,
                  v1::EnrollMemberRequest(), partners),
@@ -349,6 +363,17 @@ class AuthTest : public ::testing::Test {
                  partners),
         MakeCase(kPartnerService, "ListTransactions", p, &PartnerStub::ListTransactions,
                  v1::ListTransactionsRequest(), partners, /*ok_when_allowed=*/true),
+        MakeCase(kPartnerService, "RegisterMerchantId", p, &PartnerStub::RegisterMerchantId,
+                 v1::RegisterMerchantIdRequest(), partners),
+
+        MakeCase(kBankService, "LinkCoBrandedCard", b, &BankStub::LinkCoBrandedCard,
+                 v1::LinkCoBrandedCardRequest(), issuer_only),
+        MakeCase(kBankService, "UnlinkCoBrandedCard", b, &BankStub::UnlinkCoBrandedCard,
+                 v1::UnlinkCoBrandedCardRequest(), issuer_only),
+        MakeCase(kBankService, "ListCoBrandedCards", b, &BankStub::ListCoBrandedCards,
+                 v1::ListCoBrandedCardsRequest(), issuer_only),
+        MakeCase(kBankService, "GetCardStatement", b, &BankStub::GetCardStatement,
+                 v1::GetCardStatementRequest(), issuer_only),
     };
   }
 
@@ -359,9 +384,12 @@ class AuthTest : public ::testing::Test {
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<PartnerServiceImpl> partner_service_;
+  std::unique_ptr<BankLedger> bank_ledger_;
+  std::unique_ptr<BankServiceImpl> bank_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<AdminStub> admin_;
   std::unique_ptr<PartnerStub> partner_;
+  std::unique_ptr<BankStub> bank_;
 
   std::map<Caller, std::string> keys_;
   int64_t merchant_id_ = 0;
@@ -371,13 +399,16 @@ class AuthTest : public ::testing::Test {
 
 TEST_F(AuthTest, TableListsEveryMethodOfBothServicesExactlyOnce) {
   std::set<std::string> expected;
-  for (const char* name :
-       {v1::AdminService::service_full_name(), v1::PartnerService::service_full_name()}) {
+  for (const char* name : {v1::AdminService::service_full_name(),
+                           v1::PartnerService::service_full_name(),
+                           v1::BankService::service_full_name()}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
     ASSERT_GT(service->method_count(), 0) << name;
     for (int i = 0; i < service->method_count(); ++i) {
+      // The clearing stream's authorization is tested in tests/bank/bank_stream_test.cc.
+      if (service->method(i)->client_streaming()) continue;
       expected.insert(absl::StrCat(name, "/", service->method(i)->name()));
     }
   }
