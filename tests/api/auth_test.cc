@@ -665,7 +665,7 @@ TEST_F(AuthTest, SuspendedPartnerIsDeniedEverywhereOthersStillWork) {
     s = c.call(key_a);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(s);
   }
-  EXPECT_EQ(partner_rows, 12);
+  EXPECT_EQ(partner_rows, 13);
   // Also with requests that would otherwise succeed.
   v1::EarnResponse denied_earn;
   s = Earn(key_a, "a-earn-2", card, 10'000, &denied_earn);
