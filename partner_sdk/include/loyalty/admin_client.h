@@ -1,0 +1,50 @@
+// AdminClient: the operator's calls (register and suspend partners, set the program,
+// issue bearer cards, adjust points, run expiry, make keys). A value type over an
+// AdminConnection, like PartnerClient; see admin_connection.h for each call's contract.
+// Thread-safe.
+#ifndef LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_
+#define LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loyalty/admin_connection.h"
+
+namespace loyalty::sdk {
+
+class AdminClient {
+ public:
+  // REQUIRES: connection != nullptr.
+  explicit AdminClient(std::shared_ptr<AdminConnection> connection);
+
+  absl::StatusOr<RegisterPartnerResult> RegisterPartner(const RegisterPartnerParams& p) {
+    return conn_->RegisterPartner(p);
+  }
+  absl::StatusOr<std::vector<Partner>> ListPartners() { return conn_->ListPartners(); }
+  absl::StatusOr<Partner> SuspendPartner(const SuspendPartnerParams& p) {
+    return conn_->SuspendPartner(p);
+  }
+  absl::StatusOr<std::string> RotateApiKey(const RotateApiKeyParams& p) {
+    return conn_->RotateApiKey(p);
+  }
+  absl::StatusOr<Program> SetProgram(const Program& p) { return conn_->SetProgram(p); }
+  absl::StatusOr<Program> GetProgram() { return conn_->GetProgram(); }
+  absl::StatusOr<std::vector<std::string>> IssueBearerCards(const IssueBearerCardsParams& p) {
+    return conn_->IssueBearerCards(p);
+  }
+  absl::StatusOr<PostingResult> AdjustPoints(const AdjustPointsParams& p) {
+    return conn_->AdjustPoints(p);
+  }
+  absl::StatusOr<ExpiryResult> RunExpiry() { return conn_->RunExpiry(); }
+  absl::StatusOr<std::string> CreateOperatorKey(const CreateOperatorKeyParams& p) {
+    return conn_->CreateOperatorKey(p);
+  }
+
+ private:
+  std::shared_ptr<AdminConnection> conn_;
+};
+
+}  // namespace loyalty::sdk
+
+#endif  // LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_

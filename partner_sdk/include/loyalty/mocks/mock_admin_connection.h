@@ -1,0 +1,33 @@
+// A gMock of AdminConnection for unit tests of operator tooling (see
+// mock_partner_connection.h for how to use it).
+#ifndef LOYALTY_PARTNER_SDK_MOCKS_MOCK_ADMIN_CONNECTION_H_
+#define LOYALTY_PARTNER_SDK_MOCKS_MOCK_ADMIN_CONNECTION_H_
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "loyalty/admin_connection.h"
+
+namespace loyalty::sdk::mocks {
+
+class MockAdminConnection : public AdminConnection {
+ public:
+  MOCK_METHOD(absl::StatusOr<RegisterPartnerResult>, RegisterPartner,
+              (const RegisterPartnerParams&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Partner>>, ListPartners, (), (override));
+  MOCK_METHOD(absl::StatusOr<Partner>, SuspendPartner, (const SuspendPartnerParams&), (override));
+  MOCK_METHOD(absl::StatusOr<std::string>, RotateApiKey, (const RotateApiKeyParams&), (override));
+  MOCK_METHOD(absl::StatusOr<Program>, SetProgram, (const Program&), (override));
+  MOCK_METHOD(absl::StatusOr<Program>, GetProgram, (), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, IssueBearerCards,
+              (const IssueBearerCardsParams&), (override));
+  MOCK_METHOD(absl::StatusOr<PostingResult>, AdjustPoints, (const AdjustPointsParams&), (override));
+  MOCK_METHOD(absl::StatusOr<ExpiryResult>, RunExpiry, (), (override));
+  MOCK_METHOD(absl::StatusOr<std::string>, CreateOperatorKey, (const CreateOperatorKeyParams&),
+              (override));
+};
+
+}  // namespace loyalty::sdk::mocks
+
+#endif  // LOYALTY_PARTNER_SDK_MOCKS_MOCK_ADMIN_CONNECTION_H_

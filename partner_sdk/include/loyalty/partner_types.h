@@ -1,0 +1,141 @@
+// Arguments (`...Params`) and results of the PartnerService calls. Params are structs so
+// they can grow without breaking callers. An empty `partner_txn_id` asks the SDK to
+// generate a UUIDv4; the id used is returned in the result either way.
+#ifndef LOYALTY_PARTNER_SDK_PARTNER_TYPES_H_
+#define LOYALTY_PARTNER_SDK_PARTNER_TYPES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "loyalty/types.h"
+
+namespace loyalty::sdk {
+
+struct EnrollMemberParams {
+  std::string partner_txn_id;
+};
+struct EnrollMemberResult {
+  std::string partner_txn_id;
+  int64_t member_id = 0;
+  std::string card_number;  // the new member's card
+  bool replayed = false;
+};
+
+struct LinkCardParams {
+  std::string partner_txn_id;
+  std::string card_number;      // a card of the member, as presented
+  std::string new_card_number;  // 16 digits with a valid Luhn check digit
+};
+struct LinkCardResult {
+  std::string partner_txn_id;
+  int64_t member_id = 0;
+  bool replayed = false;
+};
+
+struct RegisterBearerCardParams {
+  std::string partner_txn_id;
+  std::string card_number;         // the member's card
+  std::string bearer_card_number;  // the anonymous card whose points move over
+};
+
+struct GetBalanceParams {
+  std::string card_number;
+};
+
+struct QuoteEarnParams {
+  std::string card_number;
+  Money amount;
+};
+struct QuoteEarnResult {
+  int64_t points = 0;
+  int64_t base_points = 0;  // amount x the partner's earn rate, floored
+};
+
+struct EarnParams {
+  std::string partner_txn_id;
+  std::string card_number;
+  Money amount;
+  // Points stated by the partner instead of its earn rate (within its limit); 0 = by rate.
+  int64_t points = 0;
+  // The sale's business time. 0 = now: the SDK then stamps the current time once, before
+  // the first attempt, so retries and offline replays send the identical request.
+  int64_t occurred_at_micros = 0;
+};
+struct EarnResult {
+  PostingResult posting;  // only partner_txn_id is set when `queued`
+  int64_t base_points = 0;
+  int64_t expires_at_micros = 0;  // of the new lot; 0 = never
+  // True when the hub could not be reached and the earn was stored in the offline
+  // queue instead: it will be posted, with this partner_txn_id, by a later drain.
+  bool queued = false;
+};
+
+// A one-step redemption or an authorization (hold) of `points`.
+struct RedeemParams {
+  std::string partner_txn_id;
+  std::string card_number;
+  int64_t points = 0;
+  int64_t occurred_at_micros = 0;  // 0 = now (stamped once by the SDK)
+};
+using AuthorizeRedemptionParams = RedeemParams;
+struct AuthorizeRedemptionResult {
+  PostingResult posting;
+  int64_t hold_expires_at_micros = 0;  // not captured by then, the hold is void
+};
+
+struct CaptureRedemptionParams {
+  std::string partner_txn_id;
+  std::string authorization_partner_txn_id;  // the partner_txn_id of the authorization
+  int64_t points = 0;                        // <= held; 0 = all; the rest is released
+  int64_t occurred_at_micros = 0;
+};
+
+struct VoidRedemptionParams {
+  std::string partner_txn_id;
+  std::string authorization_partner_txn_id;
+};
+
+// A return or refund: reverses an earn, a redemption or a capture.
+struct ReverseParams {
+  std::string partner_txn_id;
+  std::string original_partner_txn_id;
+  int64_t points = 0;  // 0 = everything not reversed yet
+  int64_t occurred_at_micros = 0;
+};
+struct ReverseResult {
+  PostingResult posting;
+  int64_t debt_created = 0;  // points the member now owes (earn reversal without cover)
+};
+
+struct ListTransactionsParams {
+  int32_t page_size = 0;    // 1..500; 0 = 100
+  std::string page_token;   // from the previous page; "" = newest first
+  std::string card_number;  // optional filter
+};
+struct TransactionPage {
+  std::vector<Transaction> transactions;  // newest first
+  std::string next_page_token;            // "" on the last page
+};
+
+// What a drain of the offline queue did.
+struct DrainResult {
+  int64_t posted = 0;     // earns the hub accepted (or had already, replayed)
+  int64_t rejected = 0;   // earns the hub refused for good; moved to FailedEarns()
+  int64_t remaining = 0;  // earns still waiting
+  // Why the drain stopped early (hub unreachable, key revoked); OK when it finished.
+  absl::Status stopped_by;
+};
+
+// An offline earn the hub refused when it was replayed (e.g. the card was unknown):
+// kept in the queue file for a person to look at, never retried automatically.
+struct FailedEarn {
+  EarnParams earn;
+  absl::Status status;
+  int64_t failed_at_micros = 0;
+};
+
+}  // namespace loyalty::sdk
+
+#endif  // LOYALTY_PARTNER_SDK_PARTNER_TYPES_H_

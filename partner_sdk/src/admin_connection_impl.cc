@@ -1,0 +1,148 @@
+// The real AdminConnection: gRPC to the hub's AdminService.
+#include <cassert>
+#include <memory>
+#include <utility>
+
+#include "call_runner.h"
+#include "convert.h"
+#include "hub/common/status_macros.h"
+#include "loyalty/admin_client.h"
+#include "loyalty/admin_connection.h"
+#include "loyalty/v1/admin.grpc.pb.h"
+#include "uuid.h"
+
+namespace loyalty::sdk::internal {
+namespace {
+
+// Whether a call may be repeated: only when repeating it cannot do a second thing.
+constexpr bool kRetry = true;
+constexpr bool kOnce = false;
+
+class AdminConnectionImpl : public AdminConnection {
+ public:
+  AdminConnectionImpl(Options options, const std::shared_ptr<grpc::Channel>& channel)
+      : runner_(std::move(options), channel), stub_(v1::AdminService::NewStub(channel)) {}
+
+  absl::StatusOr<RegisterPartnerResult> RegisterPartner(const RegisterPartnerParams& p) override {
+    v1::RegisterPartnerRequest req;
+    req.set_name(p.name);
+    req.set_category(p.category);
+    req.set_role(ToProto(p.role));
+    req.set_earn_rate_bp(p.earn_rate_bp);
+    *req.mutable_limits() = ToProto(p.limits);
+    ASSIGN_OR_RETURN(v1::RegisterPartnerResponse r,
+                     Call("RegisterPartner", &Stub::RegisterPartner, req, kOnce));
+    return RegisterPartnerResult{FromProto(r.partner()), r.api_key()};
+  }
+
+  absl::StatusOr<std::vector<Partner>> ListPartners() override {
+    ASSIGN_OR_RETURN(v1::ListPartnersResponse r,
+                     Call("ListPartners", &Stub::ListPartners, v1::ListPartnersRequest(), kRetry));
+    std::vector<Partner> out;
+    for (const v1::Partner& p : r.partners()) out.push_back(FromProto(p));
+    return out;
+  }
+
+  absl::StatusOr<Partner> SuspendPartner(const SuspendPartnerParams& p) override {
+    v1::SuspendPartnerRequest req;
+    req.set_partner_id(p.partner_id);
+    req.set_reason(p.reason);
+    ASSIGN_OR_RETURN(v1::SuspendPartnerResponse r,
+                     Call("SuspendPartner", &Stub::SuspendPartner, req, kOnce));
+    return FromProto(r.partner());
+  }
+
+  absl::StatusOr<std::string> RotateApiKey(const RotateApiKeyParams& p) override {
+    v1::RotateApiKeyRequest req;
+    req.set_partner_id(p.partner_id);
+    ASSIGN_OR_RETURN(v1::RotateApiKeyResponse r,
+                     Call("RotateApiKey", &Stub::RotateApiKey, req, kOnce));
+    return r.api_key();
+  }
+
+  absl::StatusOr<Program> SetProgram(const Program& p) override {
+    v1::SetProgramRequest req;
+    *req.mutable_program() = ToProto(p);
+    ASSIGN_OR_RETURN(v1::SetProgramResponse r, Call("SetProgram", &Stub::SetProgram, req, kRetry));
+    return FromProto(r.program());
+  }
+
+  absl::StatusOr<Program> GetProgram() override {
+    ASSIGN_OR_RETURN(v1::Program r,
+                     Call("GetProgram", &Stub::GetProgram, v1::GetProgramRequest(), kRetry));
+    return FromProto(r);
+  }
+
+  absl::StatusOr<std::vector<std::string>> IssueBearerCards(
+      const IssueBearerCardsParams& p) override {
+    v1::IssueBearerCardsRequest req;
+    req.set_count(p.count);
+    ASSIGN_OR_RETURN(v1::IssueBearerCardsResponse r,
+                     Call("IssueBearerCards", &Stub::IssueBearerCards, req, kOnce));
+    return std::vector<std::string>(r.card_numbers().begin(), r.card_numbers().end());
+  }
+
+  absl::StatusOr<PostingResult> AdjustPoints(const AdjustPointsParams& p) override {
+    v1::AdjustPointsRequest req;
+    req.set_adjustment_id(p.adjustment_id.empty() ? NewUuidV4() : p.adjustment_id);
+    req.set_card_number(p.card_number);
+    req.set_points(p.points);
+    req.set_reason(p.reason);
+    ASSIGN_OR_RETURN(v1::AdjustPointsResponse r,
+                     Call("AdjustPoints", &Stub::AdjustPoints, req, kRetry, req.adjustment_id()));
+    return FromProto(r.result(), req.adjustment_id());
+  }
+
+  absl::StatusOr<ExpiryResult> RunExpiry() override {
+    ASSIGN_OR_RETURN(v1::RunExpiryResponse r,
+                     Call("RunExpiry", &Stub::RunExpiry, v1::RunExpiryRequest(), kRetry));
+    return ExpiryResult{r.lots_expired(), r.points_expired()};
+  }
+
+  absl::StatusOr<std::string> CreateOperatorKey(const CreateOperatorKeyParams& p) override {
+    v1::CreateOperatorKeyRequest req;
+    req.set_role(ToProto(p.role));
+    ASSIGN_OR_RETURN(v1::CreateOperatorKeyResponse r,
+                     Call("CreateOperatorKey", &Stub::CreateOperatorKey, req, kOnce));
+    return r.api_key();
+  }
+
+ private:
+  using Stub = v1::AdminService::Stub;
+  template <typename Req, typename Resp>
+  using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Req&, Resp*);
+
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> Call(const char* name, Method<Req, Resp> method, const Req& req,
+                            bool retryable, const std::string& id = "") {
+    Resp resp;
+    RETURN_IF_ERROR(runner_.Run(CallSpec{name, id, retryable}, runner_.options().retry,
+                                [&](grpc::ClientContext* ctx) {
+                                  resp.Clear();
+                                  return (stub_.get()->*method)(ctx, req, &resp);
+                                }));
+    return resp;
+  }
+
+  const CallRunner runner_;
+  const std::unique_ptr<Stub> stub_;
+};
+
+}  // namespace
+}  // namespace loyalty::sdk::internal
+
+namespace loyalty::sdk {
+
+absl::StatusOr<std::shared_ptr<AdminConnection>> MakeAdminConnection(Options options) {
+  RETURN_IF_ERROR(internal::ValidateOptions(options));
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, internal::MakeChannel(options));
+  return std::shared_ptr<AdminConnection>(
+      new internal::AdminConnectionImpl(std::move(options), channel));
+}
+
+AdminClient::AdminClient(std::shared_ptr<AdminConnection> connection)
+    : conn_(std::move(connection)) {
+  assert(conn_ != nullptr);
+}
+
+}  // namespace loyalty::sdk

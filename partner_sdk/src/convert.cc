@@ -1,0 +1,145 @@
+#include "convert.h"
+
+namespace loyalty::sdk::internal {
+
+v1::Money ToProto(const Money& m) {
+  v1::Money out;
+  out.set_amount_minor(m.amount_minor);
+  out.set_currency(m.currency);
+  return out;
+}
+
+Money FromProto(const v1::Money& m) { return Money{m.amount_minor(), m.currency()}; }
+
+PostingResult FromProto(const v1::PostingResult& r, const std::string& partner_txn_id) {
+  PostingResult out;
+  out.partner_txn_id = partner_txn_id;
+  out.hub_txn_id = r.hub_txn_id();
+  out.points = r.points();
+  out.balance_after = r.balance_after();
+  out.available_after = r.available_after();
+  out.replayed = r.replayed();
+  return out;
+}
+
+Balance FromProto(const v1::Balance& b) {
+  Balance out;
+  out.member_id = b.member_id();
+  out.balance = b.balance();
+  out.available = b.available();
+  out.held = b.held();
+  out.debt = b.debt();
+  out.next_expiry_points = b.next_expiry_points();
+  out.next_expiry_at_micros = b.next_expiry_at_micros();
+  return out;
+}
+
+Transaction FromProto(const v1::Transaction& t) {
+  Transaction out;
+  out.hub_txn_id = t.hub_txn_id();
+  out.partner_txn_id = t.partner_txn_id();
+  out.kind = t.kind();
+  out.member_id = t.member_id();
+  out.points = t.points();
+  out.amount = FromProto(t.amount());
+  out.posted_at_micros = t.posted_at_micros();
+  out.occurred_at_micros = t.occurred_at_micros();
+  out.original_partner_txn_id = t.original_partner_txn_id();
+  return out;
+}
+
+// The enums share their numbers by construction (types.h mirrors common.proto).
+v1::Role ToProto(Role r) { return static_cast<v1::Role>(static_cast<int>(r)); }
+
+Role FromProto(v1::Role r) {
+  const int n = static_cast<int>(r);
+  return n >= 0 && n <= static_cast<int>(Role::kFinance) ? static_cast<Role>(n)
+                                                         : Role::kUnspecified;
+}
+
+v1::PartnerLimits ToProto(const PartnerLimits& l) {
+  v1::PartnerLimits out;
+  out.set_max_points_per_txn(l.max_points_per_txn);
+  out.set_max_points_per_member_day(l.max_points_per_member_day);
+  return out;
+}
+
+Partner FromProto(const v1::Partner& p) {
+  Partner out;
+  out.partner_id = p.partner_id();
+  out.name = p.name();
+  out.category = p.category();
+  out.role = FromProto(p.role());
+  out.earn_rate_bp = p.earn_rate_bp();
+  out.limits.max_points_per_txn = p.limits().max_points_per_txn();
+  out.limits.max_points_per_member_day = p.limits().max_points_per_member_day();
+  out.suspended = p.suspended();
+  out.created_at_micros = p.created_at_micros();
+  return out;
+}
+
+v1::Program ToProto(const Program& p) {
+  v1::Program out;
+  out.set_point_value_micros(p.point_value_micros);
+  out.set_currency(p.currency);
+  out.set_expiry_months(p.expiry_months);
+  out.set_hold_timeout_seconds(p.hold_timeout_seconds);
+  return out;
+}
+
+Program FromProto(const v1::Program& p) {
+  Program out;
+  out.point_value_micros = p.point_value_micros();
+  out.currency = p.currency();
+  out.expiry_months = p.expiry_months();
+  out.hold_timeout_seconds = p.hold_timeout_seconds();
+  return out;
+}
+
+v1::EarnRequest ToProto(const EarnParams& p) {
+  v1::EarnRequest out;
+  out.set_partner_txn_id(p.partner_txn_id);
+  out.set_card_number(p.card_number);
+  *out.mutable_amount() = ToProto(p.amount);
+  out.set_points(p.points);
+  out.set_occurred_at_micros(p.occurred_at_micros);
+  return out;
+}
+
+v1::RedeemRequest ToRedeemProto(const RedeemParams& p) {
+  v1::RedeemRequest out;
+  out.set_partner_txn_id(p.partner_txn_id);
+  out.set_card_number(p.card_number);
+  out.set_points(p.points);
+  out.set_occurred_at_micros(p.occurred_at_micros);
+  return out;
+}
+
+v1::AuthorizeRedemptionRequest ToAuthorizeProto(const RedeemParams& p) {
+  v1::AuthorizeRedemptionRequest out;
+  out.set_partner_txn_id(p.partner_txn_id);
+  out.set_card_number(p.card_number);
+  out.set_points(p.points);
+  out.set_occurred_at_micros(p.occurred_at_micros);
+  return out;
+}
+
+v1::CaptureRedemptionRequest ToProto(const CaptureRedemptionParams& p) {
+  v1::CaptureRedemptionRequest out;
+  out.set_partner_txn_id(p.partner_txn_id);
+  out.set_authorization_partner_txn_id(p.authorization_partner_txn_id);
+  out.set_points(p.points);
+  out.set_occurred_at_micros(p.occurred_at_micros);
+  return out;
+}
+
+v1::ReverseRequest ToProto(const ReverseParams& p) {
+  v1::ReverseRequest out;
+  out.set_partner_txn_id(p.partner_txn_id);
+  out.set_original_partner_txn_id(p.original_partner_txn_id);
+  out.set_points(p.points);
+  out.set_occurred_at_micros(p.occurred_at_micros);
+  return out;
+}
+
+}  // namespace loyalty::sdk::internal

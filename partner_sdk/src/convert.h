@@ -1,0 +1,35 @@
+// Proto <-> plain SDK types. The only file of the SDK that knows both.
+#ifndef LOYALTY_PARTNER_SDK_SRC_CONVERT_H_
+#define LOYALTY_PARTNER_SDK_SRC_CONVERT_H_
+
+#include <string>
+
+#include "loyalty/admin_types.h"
+#include "loyalty/partner_types.h"
+#include "loyalty/v1/admin.pb.h"
+#include "loyalty/v1/partner.pb.h"
+
+namespace loyalty::sdk::internal {
+
+v1::Money ToProto(const Money& m);
+Money FromProto(const v1::Money& m);
+PostingResult FromProto(const v1::PostingResult& r, const std::string& partner_txn_id);
+Balance FromProto(const v1::Balance& b);
+Transaction FromProto(const v1::Transaction& t);
+
+v1::Role ToProto(Role r);
+Role FromProto(v1::Role r);
+v1::PartnerLimits ToProto(const PartnerLimits& l);
+Partner FromProto(const v1::Partner& p);
+v1::Program ToProto(const Program& p);
+Program FromProto(const v1::Program& p);
+
+v1::EarnRequest ToProto(const EarnParams& p);
+v1::RedeemRequest ToRedeemProto(const RedeemParams& p);
+v1::AuthorizeRedemptionRequest ToAuthorizeProto(const RedeemParams& p);
+v1::CaptureRedemptionRequest ToProto(const CaptureRedemptionParams& p);
+v1::ReverseRequest ToProto(const ReverseParams& p);
+
+}  // namespace loyalty::sdk::internal
+
+#endif  // LOYALTY_PARTNER_SDK_SRC_CONVERT_H_

@@ -1,0 +1,336 @@
+// Every PartnerClient and AdminClient call against the real hub: the success path with
+// exact figures and an error path with its status code and the field it names.
+// Program: EUR, 1 point = 0.01 EUR; the grocer earns 5%.
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/sdk/sdk_fixture.h"
+
+namespace loyalty::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// `prefix` + digits + the Luhn check digit: a valid 16-digit card number.
+std::string LuhnCard(const std::string& first15) {
+  int sum = 0;
+  for (int i = 0; i < 15; ++i) {
+    int d = first15[14 - i] - '0';
+    if (i % 2 == 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return first15 + std::to_string((10 - sum % 10) % 10);
+}
+
+template <typename T>
+void ExpectError(const absl::StatusOr<T>& r, absl::StatusCode code, const std::string& field) {
+  ASSERT_FALSE(r.ok()) << "expected " << absl::StatusCodeToString(code);
+  EXPECT_EQ(r.status().code(), code) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(field)) << r.status();
+}
+
+sdk::EarnParams Sale(const std::string& card, int64_t amount_minor, std::string txn_id = "",
+                     std::string currency = "EUR") {
+  sdk::EarnParams p;
+  p.partner_txn_id = std::move(txn_id);
+  p.card_number = card;
+  p.amount = {amount_minor, std::move(currency)};
+  return p;
+}
+
+class SdkClientTest : public SdkHubTest {};
+
+TEST_F(SdkClientTest, PartnerCallsReturnExactFigures) {
+  sdk::PartnerClient client = Partner();
+  auto member = client.EnrollMember({"enroll-1"});
+  ASSERT_TRUE(member.ok()) << member.status();
+  EXPECT_EQ(member->partner_txn_id, "enroll-1");
+  EXPECT_GT(member->member_id, 0);
+  EXPECT_FALSE(member->replayed);
+  const std::string card = member->card_number;
+
+  auto quote = client.QuoteEarn({card, {12'345, "EUR"}});
+  ASSERT_TRUE(quote.ok()) << quote.status();
+  EXPECT_EQ(quote->points, 617);  // floor(123.45 EUR x 5% / 0.01 EUR)
+  EXPECT_EQ(quote->base_points, 617);
+
+  auto earn = client.Earn(Sale(card, 12'345, "earn-1"));
+  ASSERT_TRUE(earn.ok()) << earn.status();
+  EXPECT_FALSE(earn->queued);
+  EXPECT_EQ(earn->posting.partner_txn_id, "earn-1");
+  EXPECT_EQ(earn->posting.points, 617);
+  EXPECT_EQ(earn->posting.balance_after, 617);
+  EXPECT_EQ(earn->posting.available_after, 617);
+  EXPECT_EQ(earn->base_points, 617);
+  EXPECT_GT(earn->posting.hub_txn_id, 0);
+  EXPECT_GT(earn->expires_at_micros, 0);
+
+  auto redeem = client.Redeem({"redeem-1", card, 100});
+  ASSERT_TRUE(redeem.ok()) << redeem.status();
+  EXPECT_EQ(redeem->points, 100);
+  EXPECT_EQ(redeem->balance_after, 517);
+
+  auto hold = client.AuthorizeRedemption({"auth-1", card, 200});
+  ASSERT_TRUE(hold.ok()) << hold.status();
+  EXPECT_EQ(hold->posting.points, 200);
+  EXPECT_EQ(hold->posting.balance_after, 517);
+  EXPECT_EQ(hold->posting.available_after, 317);
+  // 600 s holds: the hold lasts about ten minutes from now.
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  EXPECT_GE(hold->hold_expires_at_micros, now + 590'000'000);
+  EXPECT_LE(hold->hold_expires_at_micros, now + 600'000'000);
+
+  auto capture = client.CaptureRedemption({"cap-1", "auth-1", 150});
+  ASSERT_TRUE(capture.ok()) << capture.status();
+  EXPECT_EQ(capture->points, 150);
+  EXPECT_EQ(capture->balance_after, 367);
+  EXPECT_EQ(capture->available_after, 367);
+
+  auto hold2 = client.AuthorizeRedemption({"auth-2", card, 50});
+  ASSERT_TRUE(hold2.ok()) << hold2.status();
+  EXPECT_EQ(hold2->posting.available_after, 317);
+  auto voided = client.VoidRedemption({"void-1", "auth-2"});
+  ASSERT_TRUE(voided.ok()) << voided.status();
+  EXPECT_EQ(voided->balance_after, 367);
+  EXPECT_EQ(voided->available_after, 367);
+
+  auto reversed = client.Reverse({"rev-1", "redeem-1", 0});
+  ASSERT_TRUE(reversed.ok()) << reversed.status();
+  EXPECT_EQ(reversed->posting.points, 100);
+  EXPECT_EQ(reversed->posting.balance_after, 467);
+  EXPECT_EQ(reversed->debt_created, 0);
+
+  auto balance = client.GetBalance({card});
+  ASSERT_TRUE(balance.ok()) << balance.status();
+  EXPECT_EQ(balance->member_id, member->member_id);
+  EXPECT_EQ(balance->balance, 467);
+  EXPECT_EQ(balance->available, 467);
+  EXPECT_EQ(balance->held, 0);
+  EXPECT_EQ(balance->debt, 0);
+  EXPECT_EQ(balance->next_expiry_points, 467);
+  EXPECT_EQ(balance->next_expiry_at_micros, earn->expires_at_micros);
+
+  const std::string plastic = LuhnCard("600000000000123");
+  auto linked = client.LinkCard({"link-1", card, plastic});
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_EQ(linked->member_id, member->member_id);
+  auto by_plastic = client.GetBalance({plastic});
+  ASSERT_TRUE(by_plastic.ok()) << by_plastic.status();
+  EXPECT_EQ(by_plastic->balance, 467);
+
+  auto bearer = admin_->IssueBearerCards({1});
+  ASSERT_TRUE(bearer.ok()) << bearer.status();
+  ASSERT_EQ(bearer->size(), 1u);
+  auto bearer_earn = client.Earn(Sale((*bearer)[0], 10'00, "earn-bearer"));
+  ASSERT_TRUE(bearer_earn.ok()) << bearer_earn.status();
+  EXPECT_EQ(bearer_earn->posting.points, 50);
+  auto registered = client.RegisterBearerCard({"bearer-1", card, (*bearer)[0]});
+  ASSERT_TRUE(registered.ok()) << registered.status();
+  EXPECT_EQ(registered->balance_after, 517);
+
+  auto page = client.ListTransactions({2, "", ""});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->transactions.size(), 2u);
+  EXPECT_EQ(page->transactions[0].partner_txn_id, "bearer-1");
+  EXPECT_EQ(page->transactions[1].partner_txn_id, "earn-bearer");
+  EXPECT_EQ(page->transactions[1].kind, "earn");
+  EXPECT_EQ(page->transactions[1].points, 50);
+  EXPECT_EQ(page->transactions[1].amount.amount_minor, 10'00);
+  EXPECT_EQ(page->transactions[1].amount.currency, "EUR");
+  EXPECT_FALSE(page->next_page_token.empty());
+  auto by_card = client.ListTransactions({0, "", card});
+  ASSERT_TRUE(by_card.ok()) << by_card.status();
+  std::vector<std::string> ids;
+  for (const sdk::Transaction& t : by_card->transactions) ids.push_back(t.partner_txn_id);
+  EXPECT_THAT(ids, ::testing::Contains("earn-1"));
+  EXPECT_THAT(ids, ::testing::Contains("rev-1"));
+}
+
+TEST_F(SdkClientTest, GeneratedIdsAreUuidV4AndRetriesReplay) {
+  sdk::PartnerClient client = Partner();
+  const std::string card = NewCard(client);
+  auto earn = client.Earn(Sale(card, 2'000));
+  ASSERT_TRUE(earn.ok()) << earn.status();
+  const std::regex uuid4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  EXPECT_TRUE(std::regex_match(earn->posting.partner_txn_id, uuid4))
+      << earn->posting.partner_txn_id;
+  EXPECT_EQ(earn->posting.points, 100);
+
+  // The same id and content again (a caller's own retry) replays; other content fails.
+  sdk::EarnParams again = Sale(card, 3'000, "retry-1");
+  again.occurred_at_micros = 1'780'000'000'000'000;
+  auto first = client.Earn(again);
+  auto second = client.Earn(again);
+  ASSERT_TRUE(first.ok() && second.ok()) << first.status() << second.status();
+  EXPECT_FALSE(first->posting.replayed);
+  EXPECT_TRUE(second->posting.replayed);
+  EXPECT_EQ(second->posting.hub_txn_id, first->posting.hub_txn_id);
+  again.amount.amount_minor = 3'001;
+  ExpectError(client.Earn(again), absl::StatusCode::kAlreadyExists, "retry-1");
+  auto balance = client.GetBalance({card});
+  ASSERT_TRUE(balance.ok());
+  EXPECT_EQ(balance->balance, 250);  // 100 + 150, once each
+}
+
+TEST_F(SdkClientTest, PartnerCallsReportHubErrors) {
+  sdk::PartnerClient client = Partner();
+  const std::string card = NewCard(client);
+  const std::string unknown = LuhnCard("999999999999999");
+  ASSERT_TRUE(client.Earn(Sale(card, 1'000, "e-1")).ok());  // 50 points
+
+  ExpectError(client.EnrollMember({"bad id!"}), absl::StatusCode::kInvalidArgument,
+              "partner_txn_id");
+  ExpectError(client.LinkCard({"", card, "1234"}), absl::StatusCode::kInvalidArgument,
+              "new_card_number");
+  ExpectError(client.RegisterBearerCard({"", card, card}), absl::StatusCode::kFailedPrecondition,
+              "bearer_card_number");
+  ExpectError(client.GetBalance({unknown}), absl::StatusCode::kNotFound, "card_number");
+  ExpectError(client.QuoteEarn({card, {100, "USD"}}), absl::StatusCode::kInvalidArgument,
+              "amount.currency");
+  ExpectError(client.Earn(Sale(card, 100, "", "USD")), absl::StatusCode::kInvalidArgument,
+              "amount.currency");
+  ExpectError(client.Redeem({"", card, 51}), absl::StatusCode::kFailedPrecondition, "points");
+  ExpectError(client.AuthorizeRedemption({"", card, 51}), absl::StatusCode::kFailedPrecondition,
+              "points");
+  ExpectError(client.CaptureRedemption({"", "no-such-auth", 0}), absl::StatusCode::kNotFound,
+              "authorization_partner_txn_id");
+  ExpectError(client.VoidRedemption({"", "no-such-auth"}), absl::StatusCode::kNotFound,
+              "authorization_partner_txn_id");
+  ExpectError(client.Reverse({"", "e-1", 51}), absl::StatusCode::kFailedPrecondition, "points");
+  ExpectError(client.Reverse({"", "no-such-txn", 0}), absl::StatusCode::kNotFound,
+              "original_partner_txn_id");
+  ExpectError(client.ListTransactions({501, "", ""}), absl::StatusCode::kInvalidArgument,
+              "page_size");
+
+  // Credentials: a wrong key and an operator key.
+  sdk::PartnerClient stranger = Partner(OptionsFor("not-a-key-0123456789abcdefghijklmnop"));
+  ExpectError(stranger.GetBalance({card}), absl::StatusCode::kUnauthenticated, "");
+  sdk::PartnerClient admin_as_partner = Partner(OptionsFor(kHubAdminKey));
+  ExpectError(admin_as_partner.GetBalance({card}), absl::StatusCode::kPermissionDenied, "");
+
+  auto balance = client.GetBalance({card});
+  ASSERT_TRUE(balance.ok());
+  EXPECT_EQ(balance->balance, 50);  // no failed call moved a point
+}
+
+TEST_F(SdkClientTest, AdminCallsReturnExactFigures) {
+  auto program = admin_->GetProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->point_value_micros, 10'000);
+  EXPECT_EQ(program->currency, "EUR");
+  EXPECT_EQ(program->expiry_months, 12);
+  EXPECT_EQ(program->hold_timeout_seconds, 600);
+  auto set = admin_->SetProgram({10'000, "EUR", 24, 900});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->expiry_months, 24);
+  EXPECT_EQ(set->hold_timeout_seconds, 900);
+
+  sdk::RegisterPartnerParams cinema;
+  cinema.name = "Cinema";
+  cinema.category = "cinema";
+  cinema.earn_rate_bp = 200;
+  cinema.limits.max_points_per_txn = 5'000;
+  auto reg = admin_->RegisterPartner(cinema);
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  EXPECT_EQ(reg->partner.name, "Cinema");
+  EXPECT_EQ(reg->partner.role, sdk::Role::kMerchant);
+  EXPECT_EQ(reg->partner.earn_rate_bp, 200);
+  EXPECT_EQ(reg->partner.limits.max_points_per_txn, 5'000);
+  EXPECT_FALSE(reg->api_key.empty());
+
+  auto partners = admin_->ListPartners();
+  ASSERT_TRUE(partners.ok()) << partners.status();
+  ASSERT_EQ(partners->size(), 2u);
+  EXPECT_EQ((*partners)[0].partner_id, partner_id_);
+  EXPECT_EQ((*partners)[0].category, "grocery");
+
+  auto new_key = admin_->RotateApiKey({reg->partner.partner_id});
+  ASSERT_TRUE(new_key.ok()) << new_key.status();
+  EXPECT_NE(*new_key, reg->api_key);
+  sdk::PartnerClient old_key = Partner(OptionsFor(reg->api_key));
+  ExpectError(old_key.ListTransactions(), absl::StatusCode::kUnauthenticated, "");
+
+  auto suspended = admin_->SuspendPartner({reg->partner.partner_id, "contract ended"});
+  ASSERT_TRUE(suspended.ok()) << suspended.status();
+  EXPECT_TRUE(suspended->suspended);
+  sdk::PartnerClient rotated = Partner(OptionsFor(*new_key));
+  ExpectError(rotated.ListTransactions(), absl::StatusCode::kPermissionDenied, "");
+
+  sdk::PartnerClient grocer = Partner();
+  const std::string card = NewCard(grocer);
+  auto credit = admin_->AdjustPoints({"goodwill-1", card, 300, "goodwill"});
+  ASSERT_TRUE(credit.ok()) << credit.status();
+  EXPECT_EQ(credit->partner_txn_id, "goodwill-1");
+  EXPECT_EQ(credit->points, 300);
+  EXPECT_EQ(credit->balance_after, 300);
+  auto debit = admin_->AdjustPoints({"", card, -120, "correction"});
+  ASSERT_TRUE(debit.ok()) << debit.status();
+  EXPECT_EQ(debit->balance_after, 180);
+
+  auto expiry = admin_->RunExpiry();
+  ASSERT_TRUE(expiry.ok()) << expiry.status();
+  EXPECT_EQ(expiry->lots_expired, 0);
+  EXPECT_EQ(expiry->points_expired, 0);
+
+  auto finance = admin_->CreateOperatorKey({sdk::Role::kFinance});
+  ASSERT_TRUE(finance.ok()) << finance.status();
+  auto finance_conn = sdk::MakeAdminConnection(OptionsFor(*finance));
+  ASSERT_TRUE(finance_conn.ok());
+  sdk::AdminClient finance_client(*finance_conn);
+  auto seen = finance_client.ListPartners();
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(seen->size(), 2u);
+  auto cards = admin_->IssueBearerCards({3});
+  ASSERT_TRUE(cards.ok()) << cards.status();
+  EXPECT_EQ(cards->size(), 3u);
+}
+
+TEST_F(SdkClientTest, AdminCallsReportHubErrors) {
+  sdk::RegisterPartnerParams rival;
+  rival.name = "Rival grocer";
+  rival.category = "grocery";
+  rival.earn_rate_bp = 100;
+  ExpectError(admin_->RegisterPartner(rival), absl::StatusCode::kFailedPrecondition, "category");
+  ExpectError(admin_->SuspendPartner({999'999, "why"}), absl::StatusCode::kNotFound, "partner_id");
+  ExpectError(admin_->RotateApiKey({999'999}), absl::StatusCode::kNotFound, "partner_id");
+  ExpectError(admin_->SetProgram({0, "EUR", 12, 600}), absl::StatusCode::kInvalidArgument,
+              "program.point_value_micros");
+  ExpectError(admin_->IssueBearerCards({0}), absl::StatusCode::kInvalidArgument, "count");
+  sdk::PartnerClient grocer = Partner();
+  const std::string card = NewCard(grocer);
+  ExpectError(admin_->AdjustPoints({"", card, -1, "too much"}),
+              absl::StatusCode::kFailedPrecondition, "points");
+  ExpectError(admin_->CreateOperatorKey({sdk::Role::kMerchant}), absl::StatusCode::kInvalidArgument,
+              "role");
+
+  auto as_partner = sdk::MakeAdminConnection(OptionsFor(partner_key_));
+  ASSERT_TRUE(as_partner.ok());
+  sdk::AdminClient partner_admin(*as_partner);
+  ExpectError(partner_admin.GetProgram(), absl::StatusCode::kPermissionDenied, "");
+  ExpectError(partner_admin.ListPartners(), absl::StatusCode::kPermissionDenied, "");
+  ExpectError(partner_admin.RunExpiry(), absl::StatusCode::kPermissionDenied, "");
+}
+
+TEST(SdkOptionsTest, BadOptionsFailBeforeAnyCall) {
+  sdk::Options o;
+  o.target = "";
+  ExpectError(sdk::MakePartnerConnection(o), absl::StatusCode::kInvalidArgument, "target");
+  o = sdk::Options();
+  o.tls.enabled = true;
+  o.tls.cert_file = "/nonexistent/cert.pem";
+  ExpectError(sdk::MakePartnerConnection(o), absl::StatusCode::kInvalidArgument, "tls.cert_file");
+  o.tls.key_file = "/nonexistent/key.pem";
+  ExpectError(sdk::MakePartnerConnection(o), absl::StatusCode::kNotFound, "tls.cert_file");
+  o = sdk::Options();
+  o.retry.max_attempts = 0;
+  ExpectError(sdk::MakeAdminConnection(o), absl::StatusCode::kInvalidArgument,
+              "retry.max_attempts");
+}
+
+}  // namespace
+}  // namespace loyalty::testing
