@@ -215,6 +215,14 @@ cmd_run() {
         )
     fi
     chmod 600 "$key_file"
+    # The key that turns card PANs into keyed hashes (BankService), generated once.
+    local pan_key_file=$ROOT/$RUN_DIR/pan.key
+    if [[ ! -s "$pan_key_file" ]]; then
+        (
+            umask 077
+            od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$pan_key_file"
+        )
+    fi
 
     step "starting hub"
     local port_file=$ROOT/$RUN_DIR/hub.port
@@ -227,6 +235,7 @@ cmd_run() {
         --mysql_socket="$sock" \
         --mysql_database=loyalty \
         --admin_key_file="$key_file" \
+        --pan_hmac_key_file="$pan_key_file" \
         --port_file="$port_file" \
         </dev/null >"$RUN_DIR/hub.log" 2>&1 &
     HUB_PID=$!
@@ -256,7 +265,8 @@ EOF
         step "demo coalition already loaded ($RUN_DIR/demo.txt)"
     else
         step "loading demo coalition"
-        "$DEMO_BIN" --hub="$addr" --admin_key_file="$RUN_DIR/admin.key" --out="$RUN_DIR/demo.txt" ||
+        "$DEMO_BIN" --hub="$addr" --admin_key_file="$RUN_DIR/admin.key" --out="$RUN_DIR/demo.txt" \
+            --bank_key_out="$RUN_DIR/bank.key" --clearing_out="$RUN_DIR/demo-clearing.csv" ||
             hub_failed "loyalty_demo failed (exit $?)"
         demo_settlement_terms "$sock" || hub_failed "settlement terms for the demo failed"
         touch "$RUN_DIR/demo.done"

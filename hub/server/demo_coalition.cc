@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -13,15 +15,22 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "loyalty/v1/admin.grpc.pb.h"
+#include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 
 ABSL_FLAG(std::string, hub, "127.0.0.1:50051", "hub address");
 ABSL_FLAG(std::string, admin_key_file, ".run/admin.key", "file holding an admin key");
 ABSL_FLAG(std::string, out, "", "where to write the demo's keys and cards (default stdout)");
+ABSL_FLAG(std::string, bank_key_out, "", "if set, the bank's API key is written here");
+ABSL_FLAG(std::string, clearing_out, "",
+          "if set, a day of co-branded card spend is written here as a clearing CSV "
+          "(for `loyalty bank-ingest`)");
+ABSL_FLAG(int, clearing_rows, 2000, "purchases in the clearing file");
 
 namespace {
 
 using loyalty::v1::AdminService;
+using loyalty::v1::BankService;
 using loyalty::v1::PartnerService;
 
 struct DemoPartner {
@@ -58,6 +67,90 @@ std::string ReadKey(const std::string& path) {
     std::exit(1);
   }
   return key;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) {
+    std::fprintf(stderr, "loyalty_demo: cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+}
+
+// A day of card spend on the demo's co-branded cards: purchases at partners' merchant
+// ids and elsewhere (incl. an excluded cash MCC), two refunds, an unmatched refund and a
+// malformed row, as the bank's end-of-day clearing file.
+std::string ClearingFile(int rows) {
+  static const struct {
+    int mcc;
+    const char* merchant;
+  } kShops[] = {{5411, "MID-FRESHMART-01"}, {5541, "MID-FUELUP-01"}, {7997, "MID-IRONGYM-01"},
+                {5655, "MID-SPORTSHUB-01"}, {5812, "MID-CAFE-77"},    {6011, "MID-ATM-12"},
+                {5411, "MID-OTHERMART-9"}};
+  std::ostringstream csv;
+  csv << "clearing_id,card_token,pan,amount_minor,currency,mcc,merchant_id,type,"
+         "original_clearing_id,occurred_at\n";
+  for (int i = 1; i <= rows; ++i) {
+    const auto& shop = kShops[i % 7];
+    csv << "CLR-" << i << ",tok-demo-" << (i % 3 + 1) << ",," << (500 + (i * 137) % 9500)
+        << ",EUR," << shop.mcc << "," << shop.merchant << ",purchase,,\n";
+  }
+  // CLR-1 was 637 on tok-demo-2 (refunded in full), CLR-2 774 on tok-demo-3 (in part).
+  csv << "CLR-R1,tok-demo-2,,637,EUR,5541,MID-FUELUP-01,refund,CLR-1,\n";
+  csv << "CLR-R2,tok-demo-3,,300,EUR,7997,MID-IRONGYM-01,refund,CLR-2,\n";
+  csv << "CLR-R3,tok-demo-1,,999,EUR,5411,MID-FRESHMART-01,refund,CLR-NOPE,\n";
+  csv << "CLR-BAD,tok-demo-1,,-5,EUR,5411,,purchase,,\n";
+  return csv.str();
+}
+
+// The bank's earn rules, the partners' merchant ids, a co-branded card per member and,
+// if asked, a clearing file of card spend.
+void SetUpBank(AdminService::Stub* admin, PartnerService::Stub* partner,
+               const std::shared_ptr<grpc::Channel>& channel, const std::string& admin_key,
+               DemoPartner* partners, const std::vector<std::string>& cards,
+               std::ostringstream* out) {
+  const DemoPartner& bank = partners[0];
+  loyalty::v1::SetBankEarnRulesRequest rules;
+  rules.set_bank_partner_id(bank.id);
+  rules.mutable_rules()->set_default_rate_bp(50);            // 0.5% anywhere
+  rules.mutable_rules()->set_partner_merchant_rate_bp(150);  // 1.5% at coalition partners
+  rules.mutable_rules()->set_monthly_cap_points(20'000);
+  for (auto [mcc, bp, excluded] : {std::tuple<int, int, bool>{5411, 100, false},
+                                   {5541, 100, false}, {6011, 0, true}, {4900, 0, true}}) {
+    loyalty::v1::MccRule* r = rules.mutable_rules()->add_mcc_rules();
+    r->set_mcc(mcc);
+    r->set_rate_bp(bp);
+    r->set_excluded(excluded);
+  }
+  loyalty::v1::SetBankEarnRulesResponse rules_resp;
+  Check(admin->SetBankEarnRules(Ctx(admin_key).get(), rules, &rules_resp), "SetBankEarnRules");
+  const char* mids[] = {"MID-FRESHMART-01", "MID-FUELUP-01", "MID-IRONGYM-01", "MID-SPORTSHUB-01"};
+  for (int i = 0; i < 4; ++i) {
+    loyalty::v1::RegisterMerchantIdRequest mid;
+    mid.set_merchant_id(mids[i]);
+    loyalty::v1::RegisterMerchantIdResponse mid_resp;
+    Check(partner->RegisterMerchantId(Ctx(partners[i + 1].key).get(), mid, &mid_resp),
+          "RegisterMerchantId");
+  }
+  auto bank_stub = BankService::NewStub(channel);
+  for (size_t m = 0; m < cards.size(); ++m) {
+    loyalty::v1::LinkCoBrandedCardRequest link;
+    link.set_card_number(cards[m]);
+    link.mutable_card()->set_token(absl::StrCat("tok-demo-", m + 1));
+    loyalty::v1::LinkCoBrandedCardResponse linked;
+    Check(bank_stub->LinkCoBrandedCard(Ctx(bank.key).get(), link, &linked), "LinkCoBrandedCard");
+  }
+  *out << "bank rules: 0.5% default, 1.5% at partners' merchant ids, 1% grocery/fuel MCCs, "
+          "cash and utilities excluded, cap 20000 points per card a month\n"
+       << "co-branded cards: tok-demo-1..3 linked to the members above\n";
+  if (!absl::GetFlag(FLAGS_bank_key_out).empty()) {
+    WriteFile(absl::GetFlag(FLAGS_bank_key_out), bank.key + "\n");
+  }
+  if (!absl::GetFlag(FLAGS_clearing_out).empty()) {
+    WriteFile(absl::GetFlag(FLAGS_clearing_out), ClearingFile(absl::GetFlag(FLAGS_clearing_rows)));
+    *out << "clearing file: " << absl::GetFlag(FLAGS_clearing_out) << "\n";
+  }
 }
 
 }  // namespace
@@ -112,12 +205,14 @@ int main(int argc, char** argv) {
   const DemoPartner& fuel = partners[2];
   const DemoPartner& gym = partners[3];
   const DemoPartner& sports = partners[4];
+  std::vector<std::string> cards;
   for (int m = 1; m <= 3; ++m) {
     loyalty::v1::EnrollMemberRequest enroll;
     enroll.set_partner_txn_id(absl::StrCat("demo-enroll-", m));
     loyalty::v1::EnrollMemberResponse member;
     Check(partner->EnrollMember(Ctx(grocer.key).get(), enroll, &member), "EnrollMember");
     const std::string card = member.card_number();
+    cards.push_back(card);
     auto earn = [&](const DemoPartner& at, int64_t amount_minor, const std::string& id) {
       loyalty::v1::EarnRequest req;
       req.set_partner_txn_id(id);
@@ -143,12 +238,14 @@ int main(int argc, char** argv) {
     out << "member " << member.member_id() << " card " << card << " balance " << bal.balance()
         << " available " << bal.available() << "\n";
   }
+  SetUpBank(admin.get(), partner.get(), channel, admin_key, partners, cards, &out);
+
   loyalty::v1::IssueBearerCardsRequest bearer;
   bearer.set_count(3);
-  loyalty::v1::IssueBearerCardsResponse cards;
-  Check(admin->IssueBearerCards(Ctx(admin_key).get(), bearer, &cards), "IssueBearerCards");
+  loyalty::v1::IssueBearerCardsResponse bearer_cards;
+  Check(admin->IssueBearerCards(Ctx(admin_key).get(), bearer, &bearer_cards), "IssueBearerCards");
   out << "\nbearer cards:";
-  for (const std::string& c : cards.card_numbers()) out << " " << c;
+  for (const std::string& c : bearer_cards.card_numbers()) out << " " << c;
   out << "\n";
 
   const std::string path = absl::GetFlag(FLAGS_out);
