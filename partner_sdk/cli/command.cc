@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -30,6 +31,21 @@ int ExitCodeFor(absl::StatusCode code) {
     default:
       return kExitOther;
   }
+}
+
+namespace {
+constexpr char kLocalFilePayload[] = "type.loyalty.dev/cli.LocalFileError";
+}  // namespace
+
+absl::Status LocalFileError(absl::StatusCode code, const std::string& message) {
+  absl::Status s(code, message);
+  s.SetPayload(kLocalFilePayload, absl::Cord("1"));
+  return s;
+}
+
+int ExitCodeForStatus(const absl::Status& s) {
+  if (s.GetPayload(kLocalFilePayload).has_value()) return kExitOther;
+  return ExitCodeFor(s.code());
 }
 
 std::string Args::Str(const std::string& name, const std::string& fallback) const {
@@ -70,6 +86,15 @@ absl::StatusOr<sdk::AdminClient*> Clients::Admin() {
     admin_ = std::make_unique<sdk::AdminClient>(*conn);
   }
   return admin_.get();
+}
+
+absl::StatusOr<sdk::BankClient*> Clients::Bank() {
+  if (bank_ == nullptr) {
+    absl::StatusOr<std::shared_ptr<sdk::BankConnection>> conn = sdk::MakeBankConnection(options_);
+    if (!conn.ok()) return conn.status();
+    bank_ = std::make_unique<sdk::BankClient>(*conn);
+  }
+  return bank_.get();
 }
 
 }  // namespace loyalty::cli

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "loyalty/admin_client.h"
+#include "loyalty/bank_client.h"
 #include "loyalty/partner_client.h"
 #include "output.h"
 
@@ -29,6 +30,12 @@ enum ExitCode : int {
   kExitRetry = 7,     // UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED
 };
 int ExitCodeFor(absl::StatusCode code);
+
+// A problem with a local file (unreadable, wrong header): exit code kExitOther whatever
+// `code` says.
+absl::Status LocalFileError(absl::StatusCode code, const std::string& message);
+// The exit code for a command's failure: LocalFileError's, else ExitCodeFor(code).
+int ExitCodeForStatus(const absl::Status& s);
 
 struct FlagSpec {
   std::string name;
@@ -57,11 +64,13 @@ class Clients {
   explicit Clients(sdk::Options options) : options_(std::move(options)) {}
   absl::StatusOr<sdk::PartnerClient*> Partner();
   absl::StatusOr<sdk::AdminClient*> Admin();
+  absl::StatusOr<sdk::BankClient*> Bank();
 
  private:
   sdk::Options options_;
   std::unique_ptr<sdk::PartnerClient> partner_;
   std::unique_ptr<sdk::AdminClient> admin_;
+  std::unique_ptr<sdk::BankClient> bank_;
 };
 
 struct Command {
@@ -70,13 +79,24 @@ struct Command {
   std::vector<FlagSpec> flags;
   std::function<absl::StatusOr<Record>(const Args&, Clients&)> run;
   bool needs_key = true;
+  // The name of the one positional argument the command takes ("" = none); it is
+  // stored as the flag of that name, so --NAME=value works too.
+  std::string positional = "";
 };
 
 std::vector<Command> PartnerCommands();
 std::vector<Command> AdminCommands();
+std::vector<Command> BankCommands();
 
 // Record helpers shared by the command files.
 Record PostingRecord(const sdk::PostingResult& p);
+
+// link-card with --token / --pan links a co-branded card (BankService, issuer key)
+// instead of a loyalty card number (--new_card).
+FlagSpec TokenFlag();
+FlagSpec PanFlag();
+bool HasCardRefFlags(const Args& a);
+absl::StatusOr<Record> LinkCoBrandedCard(const Args& a, Clients& c);
 
 }  // namespace loyalty::cli
 

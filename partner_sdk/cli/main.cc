@@ -1,5 +1,5 @@
 // loyalty: the hub's command-line client for partners and operators. Every
-// PartnerService and AdminService call is a subcommand; `loyalty <command> --help`
+// PartnerService, AdminService and BankService call is a subcommand; `loyalty <command> --help`
 // describes one. The key comes from --key_file or LOYALTY_API_KEY (never a flag, which
 // would show in `ps`); the hub from --hub or LOYALTY_HUB. Exit codes: command.h.
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -57,7 +58,10 @@ void PrintUsage(const std::vector<Command>& commands) {
 }
 
 void PrintCommandHelp(const Command& c) {
-  std::string out = absl::StrCat("usage: loyalty ", c.name, " [flags]\n  ", c.summary, "\n\n");
+  std::string out =
+      absl::StrCat("usage: loyalty ", c.name, " [flags]",
+                   c.positional.empty() ? "" : " " + absl::AsciiStrToUpper(c.positional), "\n  ",
+                   c.summary, "\n\n");
   out += "flags:\n";
   for (const FlagSpec& f : c.flags) {
     absl::StrAppend(&out, "  --", f.name, f.required ? " (required)" : "", "  ", f.help, "\n");
@@ -117,6 +121,10 @@ absl::StatusOr<Invocation> Parse(const std::vector<std::string>& argv,
       continue;
     }
     if (inv.command != nullptr) {
+      if (!inv.command->positional.empty() && !inv.args.Has(inv.command->positional)) {
+        inv.args.Set(inv.command->positional, argv[i]);
+        continue;
+      }
       return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", argv[i], "\""));
     }
     for (const Command& c : commands) {
@@ -181,6 +189,7 @@ int Fail(const absl::Status& s, bool json, const std::string& what, int code) {
 int Main(const std::vector<std::string>& argv) {
   std::vector<Command> commands = PartnerCommands();
   for (Command& c : AdminCommands()) commands.push_back(std::move(c));
+  for (Command& c : BankCommands()) commands.push_back(std::move(c));
   absl::StatusOr<Invocation> inv = Parse(argv, commands);
   const bool json = inv.ok() ? inv->args.Bool("json") : absl::c_linear_search(argv, "--json");
   if (!inv.ok()) {
@@ -206,7 +215,7 @@ int Main(const std::vector<std::string>& argv) {
   Clients clients(*std::move(options));
   absl::StatusOr<Record> result = cmd.run(inv->args, clients);
   if (!result.ok())
-    return Fail(result.status(), json, cmd.name, ExitCodeFor(result.status().code()));
+    return Fail(result.status(), json, cmd.name, ExitCodeForStatus(result.status()));
   std::fputs((json ? ToJson(*result) : ToText(*result)).c_str(), stdout);
   return kExitOk;
 }

@@ -52,6 +52,8 @@ std::string RecordJson(const Record& r) {
 struct JsonVisitor {
   std::string operator()(int64_t v) const { return absl::StrCat(v); }
   std::string operator()(bool v) const { return v ? "true" : "false"; }
+  // Fixed three decimals: seconds and rates; never NaN here.
+  std::string operator()(double v) const { return absl::StrFormat("%.3f", v); }
   std::string operator()(const std::string& v) const { return Quote(v); }
   std::string operator()(const std::vector<std::string>& v) const {
     std::string out = "[";
@@ -72,7 +74,7 @@ std::string ScalarText(const Field& f) {
   if (const auto* i = std::get_if<int64_t>(&f)) return absl::StrCat(*i);
   if (const auto* b = std::get_if<bool>(&f)) return *b ? "true" : "false";
   if (const auto* s = std::get_if<std::string>(&f)) return *s;
-  return FieldJson(f);
+  return FieldJson(f);  // doubles (%.3f) and nested values
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace loyalty::cli {
 
 struct Record;
 using Field =
-    std::variant<int64_t, bool, std::string, std::vector<std::string>, std::vector<Record>>;
+    std::variant<int64_t, bool, std::string, std::vector<std::string>, std::vector<Record>, double>;
 
 struct Record {
   std::vector<std::pair<std::string, Field>> fields;

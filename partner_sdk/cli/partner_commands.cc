@@ -41,6 +41,10 @@ absl::StatusOr<Record> Enroll(const Args& a, Clients& c) {
 }
 
 absl::StatusOr<Record> LinkCard(const Args& a, Clients& c) {
+  if (HasCardRefFlags(a)) return LinkCoBrandedCard(a, c);
+  if (!a.Has("new_card")) {
+    return absl::InvalidArgumentError("link-card: --new_card (or --token / --pan) is required");
+  }
   ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   sdk::LinkCardParams p{a.Str("txn_id"), a.Str("card"), a.Str("new_card")};
   ASSIGN_OR_RETURN(sdk::LinkCardResult r, client->LinkCard(p));
@@ -194,8 +198,13 @@ std::vector<Command> PartnerCommands() {
   return {
       {"enroll", "enroll a new member; prints its card number", {kTxnId}, Enroll},
       {"link-card",
-       "link another card number to the member of --card",
-       {kCard, {"new_card", "the card to link (16 digits, Luhn)", true}, kTxnId},
+       "link another card number (--new_card), or a bank's co-branded card (--token / "
+       "--pan, issuer key), to the member of --card",
+       {kCard,
+        {"new_card", "the loyalty card to link (16 digits, Luhn)"},
+        TokenFlag(),
+        PanFlag(),
+        kTxnId},
        LinkCard},
       {"register-bearer-card",
        "move an anonymous bearer card and its points to the member of --card",

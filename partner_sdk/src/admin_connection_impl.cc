@@ -107,6 +107,23 @@ class AdminConnectionImpl : public AdminConnection {
     return r.api_key();
   }
 
+  absl::StatusOr<BankEarnRules> SetBankEarnRules(const SetBankEarnRulesParams& p) override {
+    v1::SetBankEarnRulesRequest req;
+    req.set_bank_partner_id(p.bank_partner_id);
+    *req.mutable_rules() = ToProto(p.rules);
+    ASSIGN_OR_RETURN(v1::SetBankEarnRulesResponse r,
+                     Call("SetBankEarnRules", &Stub::SetBankEarnRules, req, kRetry));
+    return FromProto(r.rules());
+  }
+
+  absl::StatusOr<BankEarnRules> GetBankEarnRules(const GetBankEarnRulesParams& p) override {
+    v1::GetBankEarnRulesRequest req;
+    req.set_bank_partner_id(p.bank_partner_id);
+    ASSIGN_OR_RETURN(v1::BankEarnRules r,
+                     Call("GetBankEarnRules", &Stub::GetBankEarnRules, req, kRetry));
+    return FromProto(r);
+  }
+
  private:
   using Stub = v1::AdminService::Stub;
   template <typename Req, typename Resp>

@@ -135,6 +135,13 @@ void CallRunner::Prepare(grpc::ClientContext* ctx, absl::Time deadline) const {
   }
 }
 
+void CallRunner::PrepareStream(grpc::ClientContext* ctx) const {
+  ReconnectIfDown(absl::Now() + options_.call_timeout);
+  if (!options_.api_key.empty()) {
+    ctx->AddMetadata("authorization", absl::StrCat("Bearer ", options_.api_key));
+  }
+}
+
 absl::Status CallRunner::Run(
     const CallSpec& spec, const RetryPolicy& policy,
     const std::function<grpc::Status(grpc::ClientContext*)>& attempt) const {

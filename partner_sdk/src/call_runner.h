@@ -51,6 +51,10 @@ class CallRunner {
   absl::Status Run(const CallSpec& spec, const RetryPolicy& policy,
                    const std::function<grpc::Status(grpc::ClientContext*)>& attempt) const;
 
+  // Readies `ctx` for a stream: reconnects a channel that was down (bounded by
+  // call_timeout) and sets the key. No deadline: a stream's caller watches its progress.
+  void PrepareStream(grpc::ClientContext* ctx) const;
+
   const Options& options() const { return options_; }
 
  private:

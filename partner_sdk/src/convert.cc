@@ -1,5 +1,7 @@
 #include "convert.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace loyalty::sdk::internal {
 
 v1::Money ToProto(const Money& m) {
@@ -139,6 +141,90 @@ v1::ReverseRequest ToProto(const ReverseParams& p) {
   out.set_original_partner_txn_id(p.original_partner_txn_id);
   out.set_points(p.points);
   out.set_occurred_at_micros(p.occurred_at_micros);
+  return out;
+}
+
+v1::BankEarnRules ToProto(const BankEarnRules& r) {
+  v1::BankEarnRules out;
+  out.set_default_rate_bp(r.default_rate_bp);
+  out.set_partner_merchant_rate_bp(r.partner_merchant_rate_bp);
+  out.set_monthly_cap_points(r.monthly_cap_points);
+  for (const MccRule& m : r.mcc_rules) {
+    v1::MccRule* rule = out.add_mcc_rules();
+    rule->set_mcc(m.mcc);
+    rule->set_rate_bp(m.rate_bp);
+    rule->set_excluded(m.excluded);
+  }
+  return out;
+}
+
+BankEarnRules FromProto(const v1::BankEarnRules& r) {
+  BankEarnRules out;
+  out.default_rate_bp = r.default_rate_bp();
+  out.partner_merchant_rate_bp = r.partner_merchant_rate_bp();
+  out.monthly_cap_points = r.monthly_cap_points();
+  for (const v1::MccRule& m : r.mcc_rules()) {
+    out.mcc_rules.push_back(MccRule{m.mcc(), m.rate_bp(), m.excluded()});
+  }
+  return out;
+}
+
+absl::Status CheckCardRef(const char* field, const CardRef& c) {
+  if (c.token.empty() == c.pan.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": set exactly one of token and pan"));
+  }
+  return absl::OkStatus();
+}
+
+v1::CardRef ToProto(const CardRef& c) {
+  v1::CardRef out;
+  if (!c.pan.empty()) {
+    out.set_pan(c.pan);
+  } else {
+    out.set_token(c.token);
+  }
+  return out;
+}
+
+void ToProto(const ClearingRecord& r, v1::ClearingRecord* out) {
+  out->Clear();
+  out->set_clearing_id(r.clearing_id);
+  *out->mutable_card() = ToProto(r.card);
+  *out->mutable_amount() = ToProto(r.amount);
+  out->set_mcc(r.mcc);
+  out->set_merchant_id(r.merchant_id);
+  out->set_type(static_cast<v1::ClearingType>(r.type));
+  out->set_original_clearing_id(r.original_clearing_id);
+  out->set_occurred_at_micros(r.occurred_at_micros);
+}
+
+ClearingResult FromProto(const v1::ClearingResult& r) {
+  ClearingResult out;
+  out.clearing_id = r.clearing_id();
+  out.status =
+      r.status() >= v1::CLEARING_STATUS_EARNED && r.status() <= v1::CLEARING_STATUS_REJECTED
+          ? static_cast<ClearingStatus>(r.status())
+          : ClearingStatus::kUnspecified;
+  out.points = r.points();
+  out.reason = r.reason();
+  out.hub_txn_id = r.hub_txn_id();
+  out.replayed = r.replayed();
+  out.code = static_cast<absl::StatusCode>(r.code());
+  return out;
+}
+
+CardStatement FromProto(const v1::CardStatement& s) {
+  CardStatement out;
+  out.card_ref = s.card_ref();
+  out.month = s.month();
+  out.currency = s.currency();
+  out.points_earned = s.points_earned();
+  out.points_reversed = s.points_reversed();
+  out.monthly_cap_points = s.monthly_cap_points();
+  for (const v1::StatementLine& l : s.lines()) {
+    out.lines.push_back(StatementLine{l.merchant_id(), l.partner_id(), l.purchases(),
+                                      l.amount_minor(), l.points_earned(), l.points_reversed()});
+  }
   return out;
 }
 

@@ -5,8 +5,10 @@
 #include <string>
 
 #include "loyalty/admin_types.h"
+#include "loyalty/bank_types.h"
 #include "loyalty/partner_types.h"
 #include "loyalty/v1/admin.pb.h"
+#include "loyalty/v1/bank.pb.h"
 #include "loyalty/v1/partner.pb.h"
 
 namespace loyalty::sdk::internal {
@@ -29,6 +31,16 @@ v1::RedeemRequest ToRedeemProto(const RedeemParams& p);
 v1::AuthorizeRedemptionRequest ToAuthorizeProto(const RedeemParams& p);
 v1::CaptureRedemptionRequest ToProto(const CaptureRedemptionParams& p);
 v1::ReverseRequest ToProto(const ReverseParams& p);
+
+v1::BankEarnRules ToProto(const BankEarnRules& r);
+BankEarnRules FromProto(const v1::BankEarnRules& r);
+// REQUIRES: exactly one of card.token and card.pan is set (CheckCardRef).
+v1::CardRef ToProto(const CardRef& c);
+// INVALID_ARGUMENT naming `field` unless exactly one of token and pan is set.
+absl::Status CheckCardRef(const char* field, const CardRef& c);
+void ToProto(const ClearingRecord& r, v1::ClearingRecord* out);
+ClearingResult FromProto(const v1::ClearingResult& r);
+CardStatement FromProto(const v1::CardStatement& s);
 
 }  // namespace loyalty::sdk::internal
 

@@ -225,6 +225,15 @@ absl::StatusOr<TransactionPage> PartnerConnectionImpl::ListTransactions(
   return page;
 }
 
+absl::StatusOr<RegisterMerchantIdResult> PartnerConnectionImpl::RegisterMerchantId(
+    const RegisterMerchantIdParams& p) {
+  v1::RegisterMerchantIdRequest req;
+  req.set_merchant_id(p.merchant_id);
+  ASSIGN_OR_RETURN(v1::RegisterMerchantIdResponse r,
+                   Call("RegisterMerchantId", &Stub::RegisterMerchantId, req, ""));
+  return RegisterMerchantIdResult{r.replayed()};
+}
+
 absl::Status PartnerConnectionImpl::TryDrain() {
   if (!drain_mu_.TryLock()) {
     return absl::UnavailableError("earlier earns are being sent by another thread");

@@ -35,6 +35,8 @@ class PartnerConnectionImpl : public PartnerConnection {
   absl::StatusOr<PostingResult> VoidRedemption(const VoidRedemptionParams& p) override;
   absl::StatusOr<ReverseResult> Reverse(const ReverseParams& p) override;
   absl::StatusOr<TransactionPage> ListTransactions(const ListTransactionsParams& p) override;
+  absl::StatusOr<RegisterMerchantIdResult> RegisterMerchantId(
+      const RegisterMerchantIdParams& p) override;
   absl::StatusOr<DrainResult> DrainOfflineQueue() override;
   absl::StatusOr<int64_t> QueuedEarns() override;
   absl::StatusOr<std::vector<FailedEarn>> FailedEarns() override;

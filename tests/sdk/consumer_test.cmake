@@ -18,6 +18,7 @@ endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component partner_sdk)
 foreach(f include/loyalty/partner_client.h include/loyalty/mocks/mock_partner_connection.h
+          include/loyalty/bank_client.h include/loyalty/mocks/mock_bank_connection.h
           include/loyalty/v1/partner.grpc.pb.h lib/libloyalty_partner_sdk.a bin/loyalty
           lib/cmake/LoyaltyPartnerSdk/LoyaltyPartnerSdkConfig.cmake)
   if(NOT EXISTS ${prefix}/${f})

@@ -24,17 +24,19 @@ namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 
-// The environment of this process minus secrets, plus the admin key.
+// The environment of this process minus secrets, plus the admin and PAN keys.
 std::vector<std::string> HubEnvironment() {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     if (absl::StartsWith(*e, "LOYALTY_ADMIN_KEY=") ||
-        absl::StartsWith(*e, "LOYALTY_MYSQL_PASSWORD=")) {
+        absl::StartsWith(*e, "LOYALTY_MYSQL_PASSWORD=") ||
+        absl::StartsWith(*e, "LOYALTY_PAN_HMAC_KEY=")) {
       continue;
     }
     env.emplace_back(*e);
   }
   env.push_back(absl::StrCat("LOYALTY_ADMIN_KEY=", kHubAdminKey));
+  env.push_back(absl::StrCat("LOYALTY_PAN_HMAC_KEY=", kHubPanKey));
   return env;
 }
 

@@ -17,6 +17,8 @@ namespace loyalty::testing {
 
 // The admin key the hub is started with (LOYALTY_ADMIN_KEY).
 inline constexpr char kHubAdminKey[] = "sdk-admin-key-0123456789abcdefghijklmnopqrstuvwxyz";
+// The key the hub hashes card PANs with (LOYALTY_PAN_HMAC_KEY), so it accepts PANs.
+inline constexpr char kHubPanKey[] = "sdk-pan-hmac-key-0123456789abcdefghijklmnop";
 
 class HubProcess {
  public:

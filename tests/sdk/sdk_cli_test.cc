@@ -9,12 +9,17 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/sdk/sdk_fixture.h"
@@ -308,6 +313,250 @@ TEST_F(SdkCliTest, PosSimulatorRunsATill) {
   EXPECT_THAT(r.out, HasSubstr("item returned: -299 points, balance 1220"));
   EXPECT_THAT(r.out, HasSubstr("0 still waiting"));
   for (const char* s : {"", "-wal", "-shm"}) std::remove((queue + s).c_str());
+}
+
+// The bank's subcommands, with the bank (issuer) registered and its rules set.
+class SdkCliBankTest : public SdkCliTest {
+ protected:
+  void SetUp() override {
+    SdkCliTest::SetUp();
+    ASSERT_NO_FATAL_FAILURE(AddBank());
+  }
+  CliRun BankCli(std::vector<std::string> args) { return Partner(std::move(args), bank_key_); }
+};
+
+constexpr char kCliPan[] = "4111111111111111";
+
+TEST_F(SdkCliBankTest, BankSubcommands) {
+  const std::string bank = absl::StrCat(bank_id_);
+  CliRun r = Admin({"set-bank-rules", "--bank_partner_id=" + bank, "--default_rate_bp=150",
+                    "--partner_merchant_rate_bp=400", "--monthly_cap_points=9000",
+                    "--mcc_rules=5411:300,5541:200,6011:x"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("default_rate_bp"), "150");
+  EXPECT_EQ(r.Get("partner_merchant_rate_bp"), "400");
+  EXPECT_THAT(r.out, HasSubstr("{\"mcc\":6011,\"rate_bp\":0,\"excluded\":true}"));
+  EXPECT_THAT(r.out, HasSubstr("{\"mcc\":5541,\"rate_bp\":200,\"excluded\":false}"));
+  EXPECT_EXIT_CODE(Admin({"set-bank-rules", "--bank_partner_id=" + bank, "--default_rate_bp=1",
+                          "--mcc_rules=5411"}),
+                   3);
+  EXPECT_EXIT_CODE(
+      Admin({"set-bank-rules", "--bank_partner_id=" + bank, "--default_rate_bp=20000"}), 3);
+  r = Admin({"get-bank-rules", "--bank_partner_id=" + bank});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("monthly_cap_points"), "9000");
+  EXPECT_EXIT_CODE(Admin({"get-bank-rules", "--bank_partner_id=" + absl::StrCat(partner_id_)}), 5);
+  EXPECT_EXIT_CODE(Admin({"get-bank-rules", "--bank_partner_id=999999"}), 4);
+
+  r = Partner({"register-merchant-id", "--merchant_id=GROCER-001"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("replayed"), "false");
+  EXPECT_EXIT_CODE(BankCli({"register-merchant-id", "--merchant_id=GROCER-001"}), 5);
+
+  const std::string card = Partner({"enroll"}).Get("card_number");
+  ASSERT_FALSE(card.empty());
+  r = BankCli({"link-card", "--card=" + card, "--token=tok-cli"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("card_ref"), "tok-cli");
+  EXPECT_FALSE(r.Get("member_id").empty());
+  r = BankCli({"link-card", "--card=" + card, std::string("--pan=") + kCliPan});
+  EXPECT_EXIT_CODE(r, 0);
+  const std::string pan_ref = r.Get("card_ref");
+  EXPECT_THAT(pan_ref, ::testing::MatchesRegex("h:[0-9a-f]{64}"));
+  EXPECT_EXIT_CODE(Partner({"link-card", "--card=" + card, "--token=tok-2"}), 6);
+  EXPECT_EXIT_CODE(
+      BankCli({"link-card", "--card=" + card, "--token=tok-2", "--new_card=6000000000001237"}), 3);
+
+  r = BankCli({"list-cards", "--card=" + card});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"tok-cli\""));
+  EXPECT_THAT(r.out, HasSubstr("\"" + pan_ref + "\""));
+  EXPECT_EXIT_CODE(BankCli({"list-cards", "--card=4000000000000002"}), 4);
+
+  r = BankCli({"card-statement", "--token=tok-cli", "--month=2026-11"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("card_ref"), "tok-cli");
+  EXPECT_EQ(r.Get("points_earned"), "0");
+  EXPECT_EQ(r.Get("monthly_cap_points"), "9000");
+  EXPECT_EXIT_CODE(BankCli({"card-statement", "--token=tok-cli", "--month=11/2026"}), 3);
+
+  r = BankCli({"unlink-card", "--token=tok-cli"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("unlinked"), "true");
+  EXPECT_EXIT_CODE(BankCli({"unlink-card", "--token=tok-cli"}), 4);
+  EXPECT_EXIT_CODE(BankCli({"unlink-card"}), 3);  // neither --token nor --pan
+}
+
+// What the model of the generated file expects the summary to say.
+struct IngestExpectation {
+  int64_t records = 0, sent = 0, earned = 0, earned_points = 0, reversed = 0, reversed_points = 0,
+          no_earn = 0, unmatched = 0, rejected = 0, malformed = 0, replayed = 0;
+  std::map<std::string, int64_t> no_earn_by_reason;
+  std::vector<int64_t> error_lines;
+};
+
+// Writes a clearing file of `rows` data rows (every kind of outcome, malformed lines
+// included) for the member with tok-0..tok-3 and the PAN linked, under BankRules()
+// with GROCER-001 a partner's merchant id; returns what bank-ingest must report.
+IngestExpectation WriteClearingFile(const std::string& path, int rows) {
+  IngestExpectation x;
+  std::ofstream out(path);
+  out << "clearing_id,card_token,pan,amount_minor,currency,mcc,merchant_id,type,"
+         "original_clearing_id,occurred_at\r\n";
+  struct Outcome {
+    std::string status;
+    int64_t points = 0;
+    std::string reason;
+  };
+  std::map<int, std::pair<std::string, Outcome>> purchases;  // by row: line text, outcome
+  auto count = [&](const Outcome& o) {
+    if (o.status == "EARNED") {
+      ++x.earned;
+      x.earned_points += o.points;
+    } else if (o.status == "REVERSED") {
+      ++x.reversed;
+      x.reversed_points += o.points;
+    } else if (o.status == "NO_EARN") {
+      ++x.no_earn;
+      ++x.no_earn_by_reason[o.reason];
+    }
+  };
+  for (int i = 0; i < rows; ++i) {
+    const int64_t line = i + 2;
+    const int kind = i % 20;
+    const std::string when = i % 3 == 0 ? "" : "2026-11-03T10:00:00Z";
+    ++x.records;
+    if (kind <= 13) {
+      const int64_t amount = 1000 + (i % 9) * 137;
+      const int mcc = i % 7 == 0 ? 6011 : i % 7 == 1 ? 5411 : 5999;
+      const std::string merchant = i % 11 == 0 ? "GROCER-001" : absl::StrCat("M-", i % 13);
+      Outcome o{"EARNED", 0, ""};
+      if (mcc == 6011) {
+        o = {"NO_EARN", 0, "mcc 6011 is excluded"};
+      } else {
+        const int64_t bp = merchant == "GROCER-001" ? 300 : mcc == 5411 ? 200 : 100;
+        o.points = amount * bp / 10000;
+      }
+      const std::string text = kind == 13
+                                   ? absl::StrCat("p-", i, ",,", kCliPan, ",", amount, ",EUR,", mcc,
+                                                  ",", merchant, ",purchase,,", when)
+                                   : absl::StrCat("p-", i, ",tok-", i % 4, ",,", amount, ",EUR,",
+                                                  mcc, ",", merchant, ",purchase,,", when);
+      out << text << "\n";
+      purchases[i] = {text, o};
+      ++x.sent;
+      count(o);
+    } else if (kind == 14) {  // refunds the purchase of row i-14 in full
+      const auto& [text, orig] = purchases[i - 14];
+      std::vector<std::string> f = absl::StrSplit(text, ',');
+      out << "r-" << i << "," << f[1] << "," << f[2] << "," << f[3] << ",EUR," << f[5] << ","
+          << f[6] << ",refund," << f[0] << "," << f[9] << "\n";
+      ++x.sent;
+      count(orig.status == "EARNED" ? Outcome{"REVERSED", orig.points, ""}
+                                    : Outcome{"NO_EARN", 0, "the purchase earned no points"});
+    } else if (kind == 15) {
+      out << "u-" << i << ",tok-1,,500,EUR,5999,,refund,nope-" << i << "," << when << "\n";
+      ++x.sent;
+      ++x.unmatched;
+    } else if (kind == 16) {
+      out << "g-" << i << ",ghost-" << i << ",,500,EUR,5999,M-1,purchase,," << when << "\n";
+      ++x.sent;
+      count({"NO_EARN", 0, "card is not linked to a member"});
+    } else if (kind == 17) {
+      const char* bad[] = {"m-%d,tok-1,,500,EUR,5999,,purchase,",
+                           "m-%d,tok-1,,12x,EUR,5999,,purchase,,",
+                           "m-%d,tok-1,,500,EUR,5999,,sale,,",
+                           "m-%d,tok-1,4111111111111111,500,EUR,5999,,purchase,,"};
+      char buf[100];
+      std::snprintf(buf, sizeof(buf), bad[(i / 20) % 4], i);
+      out << buf << "\n";
+      ++x.malformed;
+      x.error_lines.push_back(line);
+    } else if (kind == 18) {
+      out << "z-" << i << ",tok-2,,0,EUR,5999,,purchase,," << when << "\n";
+      ++x.sent;
+      ++x.rejected;
+      x.error_lines.push_back(line);
+    } else {  // 19: the line of row i-19 again
+      const auto& [text, orig] = purchases[i - 19];
+      out << text << "\n";
+      ++x.sent;
+      ++x.replayed;
+      count(orig);
+    }
+  }
+  return x;
+}
+
+TEST_F(SdkCliBankTest, BankIngestSummarizesAFile) {
+  int rows = 3000;
+  if (const char* env = std::getenv("SDK_INGEST_ROWS")) {
+    ASSERT_TRUE(absl::SimpleAtoi(env, &rows));
+  }
+  sdk::PartnerClient grocer = SdkHubTest::Partner();
+  const std::string member = NewCard(grocer);
+  ASSERT_TRUE(grocer.RegisterMerchantId({"GROCER-001"}).ok());
+  sdk::BankClient bank = SdkHubTest::Bank();
+  for (int c = 0; c < 4; ++c) {
+    ASSERT_TRUE(
+        bank.LinkCoBrandedCard({member, sdk::CardRef::Token(absl::StrCat("tok-", c))}).ok());
+  }
+  ASSERT_TRUE(bank.LinkCoBrandedCard({member, sdk::CardRef::Pan(kCliPan)}).ok());
+  const std::string file = ::testing::TempDir() + "sdk_cli_clearing_" + std::to_string(getpid());
+  const IngestExpectation x = WriteClearingFile(file, rows);
+
+  CliRun r = BankCli({"bank-ingest", file});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("records"), absl::StrCat(x.records));
+  EXPECT_EQ(r.Get("sent"), absl::StrCat(x.sent));
+  EXPECT_EQ(r.Get("earned"), absl::StrCat(x.earned));
+  EXPECT_EQ(r.Get("earned_points"), absl::StrCat(x.earned_points));
+  EXPECT_EQ(r.Get("reversed"), absl::StrCat(x.reversed));
+  EXPECT_EQ(r.Get("reversed_points"), absl::StrCat(x.reversed_points));
+  EXPECT_EQ(r.Get("no_earn"), absl::StrCat(x.no_earn));
+  EXPECT_EQ(r.Get("unmatched_refunds"), absl::StrCat(x.unmatched));
+  EXPECT_EQ(r.Get("rejected"), absl::StrCat(x.rejected));
+  EXPECT_EQ(r.Get("malformed"), absl::StrCat(x.malformed));
+  EXPECT_EQ(r.Get("replayed"), absl::StrCat(x.replayed));
+  for (const auto& [reason, n] : x.no_earn_by_reason) {
+    EXPECT_THAT(r.out, HasSubstr(absl::StrCat("{\"reason\":\"", reason, "\",\"count\":", n, "}")));
+  }
+  // The errors list: every malformed and rejected line, in line order.
+  std::vector<int64_t> lines;
+  const size_t from = r.out.find("\"errors\":[");
+  ASSERT_NE(from, std::string::npos) << r.out;
+  const std::string errors = r.out.substr(from, r.out.find("],\"elapsed_seconds\"") - from);
+  const std::regex line_re("\"line\":([0-9]+)");
+  for (auto it = std::sregex_iterator(errors.begin(), errors.end(), line_re);
+       it != std::sregex_iterator(); ++it) {
+    lines.push_back(std::stoll((*it)[1].str()));
+  }
+  EXPECT_EQ(lines, x.error_lines);
+  EXPECT_THAT(errors, HasSubstr("\"error\":\"MALFORMED\",\"reason\":\"type: \\\"sale\\\" is not "
+                                "purchase or refund\""));
+  EXPECT_THAT(errors, HasSubstr("\"error\":\"INVALID_ARGUMENT\",\"reason\":\"amount.amount_minor"));
+  std::cout << "bank-ingest: " << x.records << " rows in " << r.Get("elapsed_seconds") << " s, "
+            << r.Get("records_per_second") << " records/s\n";
+
+  // Again: every row answered as before (replayed), nothing new posted.
+  r = BankCli({"bank-ingest", "--no_progress", file});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("earned_points"), absl::StrCat(x.earned_points));
+  EXPECT_EQ(r.Get("replayed"), absl::StrCat(x.sent - x.rejected));
+
+  // Errors: no file, a wrong header, a merchant's key, no hub.
+  EXPECT_EXIT_CODE(BankCli({"bank-ingest", file + ".missing"}), 1);
+  const std::string bad = file + ".bad";
+  std::ofstream(bad) << "id,card,amount\n1,2,3\n";
+  r = BankCli({"bank-ingest", bad});
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_THAT(r.Get("message"), HasSubstr("line 1 must be the header"));
+  EXPECT_EXIT_CODE(Partner({"bank-ingest", file}), 6);
+  EXPECT_EXIT_CODE(BankCli({"bank-ingest"}), 2);
+  ASSERT_NO_FATAL_FAILURE(hub_.Kill());
+  EXPECT_EXIT_CODE(BankCli({"bank-ingest", "--no_progress", file}), 7);
+  std::remove(file.c_str());
+  std::remove(bad.c_str());
 }
 
 }  // namespace

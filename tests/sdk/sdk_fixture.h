@@ -1,6 +1,6 @@
 // A fresh database, the real hub on it, a program (EUR, 1 point = 0.01 EUR, 12-month
 // expiry, 600 s holds) and one merchant at 5% ("grocery"): what every SDK suite that
-// talks to a hub starts from.
+// talks to a hub starts from. AddBank() adds the card-issuing bank and its earn rules.
 #ifndef LOYALTY_TESTS_SDK_SDK_FIXTURE_H_
 #define LOYALTY_TESTS_SDK_SDK_FIXTURE_H_
 
@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "loyalty/admin_client.h"
+#include "loyalty/bank_client.h"
 #include "loyalty/partner_client.h"
 #include "tests/sdk/hub_process.h"
 #include "tests/support/test_db.h"
@@ -58,11 +59,45 @@ class SdkHubTest : public ::testing::Test {
     return m.ok() ? m->card_number : "";
   }
 
+  // The bank's earn rules of the bank suites: 1% anywhere, 3% at coalition partners'
+  // merchant ids, 2% at supermarkets (5411), nothing on cash (6011); no monthly cap.
+  static sdk::BankEarnRules BankRules() {
+    sdk::BankEarnRules r;
+    r.default_rate_bp = 100;
+    r.partner_merchant_rate_bp = 300;
+    r.mcc_rules = {{5411, 200, false}, {6011, 0, true}};
+    return r;
+  }
+
+  // Registers "Hanse Bank" (issuer) with BankRules(); sets bank_id_ and bank_key_.
+  void AddBank() {
+    sdk::RegisterPartnerParams bank;
+    bank.name = "Hanse Bank";
+    bank.category = "bank";
+    bank.role = sdk::Role::kIssuer;
+    bank.earn_rate_bp = 100;
+    auto reg = admin_->RegisterPartner(bank);
+    ASSERT_TRUE(reg.ok()) << reg.status();
+    bank_id_ = reg->partner.partner_id;
+    bank_key_ = reg->api_key;
+    auto rules = admin_->SetBankEarnRules({bank_id_, BankRules()});
+    ASSERT_TRUE(rules.ok()) << rules.status();
+  }
+
+  sdk::BankClient Bank(sdk::Options o) {
+    auto conn = sdk::MakeBankConnection(std::move(o));
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    return sdk::BankClient(*conn);
+  }
+  sdk::BankClient Bank() { return Bank(OptionsFor(bank_key_)); }
+
   TestDb db_;
   HubProcess hub_{db_.options()};
   std::unique_ptr<sdk::AdminClient> admin_;
   int64_t partner_id_ = 0;
   std::string partner_key_;
+  int64_t bank_id_ = 0;
+  std::string bank_key_;
 };
 
 }  // namespace loyalty::testing

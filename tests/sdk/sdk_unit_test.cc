@@ -12,7 +12,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loyalty/admin_client.h"
+#include "loyalty/bank_client.h"
 #include "loyalty/mocks/mock_admin_connection.h"
+#include "loyalty/mocks/mock_bank_connection.h"
 #include "loyalty/mocks/mock_partner_connection.h"
 #include "loyalty/partner_client.h"
 #include "offline_queue.h"
@@ -54,6 +56,57 @@ TEST(SdkMockTest, TillCodeIsTestableWithoutAHub) {
   EXPECT_CALL(*admin_mock, RunExpiry()).WillOnce(Return(ExpiryResult{2, 40}));
   AdminClient admin(admin_mock);
   EXPECT_EQ(admin.RunExpiry()->points_expired, 40);
+}
+
+TEST(SdkMockTest, BankCodeIsTestableWithoutAHub) {
+  auto mock = std::make_shared<mocks::MockBankConnection>();
+  ClearingResult earned;
+  earned.clearing_id = "c-1";
+  earned.status = ClearingStatus::kEarned;
+  earned.points = 120;
+  EXPECT_CALL(*mock, SubmitCardTransactions(::testing::SizeIs(1), ::testing::_))
+      .WillOnce(Return(std::vector<ClearingResult>{earned}));
+  EXPECT_CALL(*mock, UnlinkCoBrandedCard)
+      .WillOnce(Return(absl::NotFoundError("card: not linked by this bank")));
+  BankClient bank(mock);
+  std::vector<ClearingRecord> day(1);
+  day[0].clearing_id = "c-1";
+  auto results = bank.SubmitCardTransactions(day);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ((*results)[0].points, 120);
+  EXPECT_EQ(bank.UnlinkCoBrandedCard({CardRef::Token("t")}).code(), absl::StatusCode::kNotFound);
+
+  auto admin_mock = std::make_shared<mocks::MockAdminConnection>();
+  BankEarnRules rules;
+  rules.default_rate_bp = 100;
+  EXPECT_CALL(*admin_mock, GetBankEarnRules).WillOnce(Return(rules));
+  EXPECT_EQ(AdminClient(admin_mock).GetBankEarnRules({7})->default_rate_bp, 100);
+}
+
+TEST(SdkBankTest, StreamAgainstAClosedPortFailsAfterItsRetries) {
+  Options o;
+  o.target = "127.0.0.1:1";
+  o.retry.max_attempts = 3;
+  o.retry.initial_backoff = absl::Milliseconds(10);
+  int retries = 0;
+  o.on_retry = [&](const RetryEvent& e) {
+    EXPECT_EQ(e.method, "SubmitCardTransactions");
+    EXPECT_EQ(e.partner_txn_id, "c-2");  // the first record not answered (c-1 never sent)
+    ++retries;
+  };
+  auto conn = MakeBankConnection(o);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  BankClient bank(*conn);
+  std::vector<ClearingRecord> day(2);
+  day[0].clearing_id = "c-1";
+  day[0].card = CardRef{"tok", "4111111111111111"};  // both: the SDK rejects it itself
+  day[1].clearing_id = "c-2";
+  day[1].card = CardRef::Token("tok");
+  auto r = bank.SubmitCardTransactions(day);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+  EXPECT_THAT(std::string(r.status().message()),
+              ::testing::HasSubstr("1 of 2 records answered, 3 streams"));
+  EXPECT_EQ(retries, 2);
 }
 
 TEST(SdkUuidTest, VersionFourAndUnique) {

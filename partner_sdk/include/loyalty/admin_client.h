@@ -1,6 +1,6 @@
 // AdminClient: the operator's calls (register and suspend partners, set the program,
-// issue bearer cards, adjust points, run expiry, make keys). A value type over an
-// AdminConnection, like PartnerClient; see admin_connection.h for each call's contract.
+// issue bearer cards, adjust points, run expiry, make keys, the bank's earn rules). A value type
+// over an AdminConnection, like PartnerClient; see admin_connection.h for each call's contract.
 // Thread-safe.
 #ifndef LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_
 #define LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_
@@ -39,6 +39,12 @@ class AdminClient {
   absl::StatusOr<ExpiryResult> RunExpiry() { return conn_->RunExpiry(); }
   absl::StatusOr<std::string> CreateOperatorKey(const CreateOperatorKeyParams& p) {
     return conn_->CreateOperatorKey(p);
+  }
+  absl::StatusOr<BankEarnRules> SetBankEarnRules(const SetBankEarnRulesParams& p) {
+    return conn_->SetBankEarnRules(p);
+  }
+  absl::StatusOr<BankEarnRules> GetBankEarnRules(const GetBankEarnRulesParams& p) {
+    return conn_->GetBankEarnRules(p);
   }
 
  private:

@@ -4,10 +4,10 @@
 //
 // Contract: every call has a deadline and returns the hub's status code unchanged.
 // Only calls that are safe to repeat are retried (ListPartners, GetProgram, SetProgram,
-// AdjustPoints with its adjustment_id, RunExpiry); RegisterPartner, SuspendPartner,
-// RotateApiKey, IssueBearerCards and CreateOperatorKey have no idempotency key, so they
-// are tried once and an UNAVAILABLE / DEADLINE_EXCEEDED result means "unknown": check
-// with ListPartners before trying again.
+// AdjustPoints with its adjustment_id, RunExpiry, Set/GetBankEarnRules); RegisterPartner,
+// SuspendPartner, RotateApiKey, IssueBearerCards and CreateOperatorKey have no idempotency key, so
+// they are tried once and an UNAVAILABLE / DEADLINE_EXCEEDED result means "unknown": check with
+// ListPartners before trying again.
 //
 // Thread-safety: every method may be called from many threads at once.
 #ifndef LOYALTY_PARTNER_SDK_ADMIN_CONNECTION_H_
@@ -41,6 +41,11 @@ class AdminConnection {
   virtual absl::StatusOr<ExpiryResult> RunExpiry() = 0;
   // Returns the new key (shown once).
   virtual absl::StatusOr<std::string> CreateOperatorKey(const CreateOperatorKeyParams& p) = 0;
+  // Returns the rules as stored. INVALID_ARGUMENT naming the field (rates 0..10000, an
+  // MCC twice), NOT_FOUND / FAILED_PRECONDITION when the partner is not an issuer.
+  virtual absl::StatusOr<BankEarnRules> SetBankEarnRules(const SetBankEarnRulesParams& p) = 0;
+  // NOT_FOUND when the bank has no rules yet.
+  virtual absl::StatusOr<BankEarnRules> GetBankEarnRules(const GetBankEarnRulesParams& p) = 0;
 };
 
 // Makes the gRPC connection; errors as MakePartnerConnection(). The offline queue

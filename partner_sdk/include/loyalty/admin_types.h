@@ -74,6 +74,31 @@ struct CreateOperatorKeyParams {
   Role role = Role::kAdmin;  // kAdmin or kFinance
 };
 
+// The card-issuing bank's earn rules. A purchase earns floor(amount x rate) points
+// (rate in basis points of the amount, valued at the program's point value), where the
+// rate is: nothing if its MCC is excluded; else `partner_merchant_rate_bp` if the
+// merchant id is registered by an active coalition partner; else its MCC's rule; else
+// `default_rate_bp`. Points per card and calendar month (UTC) stop at the cap.
+struct MccRule {
+  int32_t mcc = 0;        // 0..9999, each at most once
+  int64_t rate_bp = 0;    // 0..10000; used when not excluded
+  bool excluded = false;  // purchases with this MCC earn nothing (e.g. 6011 cash)
+};
+struct BankEarnRules {
+  int64_t default_rate_bp = 0;           // 0..10000
+  int64_t partner_merchant_rate_bp = 0;  // 0..10000
+  int64_t monthly_cap_points = 0;        // per card and month; 0 = none
+  std::vector<MccRule> mcc_rules;
+};
+
+struct SetBankEarnRulesParams {
+  int64_t bank_partner_id = 0;  // an issuer partner
+  BankEarnRules rules;          // replaces the bank's rules as a whole
+};
+struct GetBankEarnRulesParams {
+  int64_t bank_partner_id = 0;
+};
+
 }  // namespace loyalty::sdk
 
 #endif  // LOYALTY_PARTNER_SDK_ADMIN_TYPES_H_

@@ -54,6 +54,9 @@ class PartnerClient {
   absl::StatusOr<TransactionPage> ListTransactions(const ListTransactionsParams& p = {}) {
     return conn_->ListTransactions(p);
   }
+  absl::StatusOr<RegisterMerchantIdResult> RegisterMerchantId(const RegisterMerchantIdParams& p) {
+    return conn_->RegisterMerchantId(p);
+  }
 
   // Offline queue (see partner_connection.h).
   absl::StatusOr<DrainResult> Drain() { return conn_->DrainOfflineQueue(); }

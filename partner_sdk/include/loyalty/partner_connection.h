@@ -49,6 +49,9 @@ class PartnerConnection {
   virtual absl::StatusOr<PostingResult> VoidRedemption(const VoidRedemptionParams& p) = 0;
   virtual absl::StatusOr<ReverseResult> Reverse(const ReverseParams& p) = 0;
   virtual absl::StatusOr<TransactionPage> ListTransactions(const ListTransactionsParams& p) = 0;
+  // Idempotent (retried). ALREADY_EXISTS when another partner registered the id.
+  virtual absl::StatusOr<RegisterMerchantIdResult> RegisterMerchantId(
+      const RegisterMerchantIdParams& p) = 0;
 
   // Replays queued earns in order until the queue is empty or the hub stops answering.
   // FAILED_PRECONDITION if the connection has no offline queue.

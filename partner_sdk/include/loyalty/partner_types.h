@@ -119,6 +119,15 @@ struct TransactionPage {
   std::string next_page_token;            // "" on the last page
 };
 
+// A merchant id under which the partner's card sales reach the bank's clearing: purchases
+// there earn the bank's partner-merchant rate.
+struct RegisterMerchantIdParams {
+  std::string merchant_id;  // 1..32 of [A-Za-z0-9._:-]
+};
+struct RegisterMerchantIdResult {
+  bool replayed = false;  // this partner had registered it already
+};
+
 // What a drain of the offline queue did.
 struct DrainResult {
   int64_t posted = 0;     // earns the hub accepted (or had already, replayed)

@@ -1,6 +1,8 @@
 // A partner's unit test with the installed mock: no hub needed.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "loyalty/bank_client.h"
+#include "loyalty/mocks/mock_bank_connection.h"
 #include "loyalty/mocks/mock_partner_connection.h"
 #include "loyalty/partner_client.h"
 
@@ -14,4 +16,16 @@ TEST(TillTest, EarnGoesThroughTheConnection) {
   sale.card_number = "7001";
   sale.amount = {5000, "EUR"};
   EXPECT_EQ(client.Earn(sale)->posting.points, 250);
+}
+
+TEST(BankTest, ClearingGoesThroughTheConnection) {
+  auto mock = std::make_shared<loyalty::sdk::mocks::MockBankConnection>();
+  loyalty::sdk::ClearingResult earned;
+  earned.status = loyalty::sdk::ClearingStatus::kEarned;
+  earned.points = 120;
+  EXPECT_CALL(*mock, SubmitCardTransactions)
+      .WillOnce(::testing::Return(std::vector<loyalty::sdk::ClearingResult>{earned}));
+  loyalty::sdk::BankClient bank(mock);
+  std::vector<loyalty::sdk::ClearingRecord> day(1);
+  EXPECT_EQ(bank.SubmitCardTransactions(day)->at(0).points, 120);
 }

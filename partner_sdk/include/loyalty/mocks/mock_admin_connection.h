@@ -26,6 +26,10 @@ class MockAdminConnection : public AdminConnection {
   MOCK_METHOD(absl::StatusOr<ExpiryResult>, RunExpiry, (), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, CreateOperatorKey, (const CreateOperatorKeyParams&),
               (override));
+  MOCK_METHOD(absl::StatusOr<BankEarnRules>, SetBankEarnRules, (const SetBankEarnRulesParams&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<BankEarnRules>, GetBankEarnRules, (const GetBankEarnRulesParams&),
+              (override));
 };
 
 }  // namespace loyalty::sdk::mocks

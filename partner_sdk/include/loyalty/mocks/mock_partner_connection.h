@@ -37,6 +37,8 @@ class MockPartnerConnection : public PartnerConnection {
   MOCK_METHOD(absl::StatusOr<ReverseResult>, Reverse, (const ReverseParams&), (override));
   MOCK_METHOD(absl::StatusOr<TransactionPage>, ListTransactions, (const ListTransactionsParams&),
               (override));
+  MOCK_METHOD(absl::StatusOr<RegisterMerchantIdResult>, RegisterMerchantId,
+              (const RegisterMerchantIdParams&), (override));
   MOCK_METHOD(absl::StatusOr<DrainResult>, DrainOfflineQueue, (), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, QueuedEarns, (), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<FailedEarn>>, FailedEarns, (), (override));
