@@ -30,6 +30,7 @@ MARIADB_DIR=$RUN_DIR/mariadb
 HUB_BIN=$BUILD_DIR/hub/loyalty_hub
 DEMO_BIN=$BUILD_DIR/hub/loyalty_demo
 SETTLEMENT_BIN=$BUILD_DIR/settlement/settlement
+LOYALTY_BIN=$BUILD_DIR/partner_sdk/loyalty
 
 # Debian packages needed to build, test and run the project.
 PACKAGES=(
@@ -269,6 +270,10 @@ EOF
             --bank_key_out="$RUN_DIR/bank.key" --clearing_out="$RUN_DIR/demo-clearing.csv" ||
             hub_failed "loyalty_demo failed (exit $?)"
         demo_settlement_terms "$sock" || hub_failed "settlement terms for the demo failed"
+        step "ingesting the bank's demo clearing file ($RUN_DIR/demo-clearing.csv)"
+        "$LOYALTY_BIN" --hub="$addr" --key_file="$RUN_DIR/bank.key" bank-ingest \
+            --no_progress "$RUN_DIR/demo-clearing.csv" | tee "$RUN_DIR/demo-ingest.txt" ||
+            hub_failed "bank-ingest of the demo clearing file failed"
         touch "$RUN_DIR/demo.done"
     fi
 
@@ -290,13 +295,14 @@ EOF
     cat <<EOF
 
 ---- how to call it ----
-  grpcurl is not packaged for Debian, so it is not set up here. Instead:
-    $DEMO_BIN --help
-  shows the demo client's options (it talks to the hub with --hub=$addr
-  and --admin_key_file=$RUN_DIR/admin.key). Server reflection is enabled on
-  the hub, so any reflection-aware gRPC client can list and call its
-  services at $addr. The .proto files are in protos/loyalty/v1/.
+  Server reflection is enabled, so any reflection-aware gRPC client can list
+  and call the services at $addr; the .proto files are in protos/loyalty/v1/.
   Database: mariadb --no-defaults --socket=$sock -uroot loyalty
+
+---- the loyalty CLI (docs/partner-integration.md) ----
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key list-partners
+  LOYALTY_API_KEY=<a partner key from above> $LOYALTY_BIN --hub=$addr balance --card <card>
+  $LOYALTY_BIN --help   lists every command
 
 ---- settlement (docs/finance.md) ----
   $SETTLEMENT_BIN --mysql_socket=$sock close --from $(date -u +%Y-%m-01) --to now --out $RUN_DIR/reports
