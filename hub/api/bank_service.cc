@@ -105,7 +105,7 @@ class ClearingStream final
     absl::Status s = p.status();
     if (s.ok()) s = RequireRole(*p, {Role::kIssuer}, "SubmitCardTransactions");
     if (!s.ok()) {
-      LogCallFailure("SubmitCardTransactions", "anonymous", s);
+      LogCallFailure("SubmitCardTransactions", p.ok() ? ActorName(*p) : "anonymous", s);
       Finish(ToGrpcStatus(s));
       return;
     }

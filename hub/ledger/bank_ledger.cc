@@ -211,7 +211,10 @@ absl::StatusOr<PartnerRecord> RequireIssuer(StoreTxn* txn, PartnerId bank) {
 
 absl::Status ValidateCardRef(const char* field, const std::string& ref) {
   if (absl::StartsWith(ref, "h:")) {
-    if (ref.size() != 66) return InvalidField(field, "hashed reference must be h: + 64 hex");
+    const bool hex = ref.size() == 66 && std::all_of(ref.begin() + 2, ref.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (!hex) return InvalidField(field, "hashed reference must be h: + 64 lower-case hex");
     return absl::OkStatus();
   }
   return ValidateIdempotencyKey(field, ref);
