@@ -170,7 +170,7 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
     rec.currency = p.currency;
     const Micros available_at = now + int64_t{partner.return_window_days} * 86'400'000'000;
     FillBreakdown(f, &out);
-    if (!f.plan.tier.empty()) book.mutable_member().tier = f.plan.tier;
+    book.mutable_member().tier = f.plan.tier;  // re-evaluated on every earn, down too
     return PostEarn(&txn, program, partner.id, &book, rec, f.base, f.credited, now, &out,
                     [&](TxnId earn_id) -> absl::Status {
                       for (const PromotionAward& a : f.plan.promotions) {

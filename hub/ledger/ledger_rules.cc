@@ -180,8 +180,10 @@ absl::Status Ledger::SetMemberPin(const std::string& card_number, const std::str
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(MemberBook book,
                      LockMemberOfCard(&txn, "card_number", card_number, clock_->NowMicros()));
+    // A new PIN clears the failure count, but a locked PIN stays locked until the
+    // operator unlocks it: a partner cannot lift the lock by setting another PIN.
     book.mutable_member().pin_hash = PinHash(book.id(), pin);
-    book.mutable_member().pin_failures = 0;
+    if (book.member().pin_failures < kMaxPinFailures) book.mutable_member().pin_failures = 0;
     return book.Save();
   });
 }
