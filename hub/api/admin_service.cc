@@ -16,6 +16,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RegisterPartner(grpc::CallbackServer
     p.earn_rate_bp = req->earn_rate_bp();
     p.max_points_per_txn = req->limits().max_points_per_txn();
     p.max_points_per_member_day = req->limits().max_points_per_member_day();
+    p.return_window_days = req->return_window_days();
     ASSIGN_OR_RETURN(RegisteredPartner r, env_.ledger->RegisterPartner(ActorName(caller), p));
     ToProto(r.partner, resp->mutable_partner());
     resp->set_api_key(r.api_key);
@@ -60,12 +61,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::SetProgram(grpc::CallbackServerConte
                                                        const v1::SetProgramRequest* req,
                                                        v1::SetProgramResponse* resp) {
   return Serve(ctx, "SetProgram", [this, req, resp](const Principal& caller) -> absl::Status {
-    ProgramRecord p;
-    p.point_value_micros = req->program().point_value_micros();
-    p.currency = req->program().currency();
-    p.expiry_months = req->program().expiry_months();
-    p.hold_timeout_seconds = req->program().hold_timeout_seconds();
-    ASSIGN_OR_RETURN(ProgramRecord out, env_.ledger->SetProgram(ActorName(caller), p));
+    ASSIGN_OR_RETURN(ProgramRecord out,
+                     env_.ledger->SetProgram(ActorName(caller), FromProto(req->program())));
     ToProto(out, resp->mutable_program());
     return absl::OkStatus();
   });
@@ -175,6 +172,113 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(
     ASSIGN_OR_RETURN(BankRulesRow rules, env_.bank->GetRules(req->bank_partner_id()));
     ToProto(rules, resp);
     return absl::OkStatus();
+  });
+}
+
+}  // namespace loyalty
+
+namespace loyalty {
+
+grpc::ServerUnaryReactor* AdminServiceImpl::SetTiers(grpc::CallbackServerContext* ctx,
+                                                     const v1::SetTiersRequest* req,
+                                                     v1::SetTiersResponse* resp) {
+  return Serve(ctx, "SetTiers", [this, req, resp](const Principal& caller) -> absl::Status {
+    std::vector<TierRow> tiers;
+    for (const v1::Tier& t : req->tiers()) {
+      tiers.push_back({t.name(), t.threshold_minor(), t.multiplier_bp()});
+    }
+    RETURN_IF_ERROR(env_.ledger->SetTiers(ActorName(caller), tiers));
+    ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
+    for (const TierRow& t : stored) {
+      v1::Tier* out = resp->add_tiers();
+      out->set_name(t.name);
+      out->set_threshold_minor(t.threshold_minor);
+      out->set_multiplier_bp(t.multiplier_bp);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListTiers(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListTiersRequest*,
+                                                      v1::SetTiersResponse* resp) {
+  return Serve(ctx, "ListTiers", [this, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
+    for (const TierRow& t : stored) {
+      v1::Tier* out = resp->add_tiers();
+      out->set_name(t.name);
+      out->set_threshold_minor(t.threshold_minor);
+      out->set_multiplier_bp(t.multiplier_bp);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RunTierReview(grpc::CallbackServerContext* ctx,
+                                                          const v1::RunTierReviewRequest*,
+                                                          v1::RunTierReviewResponse* resp) {
+  return Serve(ctx, "RunTierReview", [this, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(Ledger::TierReview review, env_.ledger->RunTierReview());
+    resp->set_members_reviewed(review.reviewed);
+    resp->set_members_changed(review.changed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::CreatePromotion(grpc::CallbackServerContext* ctx,
+                                                            const v1::CreatePromotionRequest* req,
+                                                            v1::Promotion* resp) {
+  return Serve(ctx, "CreatePromotion", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(PromotionRow p, FromProto(req->promotion()));
+    ASSIGN_OR_RETURN(PromotionRow created, env_.ledger->CreatePromotion(ActorName(caller), p));
+    ToProto(created, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListPromotions(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListPromotionsRequest* req,
+                                                           v1::ListPromotionsResponse* resp) {
+  return Serve(ctx, "ListPromotions", [this, req, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<PromotionRow> all,
+                     env_.ledger->ListPromotions(req->include_inactive()));
+    for (const PromotionRow& p : all) ToProto(p, resp->add_promotions());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::EndPromotion(grpc::CallbackServerContext* ctx,
+                                                         const v1::EndPromotionRequest* req,
+                                                         v1::Promotion* resp) {
+  return Serve(ctx, "EndPromotion", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(PromotionRow p,
+                     env_.ledger->EndPromotion(ActorName(caller), req->promotion_id()));
+    ToProto(p, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListExpiringPoints(
+    grpc::CallbackServerContext* ctx, const v1::ListExpiringPointsRequest* req,
+    v1::ListExpiringPointsResponse* resp) {
+  return Serve(ctx, "ListExpiringPoints", [this, req, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<ExpiringRow> rows,
+                     env_.ledger->ListExpiring(req->within_days(), req->limit()));
+    for (const ExpiringRow& r : rows) {
+      v1::ExpiringPoints* e = resp->add_members();
+      e->set_member_id(r.member_id);
+      e->set_points(r.points);
+      e->set_first_expiry_at_micros(r.first_expiry);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::UnlockMemberPin(grpc::CallbackServerContext* ctx,
+                                                            const v1::UnlockMemberPinRequest* req,
+                                                            v1::UnlockMemberPinResponse*) {
+  return Serve(ctx, "UnlockMemberPin", [this, req](const Principal& caller) -> absl::Status {
+    return env_.ledger->UnlockMemberPin(ActorName(caller), req->card_number());
   });
 }
 

@@ -49,6 +49,23 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                              const v1::GetBankEarnRulesRequest* req,
                                              v1::BankEarnRules* resp) override;
 
+  grpc::ServerUnaryReactor* SetTiers(grpc::CallbackServerContext* ctx,
+                                     const v1::SetTiersRequest* req, v1::SetTiersResponse* resp) override;
+  grpc::ServerUnaryReactor* ListTiers(grpc::CallbackServerContext* ctx,
+                                     const v1::ListTiersRequest* req, v1::SetTiersResponse* resp) override;
+  grpc::ServerUnaryReactor* RunTierReview(grpc::CallbackServerContext* ctx,
+                                     const v1::RunTierReviewRequest* req, v1::RunTierReviewResponse* resp) override;
+  grpc::ServerUnaryReactor* CreatePromotion(grpc::CallbackServerContext* ctx,
+                                     const v1::CreatePromotionRequest* req, v1::Promotion* resp) override;
+  grpc::ServerUnaryReactor* ListPromotions(grpc::CallbackServerContext* ctx,
+                                     const v1::ListPromotionsRequest* req, v1::ListPromotionsResponse* resp) override;
+  grpc::ServerUnaryReactor* EndPromotion(grpc::CallbackServerContext* ctx,
+                                     const v1::EndPromotionRequest* req, v1::Promotion* resp) override;
+  grpc::ServerUnaryReactor* ListExpiringPoints(grpc::CallbackServerContext* ctx,
+                                     const v1::ListExpiringPointsRequest* req, v1::ListExpiringPointsResponse* resp) override;
+  grpc::ServerUnaryReactor* UnlockMemberPin(grpc::CallbackServerContext* ctx,
+                                     const v1::UnlockMemberPinRequest* req, v1::UnlockMemberPinResponse* resp) override;
+
  private:
   template <typename Handler>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, const char* method,

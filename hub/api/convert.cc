@@ -22,6 +22,7 @@ void ToProto(const PartnerRecord& p, v1::Partner* out) {
   out->mutable_limits()->set_max_points_per_member_day(p.max_points_per_member_day);
   out->set_suspended(p.suspended);
   out->set_created_at_micros(p.created_at);
+  out->set_return_window_days(p.return_window_days);
 }
 
 void ToProto(const ProgramRecord& p, v1::Program* out) {
@@ -29,6 +30,104 @@ void ToProto(const ProgramRecord& p, v1::Program* out) {
   out->set_currency(p.currency);
   out->set_expiry_months(p.expiry_months);
   out->set_hold_timeout_seconds(p.hold_timeout_seconds);
+  out->set_expiry_policy(p.expiry_policy == expiry_policy::kEndOfYear
+                             ? v1::EXPIRY_POLICY_END_OF_YEAR
+                             : v1::EXPIRY_POLICY_MONTHS_AFTER_EARN);
+  out->set_expiry_years(p.expiry_years);
+  out->set_time_zone(p.time_zone);
+  out->set_min_redemption_points(p.min_redemption_points);
+  out->set_pin_threshold_points(p.pin_threshold_points);
+  out->set_pause_expiry_for_cobranded(p.pause_expiry_for_cobranded);
+}
+
+ProgramRecord FromProto(const v1::Program& p) {
+  ProgramRecord r;
+  r.point_value_micros = p.point_value_micros();
+  r.currency = p.currency();
+  r.expiry_months = p.expiry_months();
+  r.hold_timeout_seconds = p.hold_timeout_seconds();
+  r.expiry_policy = p.expiry_policy() == v1::EXPIRY_POLICY_END_OF_YEAR
+                        ? expiry_policy::kEndOfYear
+                        : expiry_policy::kMonthsAfterEarn;
+  r.expiry_years = p.expiry_years();
+  r.time_zone = p.time_zone().empty() ? "UTC" : p.time_zone();
+  r.min_redemption_points = p.min_redemption_points();
+  r.pin_threshold_points = p.pin_threshold_points();
+  r.pause_expiry_for_cobranded = p.pause_expiry_for_cobranded();
+  return r;
+}
+
+void ToProto(const Posting& p, v1::EarnBreakdown* out) {
+  out->set_base_points(p.base_points);
+  out->set_tier(p.tier);
+  out->set_tier_bonus_points(p.tier_bonus);
+  out->set_pending_until_micros(p.pending_until);
+  for (const Posting::Bonus& b : p.bonuses) {
+    v1::PromotionBonus* pb = out->add_promotions();
+    pb->set_promotion_id(b.promotion_id);
+    pb->set_name(b.name);
+    pb->set_points(b.points);
+    pb->set_funder_partner_id(b.funder_id);
+  }
+}
+
+namespace {
+const char* ScopeName(v1::PromotionScope s) {
+  switch (s) {
+    case v1::PROMOTION_SCOPE_PARTNER: return "partner";
+    case v1::PROMOTION_SCOPE_CATEGORY: return "category";
+    case v1::PROMOTION_SCOPE_TIER: return "tier";
+    default: return "all";
+  }
+}
+}  // namespace
+
+absl::StatusOr<PromotionRow> FromProto(const v1::Promotion& p) {
+  PromotionRow r;
+  r.name = p.name();
+  r.funder_id = p.funder_partner_id();
+  r.scope = ScopeName(p.scope());
+  r.scope_value = p.scope_value();
+  switch (p.kind()) {
+    case v1::PROMOTION_KIND_MULTIPLIER: r.kind = promotion_kind::kMultiplier; break;
+    case v1::PROMOTION_KIND_FIXED: r.kind = promotion_kind::kFixed; break;
+    case v1::PROMOTION_KIND_STAMP: r.kind = promotion_kind::kStamp; break;
+    case v1::PROMOTION_KIND_CROSS_PARTNER: r.kind = promotion_kind::kCrossPartner; break;
+    default: return InvalidField("promotion.kind", "must name a kind");
+  }
+  r.starts_at = p.starts_at_micros();
+  r.ends_at = p.ends_at_micros();
+  r.multiplier_bp = p.multiplier_bp();
+  r.bonus_points = p.bonus_points();
+  r.min_spend_minor = p.min_spend_minor();
+  r.every_n = p.every_n();
+  r.distinct_partners = p.distinct_partners();
+  r.window_days = p.window_days();
+  return r;
+}
+
+void ToProto(const PromotionRow& r, v1::Promotion* p) {
+  p->set_promotion_id(r.id);
+  p->set_name(r.name);
+  p->set_funder_partner_id(r.funder_id);
+  p->set_scope(r.scope == "partner"    ? v1::PROMOTION_SCOPE_PARTNER
+               : r.scope == "category" ? v1::PROMOTION_SCOPE_CATEGORY
+               : r.scope == "tier"     ? v1::PROMOTION_SCOPE_TIER
+                                       : v1::PROMOTION_SCOPE_ALL);
+  p->set_scope_value(r.scope_value);
+  p->set_kind(r.kind == promotion_kind::kMultiplier ? v1::PROMOTION_KIND_MULTIPLIER
+              : r.kind == promotion_kind::kFixed    ? v1::PROMOTION_KIND_FIXED
+              : r.kind == promotion_kind::kStamp    ? v1::PROMOTION_KIND_STAMP
+                                                    : v1::PROMOTION_KIND_CROSS_PARTNER);
+  p->set_starts_at_micros(r.starts_at);
+  p->set_ends_at_micros(r.ends_at);
+  p->set_multiplier_bp(r.multiplier_bp);
+  p->set_bonus_points(r.bonus_points);
+  p->set_min_spend_minor(r.min_spend_minor);
+  p->set_every_n(r.every_n);
+  p->set_distinct_partners(r.distinct_partners);
+  p->set_window_days(r.window_days);
+  p->set_ended(r.ended);
 }
 
 void ToProto(const BalanceView& b, v1::Balance* out) {
@@ -39,6 +138,11 @@ void ToProto(const BalanceView& b, v1::Balance* out) {
   out->set_debt(b.debt);
   out->set_next_expiry_points(b.next_expiry_points);
   out->set_next_expiry_at_micros(b.next_expiry_at);
+  out->set_pending(b.pending);
+  out->set_tier(b.tier);
+  out->set_spend_12m_minor(b.spend_12m_minor);
+  out->set_next_tier(b.next_tier);
+  out->set_next_tier_threshold_minor(b.next_tier_threshold_minor);
 }
 
 void ToProto(const TxnRecord& t, v1::Transaction* out) {

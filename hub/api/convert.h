@@ -13,6 +13,10 @@ namespace loyalty {
 void ToProto(const Posting& p, v1::PostingResult* out);
 void ToProto(const PartnerRecord& p, v1::Partner* out);
 void ToProto(const ProgramRecord& p, v1::Program* out);
+ProgramRecord FromProto(const v1::Program& p);
+void ToProto(const Posting& p, v1::EarnBreakdown* out);
+absl::StatusOr<PromotionRow> FromProto(const v1::Promotion& p);
+void ToProto(const PromotionRow& r, v1::Promotion* p);
 void ToProto(const BalanceView& b, v1::Balance* out);
 void ToProto(const TxnRecord& t, v1::Transaction* out);
 

@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::QuoteEarn(grpc::CallbackServerCont
     ASSIGN_OR_RETURN(Posting p, env_.ledger->QuoteEarn(ToEarnParams(caller, "", req->card_number(),
                                                                     req->amount(), 0, 0)));
     resp->set_points(p.points);
-    resp->mutable_breakdown()->set_base_points(p.base_points);
+    ToProto(p, resp->mutable_breakdown());
     return absl::OkStatus();
   });
 }
@@ -94,7 +94,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::Earn(grpc::CallbackServerContext* 
                                     caller, req->partner_txn_id(), req->card_number(),
                                     req->amount(), req->points(), req->occurred_at_micros())));
     ToProto(p, resp->mutable_result());
-    resp->mutable_breakdown()->set_base_points(p.base_points);
+    ToProto(p, resp->mutable_breakdown());
     resp->set_expires_at_micros(p.expires_at);
     return absl::OkStatus();
   });
@@ -108,6 +108,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::Redeem(grpc::CallbackServerContext
     r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
     r.card_number = req->card_number();
     r.points = req->points();
+    r.pin = req->pin();
     ASSIGN_OR_RETURN(Posting p, env_.ledger->Redeem(r));
     ToProto(p, resp->mutable_result());
     return absl::OkStatus();
@@ -123,6 +124,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::AuthorizeRedemption(
                  r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
                  r.card_number = req->card_number();
                  r.points = req->points();
+                 r.pin = req->pin();
                  ASSIGN_OR_RETURN(Posting p, env_.ledger->AuthorizeRedemption(r));
                  ToProto(p, resp->mutable_result());
                  resp->set_hold_expires_at_micros(p.hold_expires_at);
@@ -208,6 +210,14 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::RegisterMerchantId(
                      env_.bank->RegisterMerchantId(caller.partner_id, req->merchant_id()));
     resp->set_replayed(replayed);
     return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* PartnerServiceImpl::SetMemberPin(grpc::CallbackServerContext* ctx,
+                                                           const v1::SetMemberPinRequest* req,
+                                                           v1::SetMemberPinResponse*) {
+  return Serve(ctx, "SetMemberPin", [this, req](const Principal&) -> absl::Status {
+    return env_.ledger->SetMemberPin(req->card_number(), req->pin());
   });
 }
 

@@ -45,6 +45,9 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
   grpc::ServerUnaryReactor* ListTransactions(grpc::CallbackServerContext* ctx,
                                              const v1::ListTransactionsRequest* req,
                                              v1::ListTransactionsResponse* resp) override;
+  grpc::ServerUnaryReactor* SetMemberPin(grpc::CallbackServerContext* ctx,
+                                         const v1::SetMemberPinRequest* req,
+                                         v1::SetMemberPinResponse* resp) override;
   grpc::ServerUnaryReactor* RegisterMerchantId(grpc::CallbackServerContext* ctx,
                                                const v1::RegisterMerchantIdRequest* req,
                                                v1::RegisterMerchantIdResponse* resp) override;

@@ -32,7 +32,19 @@ struct Posting {
   Points balance_after = 0;
   Points available_after = 0;
   bool replayed = false;
-  Points base_points = 0;      // earn: before caps
+  Points base_points = 0;  // earn: before caps
+  std::string tier;        // earn: the member's tier
+  Points tier_bonus = 0;   // earn: the tier's extra (inside `points`)
+  // earn: each promotion's bonus, posted as its own lot funded by the promotion's
+  // creator (not inside `points`; inside balance_after).
+  struct Bonus {
+    int64_t promotion_id = 0;
+    std::string name;
+    Points points = 0;
+    PartnerId funder_id = 0;
+  };
+  std::vector<Bonus> bonuses;
+  Micros pending_until = 0;  // earn: spendable from then on; 0 = at once
   Micros expires_at = 0;       // earn: the new lot's expiry, 0 = never
   Micros hold_expires_at = 0;  // authorize
   Points debt_created = 0;     // earn reversal
@@ -47,6 +59,11 @@ struct BalanceView {
   Points debt = 0;
   Points next_expiry_points = 0;
   Micros next_expiry_at = 0;  // 0 = nothing expires
+  Points pending = 0;  // inside partners' return windows
+  std::string tier;
+  int64_t spend_12m_minor = 0;
+  std::string next_tier;
+  int64_t next_tier_threshold_minor = 0;
 };
 
 // The fields a partner sends with a request that moves points.
@@ -68,6 +85,7 @@ struct RedeemParams {
   PartnerRequest req;
   std::string card_number;
   Points points = 0;
+  std::string pin;  // needed above the program's PIN threshold
 };
 
 struct CaptureParams {
@@ -147,10 +165,30 @@ class Ledger {
   absl::StatusOr<Posting> AdjustPoints(const AdjustParams& p);
   absl::StatusOr<ExpiryOutcome> RunExpiry();
 
+  // Earn rules (ledger_rules.cc).
+  absl::Status SetTiers(const std::string& actor, std::vector<TierRow> tiers);
+  absl::StatusOr<std::vector<TierRow>> ListTiers();
+  struct TierReview {
+    int64_t reviewed = 0;
+    int64_t changed = 0;
+  };
+  // Re-evaluates the tier of every member who earned in the last year or holds one.
+  absl::StatusOr<TierReview> RunTierReview();
+  absl::StatusOr<PromotionRow> CreatePromotion(const std::string& actor, PromotionRow p);
+  absl::StatusOr<std::vector<PromotionRow>> ListPromotions(bool include_inactive);
+  absl::StatusOr<PromotionRow> EndPromotion(const std::string& actor, int64_t id);
+  absl::StatusOr<std::vector<ExpiringRow>> ListExpiring(int within_days, int limit);
+  absl::Status SetMemberPin(const std::string& card_number, const std::string& pin);
+  absl::Status UnlockMemberPin(const std::string& actor, const std::string& card_number);
+
   // Lines describing each broken invariant; empty when the ledger is sound.
   absl::StatusOr<std::vector<std::string>> CheckInvariants();
 
  private:
+  // Checks the member's PIN when `points` exceed the program's threshold. A wrong PIN
+  // counts (and commits) a failure; the third locks the PIN until the operator unlocks.
+  absl::Status VerifyPin(const std::string& card_number, Points points, const std::string& pin);
+
   Store* const store_;
   const Clock* const clock_;
 };

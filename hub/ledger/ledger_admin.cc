@@ -1,5 +1,6 @@
 // Operator administration: partners, their keys, the program, operator keys.
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "hub/common/secure_random.h"
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/ledger_internal.h"
@@ -39,6 +40,9 @@ absl::Status ValidatePartner(const PartnerRecord& p) {
   if (p.max_points_per_txn < 0 || p.max_points_per_txn > kMaxPointsPerRequest) {
     return InvalidField("limits.max_points_per_txn",
                         absl::StrCat("must be 0 (no limit)..", kMaxPointsPerRequest));
+  }
+  if (p.return_window_days < 0 || p.return_window_days > 365) {
+    return InvalidField("return_window_days", "must be 0..365");
   }
   if (p.max_points_per_member_day < 0 || p.max_points_per_member_day > kMaxPointsPerRequest) {
     return InvalidField("limits.max_points_per_member_day",
@@ -139,6 +143,23 @@ absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor, const
   if (p.hold_timeout_seconds < 1 || p.hold_timeout_seconds > kMaxHoldTimeoutSeconds) {
     return InvalidField("program.hold_timeout_seconds",
                         absl::StrCat("must be 1..", kMaxHoldTimeoutSeconds));
+  }
+  if (p.expiry_policy != expiry_policy::kMonthsAfterEarn &&
+      p.expiry_policy != expiry_policy::kEndOfYear) {
+    return InvalidField("program.expiry_policy", "unknown policy");
+  }
+  if (p.expiry_years < 0 || p.expiry_years > 50) {
+    return InvalidField("program.expiry_years", "must be 0..50");
+  }
+  absl::TimeZone tz;
+  if (!absl::LoadTimeZone(p.time_zone, &tz)) {
+    return InvalidField("program.time_zone", "not an IANA time zone");
+  }
+  if (p.min_redemption_points < 0 || p.min_redemption_points > kMaxPointsPerRequest) {
+    return InvalidField("program.min_redemption_points", "must be >= 0");
+  }
+  if (p.pin_threshold_points < 0 || p.pin_threshold_points > kMaxPointsPerRequest) {
+    return InvalidField("program.pin_threshold_points", "must be >= 0");
   }
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     const Micros now = clock_->NowMicros();

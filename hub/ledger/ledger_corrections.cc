@@ -108,9 +108,35 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
   });
 }
 
+// Reverses the promotion bonuses of an earn in step with the earn itself: after the
+// earn's reversals total `reversed_after` of its points, each bonus is reversed to
+// floor(bonus x reversed_after / earn points), and in full with the earn's last point.
+absl::Status ReverseBonuses(StoreTxn* txn, MemberBook* book, const TxnRecord& earn,
+                            Points reversed_after, Micros now) {
+  ASSIGN_OR_RETURN(std::vector<TxnRecord> bonuses, txn->BonusTxnsOf(earn.id));
+  for (const TxnRecord& bonus : bonuses) {
+    const Points target =
+        reversed_after >= earn.points
+            ? bonus.points
+            : static_cast<Points>(static_cast<__int128>(bonus.points) * reversed_after /
+                                  earn.points);
+    const Points delta = target - bonus.reversed_points;
+    if (delta <= 0) continue;
+    TxnRecord rec;
+    rec.partner_id = bonus.partner_id;  // the promotion's funder
+    rec.kind = txn_kind::kReverseEarn;
+    rec.member_id = book->id();
+    rec.request_hash = RequestHash(txn_kind::kReverseEarn, {absl::StrCat(bonus.id)});
+    rec.posted_at = rec.occurred_at = now;
+    Posting ignored;
+    RETURN_IF_ERROR(PostReversal(txn, book, bonus, rec, delta, now, &ignored));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original,
                           TxnRecord rec, Points points, Micros now, Posting* out) {
-  const bool is_earn = original.kind == txn_kind::kEarn;
+  const bool is_earn = original.kind == txn_kind::kEarn || original.kind == txn_kind::kBonus;
   rec.original_txn_id = original.id;
   Points expected_debt = 0;
   if (is_earn) {
@@ -129,6 +155,9 @@ absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& orig
     RETURN_IF_ERROR(ReverseRedemption(txn, book, original, id, points, now));
   }
   RETURN_IF_ERROR(txn->AddTxnReversed(original.id, points));
+  if (original.kind == txn_kind::kEarn) {
+    RETURN_IF_ERROR(ReverseBonuses(txn, book, original, original.reversed_points + points, now));
+  }
   RETURN_IF_ERROR(book->Save());
   return FinishPosting(txn, id, points, *book, out);
 }
@@ -163,7 +192,8 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
           PostTransfer(&txn, id, kAdjustmentsAccount, MemberAccount(book.id()), p.points, now));
     } else {
       ASSIGN_OR_RETURN(Points taken, book.TakeFromLots(-p.points, {id, consumption_kind::kAdjust,
-                                                                   kOperatorId, now}));
+                                                                   kOperatorId, now,
+                                                                   /*spendable_only=*/true}));
       LOYALTY_CHECK(taken == -p.points);
       RETURN_IF_ERROR(
           PostTransfer(&txn, id, MemberAccount(book.id()), kAdjustmentsAccount, -p.points, now));

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "hub/common/secure_random.h"
@@ -14,6 +15,25 @@ std::string RequestHash(absl::string_view kind, std::initializer_list<absl::stri
   std::string canonical(kind);
   for (absl::string_view p : parts) absl::StrAppend(&canonical, "|", p.size(), ":", p);
   return Sha256Hex(canonical);
+}
+
+// An earn's explanation as it was first answered: the note "base|tier bonus|tier" and
+// the promotions' awards.
+static absl::Status ReplayEarnBreakdown(StoreTxn* txn, const TxnRecord& earn, Posting* p) {
+  ASSIGN_OR_RETURN(std::optional<LotRecord> lot, txn->LotOfEarn(earn.id));
+  if (lot.has_value() && lot->expires_at != kNeverExpires) p->expires_at = lot->expires_at;
+  if (lot.has_value() && lot->available_at > earn.posted_at) p->pending_until = lot->available_at;
+  std::vector<std::string> parts = absl::StrSplit(earn.note, '|');
+  if (parts.size() >= 1) (void)absl::SimpleAtoi(parts[0], &p->base_points);
+  if (parts.size() >= 2) (void)absl::SimpleAtoi(parts[1], &p->tier_bonus);
+  if (parts.size() >= 3) p->tier = parts[2];
+  ASSIGN_OR_RETURN(std::vector<PromotionAwardRow> awards, txn->AwardsOfEarn(earn.id));
+  for (const PromotionAwardRow& a : awards) {
+    ASSIGN_OR_RETURN(std::optional<TxnRecord> bonus, txn->GetTxn(a.bonus_txn_id));
+    p->bonuses.push_back({a.promotion_id, bonus.has_value() ? bonus->note : "", a.points,
+                          bonus.has_value() ? bonus->partner_id : kOperatorId});
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId partner,
@@ -37,12 +57,7 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
   p.available_after = found->available_after;
   p.replayed = true;
   if (found->kind == txn_kind::kEnroll) p.card_number = found->note;
-  if (found->kind == txn_kind::kEarn) {
-    ASSIGN_OR_RETURN(std::optional<LotRecord> lot, txn->LotOfEarn(found->id));
-    if (lot.has_value() && lot->expires_at != kNeverExpires) p.expires_at = lot->expires_at;
-    int64_t base = 0;
-    if (absl::SimpleAtoi(found->note, &base)) p.base_points = base;
-  }
+  if (found->kind == txn_kind::kEarn) RETURN_IF_ERROR(ReplayEarnBreakdown(txn, *found, &p));
   if (found->kind == txn_kind::kAuthorize) {
     ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn->HoldOfAuthorization(found->id));
     if (hold.has_value()) p.hold_expires_at = hold->expires_at;
@@ -104,6 +119,16 @@ absl::Status FinishPosting(StoreTxn* txn, TxnId id, Points points, const MemberB
 }
 
 absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at) {
+  if (program.expiry_policy == expiry_policy::kEndOfYear) {
+    // The end of the Nth calendar year after the year of earning, in the program's
+    // zone: earned in 2026 with N = 3 -> expires at 2030-01-01T00:00 local.
+    absl::TimeZone tz;
+    if (!absl::LoadTimeZone(program.time_zone, &tz)) {
+      return absl::FailedPreconditionError("program.time_zone: unknown zone");
+    }
+    const absl::CivilYear year = absl::ToCivilYear(absl::FromUnixMicros(earned_at), tz);
+    return absl::ToUnixMicros(absl::FromCivil(year + program.expiry_years + 1, tz));
+  }
   if (program.expiry_months <= 0) return kNeverExpires;
   const absl::Time t = absl::FromUnixMicros(earned_at);
   const absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());

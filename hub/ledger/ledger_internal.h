@@ -2,6 +2,7 @@
 #ifndef LOYALTY_HUB_LEDGER_LEDGER_INTERNAL_H_
 #define LOYALTY_HUB_LEDGER_LEDGER_INTERNAL_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -47,9 +48,12 @@ absl::Status FinishPosting(StoreTxn* txn, TxnId id, Points points, const MemberB
 // Posts an earn for the locked member: the txns row `rec` (kind earn, its request hash
 // and amount filled in), a lot of `credited` points funded by `funder` (none when 0), the
 // transfer, and fills `out`. `base` is the points before caps, kept for the breakdown.
+// `extras` runs after the earn's row exists (promotion bonuses); `available_at` ends the
+// partner's return window (0 = spendable at once).
 absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
                       MemberBook* book, TxnRecord rec, Points base, Points credited, Micros now,
-                      Posting* out);
+                      Posting* out, const std::function<absl::Status(TxnId)>& extras = nullptr,
+                      Micros available_at = 0);
 
 // Posts a reversal of `points` of `original` (an earn, redemption or capture) for the
 // locked member that now holds it, with the txns row `rec`, and fills `out`.

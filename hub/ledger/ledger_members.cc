@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hub/common/secure_random.h"
+#include "hub/ledger/earn_rules.h"
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/ledger_internal.h"
 #include "hub/ledger/validate.h"
@@ -22,6 +23,22 @@ absl::StatusOr<std::string> InsertNewCard(StoreTxn* txn, MemberId member, bool b
     if (!absl::IsAlreadyExists(s)) return s;
   }
   return absl::InternalError("could not find a free card number");
+}
+
+// The member's tier, its 12-month spend and what the next tier needs.
+absl::Status TierProgress(StoreTxn* txn, const MemberBook& book, Micros now, BalanceView* view) {
+  ASSIGN_OR_RETURN(std::vector<TierRow> tiers, txn->ListTiers());
+  if (tiers.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(view->spend_12m_minor, txn->SpendSince(book.id(), now - kRollingYear));
+  view->tier = book.member().tier;
+  for (const TierRow& t : tiers) {  // by threshold
+    if (t.threshold_minor > view->spend_12m_minor) {
+      view->next_tier = t.name;
+      view->next_tier_threshold_minor = t.threshold_minor;
+      break;
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -167,7 +184,8 @@ absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
       view.next_expiry_at = lot.expires_at;
       view.next_expiry_points += lot.remaining;
     }
-    return absl::OkStatus();
+    view.pending = book.pending();
+    return TierProgress(&txn, book, now, &view);
   }));
   return view;
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "hub/ledger/earn_rules.h"
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/ledger_internal.h"
 #include "hub/ledger/validate.h"
@@ -29,7 +30,8 @@ absl::Status ValidateEarn(const EarnParams& p) {
 // The points an earn credits, before and after the partner's caps.
 struct EarnFigures {
   Points base = 0;
-  Points credited = 0;
+  Points credited = 0;  // base + tier bonus within the partner's caps
+  EarnPlan plan;
 };
 
 // Computes the points of an earn for `partner` within its per-transaction and daily
@@ -60,8 +62,52 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
         absl::StrCat("points: ", p.stated_points, " exceeds the partner's limit (", room,
                      " left for this transaction and member today)"));
   }
-  f.credited = std::min(f.base, room);
+  if (member != 0) {
+    ASSIGN_OR_RETURN(f.plan, PlanEarn(txn, partner, member, p.amount_minor, f.base, now));
+  }
+  f.credited = std::min(f.base + f.plan.tier_bonus, room);
   return f;
+}
+
+absl::Status CheckMinimumRedemption(const ProgramRecord& program, Points points) {
+  if (points < program.min_redemption_points) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "points: below the program's minimum redemption of ", program.min_redemption_points));
+  }
+  return absl::OkStatus();
+}
+
+void FillBreakdown(const EarnFigures& f, Posting* out) {
+  out->base_points = f.base;
+  out->tier = f.plan.tier;
+  out->tier_bonus = f.plan.tier_bonus;
+  for (const PromotionAward& a : f.plan.promotions) {
+    out->bonuses.push_back({a.promotion.id, a.promotion.name, a.points, a.promotion.funder_id});
+  }
+}
+
+// One promotion's bonus: its own txns row (kind bonus, partner = the funder, linked to
+// the earn), a lot funded by the promotion's creator, the transfer, the award row.
+absl::Status PostBonus(StoreTxn* txn, const ProgramRecord& program, const PromotionAward& a,
+                       MemberBook* book, TxnId earn_id, Micros available_at, Micros now) {
+  TxnRecord rec;
+  rec.partner_id = a.promotion.funder_id;
+  rec.kind = txn_kind::kBonus;
+  rec.member_id = book->id();
+  rec.points = a.points;
+  rec.request_hash = RequestHash(txn_kind::kBonus, {absl::StrCat(a.promotion.id)});
+  rec.original_txn_id = earn_id;
+  rec.posted_at = rec.occurred_at = now;
+  rec.note = a.promotion.name.substr(0, 200);
+  ASSIGN_OR_RETURN(TxnId id, txn->InsertTxn(rec));
+  ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
+  RETURN_IF_ERROR(
+      book->AddLot(a.promotion.funder_id, id, a.points, now, expires_at, available_at).status());
+  RETURN_IF_ERROR(PostTransfer(txn, id, PartnerIssuedAccount(a.promotion.funder_id),
+                               MemberAccount(book->id()), a.points, now));
+  RETURN_IF_ERROR(txn->UpdateTxnResult(id, a.points, book->balance(), book->available()));
+  return txn->InsertPromotionAward(
+      {a.promotion.id, book->id(), earn_id, id, a.points, now});
 }
 
 absl::StatusOr<PartnerRecord> RequirePartner(StoreTxn* txn, PartnerId id) {
@@ -100,7 +146,7 @@ absl::StatusOr<Posting> Ledger::QuoteEarn(const EarnParams& p) {
     ASSIGN_OR_RETURN(EarnFigures f,
                      ComputeEarn(&txn, p, program, partner, card.member_id, clock_->NowMicros()));
     out.member_id = card.member_id;
-    out.base_points = f.base;
+    FillBreakdown(f, &out);
     out.points = f.credited;
     return absl::OkStatus();
   }));
@@ -122,18 +168,33 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
     TxnRecord rec = NewTxn(p.req, txn_kind::kEarn, book.id(), hash, now);
     rec.amount_minor = p.amount_minor;
     rec.currency = p.currency;
-    return PostEarn(&txn, program, partner.id, &book, rec, f.base, f.credited, now, &out);
+    const Micros available_at = now + int64_t{partner.return_window_days} * 86'400'000'000;
+    FillBreakdown(f, &out);
+    book.mutable_member().tier = f.plan.tier;  // re-evaluated on every earn, down too
+    return PostEarn(&txn, program, partner.id, &book, rec, f.base, f.credited, now, &out,
+                    [&](TxnId earn_id) -> absl::Status {
+                      for (const PromotionAward& a : f.plan.promotions) {
+                        RETURN_IF_ERROR(PostBonus(&txn, program, a, &book, earn_id,
+                                                  available_at, now));
+                      }
+                      return absl::OkStatus();
+                    },
+                    available_at);
   });
 }
 
 absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
                       MemberBook* book, TxnRecord rec, Points base, Points credited, Micros now,
-                      Posting* out) {
-  rec.note = absl::StrCat(base);
+                      Posting* out, const std::function<absl::Status(TxnId)>& extras,
+                      Micros available_at) {
+  // "base|tier bonus|tier": what a replay needs to explain the points again.
+  rec.note = absl::StrCat(base, "|", out->tier_bonus, "|", out->tier);
   ASSIGN_OR_RETURN(TxnId id, txn->InsertTxn(rec));
+  if (extras) RETURN_IF_ERROR(extras(id));
+  out->pending_until = available_at > now ? available_at : 0;
   if (credited > 0) {
     ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
-    RETURN_IF_ERROR(book->AddLot(funder, id, credited, now, expires_at).status());
+    RETURN_IF_ERROR(book->AddLot(funder, id, credited, now, expires_at, available_at).status());
     RETURN_IF_ERROR(PostTransfer(txn, id, PartnerIssuedAccount(funder), MemberAccount(book->id()),
                                  credited, now));
     out->expires_at = expires_at == kNeverExpires ? 0 : expires_at;
@@ -147,10 +208,13 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidateRequest(p.req));
   RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  RETURN_IF_ERROR(VerifyPin(p.card_number, p.points, p.pin));
   const std::string hash = RequestHash(
       txn_kind::kRedeem, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
     const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+    RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
     if (p.points > book.available()) {
@@ -161,7 +225,7 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
     ASSIGN_OR_RETURN(TxnId id,
                      txn.InsertTxn(NewTxn(p.req, txn_kind::kRedeem, book.id(), hash, now)));
     ASSIGN_OR_RETURN(Points taken,
-                     book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now}));
+                     book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now, /*spendable_only=*/true}));
     LOYALTY_CHECK(taken == p.points);
     RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
                                  PartnerRedeemedAccount(partner.id), p.points, now));
@@ -174,11 +238,13 @@ absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidateRequest(p.req));
   RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  RETURN_IF_ERROR(VerifyPin(p.card_number, p.points, p.pin));
   const std::string hash = RequestHash(txn_kind::kAuthorize, {p.card_number, absl::StrCat(p.points),
                                                               absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+    RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
     if (p.points > book.available()) {
@@ -236,7 +302,7 @@ absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
     ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
     RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kCaptured, points));
     ASSIGN_OR_RETURN(Points taken,
-                     book.TakeFromLots(points, {id, consumption_kind::kRedeem, partner.id, now}));
+                     book.TakeFromLots(points, {id, consumption_kind::kRedeem, partner.id, now, /*spendable_only=*/true}));
     LOYALTY_CHECK(taken == points);  // holds never exceed lots (FitHoldsToBalance)
     RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
                                  PartnerRedeemedAccount(partner.id), points, now));

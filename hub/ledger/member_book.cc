@@ -1,6 +1,7 @@
 #include "hub/ledger/member_book.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "hub/common/secure_random.h"
@@ -28,7 +29,7 @@ absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
 absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, Micros now) {
   ASSIGN_OR_RETURN(MemberRecord m, txn->LockMember(id));
   ASSIGN_OR_RETURN(std::vector<HoldRecord> holds, txn->ActiveHolds(id, now));
-  MemberBook book(txn, std::move(m), std::move(holds));
+  MemberBook book(txn, std::move(m), std::move(holds), now);
   RETURN_IF_ERROR(book.ExpireDue(now));
   return book;
 }
@@ -38,11 +39,17 @@ absl::Status MemberBook::ExpireDue(Micros now) {
   Points due = 0;
   int64_t count = 0;
   for (const LotRecord& l : *lots) {
-    if (l.expires_at > now) continue;
+    if (l.expires_at > now || l.remaining == 0) continue;
     due += l.remaining;
     ++count;
   }
   if (due == 0) return absl::OkStatus();
+  // A program may keep the points of members who hold a linked co-branded card.
+  ASSIGN_OR_RETURN(std::optional<ProgramRecord> program, txn_->GetProgram());
+  if (program.has_value() && program->pause_expiry_for_cobranded) {
+    ASSIGN_OR_RETURN(std::vector<std::string> cards, txn_->ActiveCardRefs(member_.id));
+    if (!cards.empty()) return absl::OkStatus();
+  }
   TxnRecord rec;
   rec.partner_id = kOperatorId;
   rec.kind = txn_kind::kExpire;
@@ -66,6 +73,32 @@ Points MemberBook::held() const {
   Points sum = 0;
   for (const HoldRecord& h : holds_) sum += h.points;
   return sum;
+}
+
+Points MemberBook::pending() const {
+  LOYALTY_CHECK(lots_.has_value());  // Lock loads them
+  Points sum = 0;
+  for (const LotRecord& l : *lots_) {
+    if (l.available_at > now_) sum += l.remaining;
+  }
+  return sum;
+}
+
+Micros MemberBook::next_release() const {
+  LOYALTY_CHECK(lots_.has_value());
+  Micros next = 0;
+  for (const LotRecord& l : *lots_) {
+    if (l.available_at > now_ && l.remaining > 0 && (next == 0 || l.available_at < next)) {
+      next = l.available_at;
+    }
+  }
+  return next;
+}
+
+void MemberBook::SortLots() {
+  std::sort(lots_->begin(), lots_->end(), [](const LotRecord& a, const LotRecord& b) {
+    return std::tie(a.expires_at, a.earned_at, a.id) < std::tie(b.expires_at, b.earned_at, b.id);
+  });
 }
 
 absl::StatusOr<std::vector<LotRecord>*> MemberBook::Lots() {
@@ -93,6 +126,7 @@ absl::StatusOr<Points> MemberBook::TakeFromLots(Points points, const TakeRecord&
   for (LotRecord* lot : order) {
     if (taken == points) break;
     if (expiring_by.has_value() && lot->expires_at > *expiring_by) continue;
+    if (how.spendable_only && lot->available_at > now_) continue;
     const Points take = std::min(points - taken, lot->remaining);
     if (take == 0) continue;
     lot->remaining -= take;
@@ -118,6 +152,16 @@ absl::Status MemberBook::RestoreToLot(LotId lot_id, Points points, const TakeRec
   ASSIGN_OR_RETURN(LotRecord lot, txn_->GetLot(lot_id));
   LOYALTY_CHECK(lot.remaining + points <= lot.points);
   RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining + points));
+  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
+  auto cached = std::find_if(lots->begin(), lots->end(),
+                             [&](const LotRecord& l) { return l.id == lot.id; });
+  if (cached != lots->end()) {
+    cached->remaining += points;
+  } else {  // emptied before this transaction, so not loaded
+    lots->push_back(lot);
+    lots->back().remaining += points;
+    SortLots();
+  }
   ConsumptionRecord c;
   c.txn_id = how.txn_id;
   c.lot_id = lot.id;
@@ -128,13 +172,13 @@ absl::Status MemberBook::RestoreToLot(LotId lot_id, Points points, const TakeRec
   c.restores_id = restores;
   c.posted_at = how.posted_at;
   RETURN_IF_ERROR(txn_->InsertConsumption(c));
-  lots_.reset();  // the cached order may now miss this lot
   ASSIGN_OR_RETURN(member_.balance, CheckedAdd(member_.balance, points, "balance"));
   return absl::OkStatus();
 }
 
 absl::StatusOr<LotId> MemberBook::AddLot(PartnerId funder, TxnId earn_txn, Points points,
-                                         Micros earned_at, Micros expires_at) {
+                                         Micros earned_at, Micros expires_at,
+                                         Micros available_at) {
   LOYALTY_CHECK(points > 0);
   LotRecord lot;
   lot.member_id = member_.id;
@@ -144,6 +188,7 @@ absl::StatusOr<LotId> MemberBook::AddLot(PartnerId funder, TxnId earn_txn, Point
   lot.remaining = points;
   lot.earned_at = earned_at;
   lot.expires_at = expires_at;
+  lot.available_at = available_at;
   ASSIGN_OR_RETURN(lot.id, txn_->InsertLot(lot));
   if (member_.debt > 0) {
     ASSIGN_OR_RETURN(std::vector<DebtRecord> debts, txn_->OpenDebts(member_.id));
@@ -165,7 +210,9 @@ absl::StatusOr<LotId> MemberBook::AddLot(PartnerId funder, TxnId earn_txn, Point
     }
     RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining));
   }
-  lots_.reset();
+  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
+  lots->push_back(lot);
+  SortLots();
   ASSIGN_OR_RETURN(member_.balance, CheckedAdd(member_.balance, points, "balance"));
   return lot.id;
 }
@@ -189,7 +236,7 @@ absl::Status MemberBook::FitHoldsToBalance() {
   // Newest holds give way first: the oldest authorization is the likeliest to be
   // captured at a till right now.
   for (HoldRecord& h : holds_) {
-    const Points excess = held() - std::max<Points>(member_.balance, 0);
+    const Points excess = held() - std::max<Points>(member_.balance - pending(), 0);
     if (excess <= 0) break;
     const Points shrink = std::min(excess, h.points);
     h.points -= shrink;

@@ -21,6 +21,9 @@ struct TakeRecord {
   std::string kind;  // consumption_kind::*
   std::optional<PartnerId> redeemer;
   Micros posted_at = 0;
+  // Redemptions and debits spend only lots out of their return window; reversals and
+  // expiry take any lot.
+  bool spendable_only = false;
 };
 
 class MemberBook {
@@ -44,10 +47,16 @@ class MemberBook {
   Points balance() const { return member_.balance; }
   Points debt() const { return member_.debt; }
   Points held() const;
-  Points available() const { return member_.balance - held(); }
+  // Points in lots still inside their partner's return window (not spendable yet).
+  Points pending() const;
+  // The earliest time a pending lot becomes spendable, 0 when none is pending.
+  Micros next_release() const;
+  Points available() const { return member_.balance - held() - pending(); }
+  MemberRecord& mutable_member() { return member_; }
   const std::vector<HoldRecord>& active_holds() const { return holds_; }
 
-  // Open lots in lot order (earliest expiry, then earned_at, then id); loaded once.
+  // Open lots in lot order (earliest expiry, then earned_at, then id); loaded by Lock
+  // and kept current by every move (a lot emptied stays listed with remaining 0).
   absl::StatusOr<std::vector<LotRecord>*> Lots();
 
   // Takes up to `points` from lots in lot order, first from `first_lot` when given,
@@ -64,13 +73,14 @@ class MemberBook {
   // Credits a new lot; outstanding debts are repaid from it first (oldest debt first,
   // each repayment a consumption with the debt's funder as redeemer). Returns its id.
   absl::StatusOr<LotId> AddLot(PartnerId funder, TxnId earn_txn, Points points, Micros earned_at,
-                               Micros expires_at);
+                               Micros expires_at, Micros available_at = 0);
 
   // Records that the member owes `points` to `funder`.
   absl::Status AddDebt(PartnerId funder, TxnId txn, Points points, Micros now);
 
-  // Shrinks active holds, newest first, until available >= 0 or no hold is left; used
-  // when expiry or an earn reversal took points a hold had reserved.
+  // Shrinks active holds, newest first, until they fit in the spendable balance
+  // (balance - pending) or none is left; used when expiry, an earn reversal or a moved
+  // debt took points a hold had reserved.
   absl::Status FitHoldsToBalance();
 
   // Ends a hold (captured or voided), keeping `points` on its row for the record.
@@ -80,13 +90,17 @@ class MemberBook {
   absl::Status Save();
 
  private:
-  MemberBook(StoreTxn* txn, MemberRecord m, std::vector<HoldRecord> holds)
-      : txn_(txn), member_(std::move(m)), holds_(std::move(holds)) {}
+  MemberBook(StoreTxn* txn, MemberRecord m, std::vector<HoldRecord> holds, Micros now)
+      : txn_(txn), member_(std::move(m)), holds_(std::move(holds)), now_(now) {}
+
+  // Keeps lots_ in lot order after a lot was added or refilled.
+  void SortLots();
 
 
   StoreTxn* txn_;
   MemberRecord member_;
   std::vector<HoldRecord> holds_;
+  Micros now_;
   std::optional<std::vector<LotRecord>> lots_;
   int64_t expired_lots_ = 0;
   Points expired_points_ = 0;

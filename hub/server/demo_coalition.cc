@@ -12,6 +12,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "loyalty/v1/admin.grpc.pb.h"
@@ -67,6 +69,48 @@ std::string ReadKey(const std::string& path) {
     std::exit(1);
   }
   return key;
+}
+
+// A tier scheme and two promotions: double points at the gym for a month (the gym pays)
+// and a bonus for shopping at three partners within 30 days (the operator pays).
+void SetUpProgramRules(AdminService::Stub* admin, const std::string& admin_key,
+                       const DemoPartner* partners, std::ostringstream* out) {
+  loyalty::v1::SetTiersRequest tiers;
+  for (auto [name, threshold, bp] : {std::tuple<const char*, int64_t, int64_t>{"Silver", 100'00, 12500},
+                                     {"Gold", 500'00, 15000}, {"VIP", 2000'00, 20000}}) {
+    loyalty::v1::Tier* t = tiers.add_tiers();
+    t->set_name(name);
+    t->set_threshold_minor(threshold);
+    t->set_multiplier_bp(bp);
+  }
+  loyalty::v1::SetTiersResponse tiers_resp;
+  Check(admin->SetTiers(Ctx(admin_key).get(), tiers, &tiers_resp), "SetTiers");
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  const int64_t month = int64_t{30} * 86'400'000'000;
+  loyalty::v1::CreatePromotionRequest gym;
+  gym.mutable_promotion()->set_name("Double points at IronGym");
+  gym.mutable_promotion()->set_funder_partner_id(partners[3].id);
+  gym.mutable_promotion()->set_scope(loyalty::v1::PROMOTION_SCOPE_PARTNER);
+  gym.mutable_promotion()->set_scope_value(absl::StrCat(partners[3].id));
+  gym.mutable_promotion()->set_kind(loyalty::v1::PROMOTION_KIND_MULTIPLIER);
+  gym.mutable_promotion()->set_multiplier_bp(20000);
+  gym.mutable_promotion()->set_starts_at_micros(now - 60'000'000);
+  gym.mutable_promotion()->set_ends_at_micros(now + month);
+  loyalty::v1::Promotion created;
+  Check(admin->CreatePromotion(Ctx(admin_key).get(), gym, &created), "CreatePromotion");
+  loyalty::v1::CreatePromotionRequest explorer;
+  explorer.mutable_promotion()->set_name("Coalition explorer: 3 partners in 30 days");
+  explorer.mutable_promotion()->set_funder_partner_id(0);
+  explorer.mutable_promotion()->set_kind(loyalty::v1::PROMOTION_KIND_CROSS_PARTNER);
+  explorer.mutable_promotion()->set_bonus_points(200);
+  explorer.mutable_promotion()->set_distinct_partners(3);
+  explorer.mutable_promotion()->set_window_days(30);
+  explorer.mutable_promotion()->set_starts_at_micros(now - 60'000'000);
+  explorer.mutable_promotion()->set_ends_at_micros(now + 3 * month);
+  Check(admin->CreatePromotion(Ctx(admin_key).get(), explorer, &created), "CreatePromotion");
+  *out << "tiers: Silver from 100.00 EUR a year (x1.25), Gold 500.00 (x1.5), VIP 2000.00 (x2)\n"
+       << "promotions: double points at IronGym (gym-funded); 200 points for earning at 3 "
+          "partners within 30 days (operator-funded)\n\n";
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
@@ -195,6 +239,8 @@ int main(int argc, char** argv) {
     out << "partner " << p.id << " " << p.name << " (" << p.category << ", " << p.earn_rate_bp
         << " bp) key: " << p.key << "\n";
   }
+  SetUpProgramRules(admin.get(), admin_key, partners, &out);
+
   loyalty::v1::CreateOperatorKeyRequest fin;
   fin.set_role(loyalty::v1::ROLE_FINANCE);
   loyalty::v1::CreateOperatorKeyResponse fin_resp;

@@ -48,6 +48,8 @@ ABSL_FLAG(std::string, admin_key_file, "",
 ABSL_FLAG(int, workers, 16, "worker threads running database transactions");
 ABSL_FLAG(int, max_queue, 2048, "requests waiting for a worker before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, expiry_interval_seconds, 3600, "how often to expire lots; 0 = never");
+ABSL_FLAG(int, tier_review_interval_seconds, 86400,
+          "how often to re-evaluate members' tiers (the nightly job); 0 = never");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate; required off loopback");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(std::string, pan_hmac_key_file, "",
@@ -125,6 +127,8 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
                   absl::Notification* stop) {
   const int expiry_every = absl::GetFlag(FLAGS_expiry_interval_seconds);
   absl::Time next_expiry = absl::Now() + absl::Seconds(expiry_every);
+  const int review_every = absl::GetFlag(FLAGS_tier_review_interval_seconds);
+  absl::Time next_review = absl::Now() + absl::Seconds(review_every);
   bool serving = true;
   while (!stop->WaitForNotificationWithTimeout(absl::Seconds(2))) {
     const bool up = store->Ping().ok();
@@ -132,6 +136,16 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
       serving = up;
       health->SetServingStatus(up);
       Log(absl::StrCat("event=health serving=", up ? "true" : "false"));
+    }
+    if (up && review_every > 0 && absl::Now() >= next_review) {
+      next_review = absl::Now() + absl::Seconds(review_every);
+      absl::StatusOr<Ledger::TierReview> review = ledger->RunTierReview();
+      if (review.ok()) {
+        Log(absl::StrCat("event=tier_review reviewed=", review->reviewed,
+                         " changed=", review->changed));
+      } else {
+        Log(absl::StrCat("event=tier_review_failed msg=\"", review.status().message(), "\""));
+      }
     }
     if (up && expiry_every > 0 && absl::Now() >= next_expiry) {
       next_expiry = absl::Now() + absl::Seconds(expiry_every);

@@ -11,7 +11,7 @@ namespace {
 struct InvariantQuery {
   const char* name;
   const char* sql;         // one row per violation; columns are printed as found
-  bool takes_now = false;  // the query has one parameter: now
+  bool takes_now = false;  // the query has two parameters, both now
 };
 
 constexpr InvariantQuery kQueries[] = {
@@ -31,10 +31,12 @@ constexpr InvariantQuery kQueries[] = {
      "   ON d.member_id = m.id"
      " WHERE m.balance <> COALESCE(l.r, 0) - COALESCE(d.o, 0) OR m.debt <> COALESCE(d.o, 0)"},
     {"available below zero without debt",
-     "SELECT m.id, m.balance, h.held FROM members m JOIN ("
+     "SELECT m.id, m.balance, h.held, COALESCE(p.pending, 0) FROM members m JOIN ("
      "  SELECT member_id, SUM(points) held FROM holds WHERE status = 'active'"
      "  AND expires_at > ? GROUP BY member_id) h ON h.member_id = m.id"
-     " WHERE m.balance - h.held < 0 AND m.debt = 0",
+     " LEFT JOIN (SELECT member_id, SUM(remaining) pending FROM lots WHERE available_at > ?"
+     "  GROUP BY member_id) p ON p.member_id = m.id"
+     " WHERE m.balance - h.held - COALESCE(p.pending, 0) < 0 AND m.debt = 0",
      true},
     {"lot remaining outside [0, points]",
      "SELECT id, points, remaining FROM lots WHERE remaining < 0 OR remaining > points"},
@@ -53,7 +55,10 @@ absl::StatusOr<std::vector<std::string>> MysqlTxn::FindInvariantViolations(Micro
     std::vector<std::string> out;
     for (const InvariantQuery& q : kQueries) {
       auto* st = Prepare(q.sql);
-      if (q.takes_now) st->setInt64(1, now);
+      if (q.takes_now) {
+        st->setInt64(1, now);
+        st->setInt64(2, now);
+      }
       std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
       const unsigned cols = rs->getMetaData()->getColumnCount();
       while (rs->next()) {

@@ -35,6 +35,7 @@ PartnerRecord ReadPartner(sql::ResultSet* rs) {
   p.max_points_per_member_day = rs->getInt64("max_points_per_member_day");
   p.suspended = rs->getInt("suspended") != 0;
   p.created_at = rs->getInt64("created_at");
+  p.return_window_days = rs->getInt("return_window_days");
   return p;
 }
 
@@ -65,7 +66,8 @@ TxnRecord ReadTxn(sql::ResultSet* rs) {
 }
 
 constexpr char kLotColumns[] =
-    "id, member_id, funder_id, earn_txn_id, points, remaining, earned_at, expires_at";
+    "id, member_id, funder_id, earn_txn_id, points, remaining, earned_at, expires_at, "
+    "available_at";
 
 LotRecord ReadLot(sql::ResultSet* rs) {
   LotRecord l;
@@ -77,6 +79,7 @@ LotRecord ReadLot(sql::ResultSet* rs) {
   l.remaining = rs->getInt64("remaining");
   l.earned_at = rs->getInt64("earned_at");
   l.expires_at = rs->getInt64("expires_at");
+  l.available_at = rs->getInt64("available_at");
   return l;
 }
 
@@ -134,8 +137,9 @@ int64_t MysqlTxn::LastInsertId() {
 absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
   return Guard([&]() -> absl::StatusOr<std::optional<ProgramRecord>> {
     std::unique_ptr<sql::ResultSet> rs(
-        Prepare("SELECT point_value_micros, currency, expiry_months, hold_timeout_seconds "
-                "FROM program WHERE id = 1")
+        Prepare("SELECT point_value_micros, currency, expiry_months, hold_timeout_seconds, "
+                "expiry_policy, expiry_years, time_zone, min_redemption_points, "
+                "pin_threshold_points, pause_expiry_for_cobranded FROM program WHERE id = 1")
             ->executeQuery());
     if (!rs->next()) return std::nullopt;
     ProgramRecord p;
@@ -143,6 +147,12 @@ absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
     p.currency = rs->getString(2);
     p.expiry_months = rs->getInt(3);
     p.hold_timeout_seconds = rs->getInt64(4);
+    p.expiry_policy = rs->getString(5);
+    p.expiry_years = rs->getInt(6);
+    p.time_zone = rs->getString(7);
+    p.min_redemption_points = rs->getInt64(8);
+    p.pin_threshold_points = rs->getInt64(9);
+    p.pause_expiry_for_cobranded = rs->getInt(10) != 0;
     return p;
   });
 }
@@ -151,15 +161,27 @@ absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO program (id, point_value_micros, currency, expiry_months, "
-        "hold_timeout_seconds, updated_at) VALUES (1, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        "hold_timeout_seconds, updated_at, expiry_policy, expiry_years, time_zone, "
+        "min_redemption_points, pin_threshold_points, pause_expiry_for_cobranded) "
+        "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
         "point_value_micros = VALUES(point_value_micros), currency = VALUES(currency), "
         "expiry_months = VALUES(expiry_months), "
-        "hold_timeout_seconds = VALUES(hold_timeout_seconds), updated_at = VALUES(updated_at)");
+        "hold_timeout_seconds = VALUES(hold_timeout_seconds), updated_at = VALUES(updated_at), "
+        "expiry_policy = VALUES(expiry_policy), expiry_years = VALUES(expiry_years), "
+        "time_zone = VALUES(time_zone), min_redemption_points = VALUES(min_redemption_points), "
+        "pin_threshold_points = VALUES(pin_threshold_points), "
+        "pause_expiry_for_cobranded = VALUES(pause_expiry_for_cobranded)");
     st->setInt64(1, p.point_value_micros);
     st->setString(2, p.currency);
     st->setInt(3, p.expiry_months);
     st->setInt64(4, p.hold_timeout_seconds);
     st->setInt64(5, now);
+    st->setString(6, p.expiry_policy);
+    st->setInt(7, p.expiry_years);
+    st->setString(8, p.time_zone);
+    st->setInt64(9, p.min_redemption_points);
+    st->setInt64(10, p.pin_threshold_points);
+    st->setInt(11, p.pause_expiry_for_cobranded ? 1 : 0);
     st->executeUpdate();
     return absl::OkStatus();
   });
@@ -169,8 +191,8 @@ absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
   return Guard([&]() -> absl::StatusOr<PartnerId> {
     auto* st = Prepare(
         "INSERT INTO partners (name, category, role, earn_rate_bp, max_points_per_txn, "
-        "max_points_per_member_day, suspended, active_category, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)");
+        "max_points_per_member_day, suspended, active_category, created_at, "
+        "return_window_days) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)");
     st->setString(1, p.name);
     st->setString(2, p.category);
     st->setInt(3, static_cast<int>(p.role));
@@ -179,6 +201,7 @@ absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
     st->setInt64(6, p.max_points_per_member_day);
     st->setString(7, p.category);
     st->setInt64(8, p.created_at);
+    st->setInt(9, p.return_window_days);
     try {
       st->executeUpdate();
     } catch (const sql::SQLException& e) {
@@ -307,7 +330,8 @@ absl::StatusOr<MemberId> MysqlTxn::InsertMember(bool anonymous, Micros now) {
 absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
   return Guard([&]() -> absl::StatusOr<MemberRecord> {
     auto* st = Prepare(
-        "SELECT id, balance, debt, anonymous, merged_into FROM members WHERE id = ? FOR UPDATE");
+        "SELECT id, balance, debt, anonymous, merged_into, tier, pin_hash, pin_failures FROM "
+        "members WHERE id = ? FOR UPDATE");
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
@@ -317,6 +341,9 @@ absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
     m.debt = rs->getInt64("debt");
     m.anonymous = rs->getInt("anonymous") != 0;
     m.merged_into = OptInt(rs.get(), "merged_into");
+    m.tier = rs->getString("tier");
+    if (!rs->isNull("pin_hash")) m.pin_hash = rs->getString("pin_hash");
+    m.pin_failures = rs->getInt("pin_failures");
     return m;
   });
 }
@@ -324,12 +351,20 @@ absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
 absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
-        "UPDATE members SET balance = ?, debt = ?, anonymous = ?, merged_into = ? WHERE id = ?");
+        "UPDATE members SET balance = ?, debt = ?, anonymous = ?, merged_into = ?, tier = ?, "
+        "pin_hash = ?, pin_failures = ? WHERE id = ?");
     st->setInt64(1, m.balance);
     st->setInt64(2, m.debt);
     st->setInt(3, m.anonymous ? 1 : 0);
     SetOptInt(st, 4, m.merged_into);
-    st->setInt64(5, m.id);
+    st->setString(5, m.tier);
+    if (m.pin_hash.has_value()) {
+      st->setString(6, *m.pin_hash);
+    } else {
+      st->setNull(6, sql::DataType::CHAR);
+    }
+    st->setInt(7, m.pin_failures);
+    st->setInt64(8, m.id);
     st->executeUpdate();
     return absl::OkStatus();
   });
@@ -536,6 +571,19 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::PartnerTxnsBetween(PartnerId pa
   });
 }
 
+absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::BonusTxnsOf(TxnId earn) {
+  return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
+    auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns,
+                                    " FROM txns WHERE original_txn_id = ? AND kind = 'bonus' "
+                                    "ORDER BY id"));
+    st->setInt64(1, earn);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<TxnRecord> out;
+    while (rs->next()) out.push_back(ReadTxn(rs.get()));
+    return out;
+  });
+}
+
 absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLots(MemberId member) {
   return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
     auto* st = Prepare(absl::StrCat("SELECT ", kLotColumns,
@@ -573,7 +621,7 @@ absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
   return Guard([&]() -> absl::StatusOr<LotId> {
     auto* st = Prepare(
         "INSERT INTO lots (member_id, funder_id, earn_txn_id, points, remaining, earned_at, "
-        "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "expires_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     st->setInt64(1, l.member_id);
     st->setInt64(2, l.funder_id);
     st->setInt64(3, l.earn_txn_id);
@@ -581,6 +629,7 @@ absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
     st->setInt64(5, l.remaining);
     st->setInt64(6, l.earned_at);
     st->setInt64(7, l.expires_at);
+    st->setInt64(8, l.available_at);
     st->executeUpdate();
     return LastInsertId();
   });

@@ -109,6 +109,30 @@ class MysqlTxn final : public StoreTxn {
       const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) override;
   absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) override;
   absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) override;
+  absl::StatusOr<std::vector<TierRow>> ListTiers() override;  // by threshold
+  absl::Status ReplaceTiers(const std::vector<TierRow>& tiers) override;
+  absl::StatusOr<int64_t> InsertPromotion(const PromotionRow& p) override;
+  // Promotions not ended whose window contains `now` (all promotions when `all`).
+  absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) override;
+  absl::Status EndPromotion(int64_t id, Micros now) override;
+  absl::Status InsertPromotionAward(const PromotionAwardRow& a) override;
+  absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) override;
+  absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) override;
+  // Sum of earn amounts (minor units) of the member, all partners, posted >= since.
+  absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) override;
+  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
+                                                 Micros since) override;
+  absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) override;
+  absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) override;
+  // Members with points whose lots expire in [from, to), by first expiry.
+  absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                                   int limit) override;
+  // Members that earned since `since` or hold a tier, ascending, ids > after.
+  absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since,
+                                                                     MemberId after,
+                                                                     int limit) override;
+
+
   absl::StatusOr<std::optional<BankRulesRow>> GetBankRules(PartnerId bank) override;
   absl::Status PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) override;
   // ALREADY_EXISTS when another partner registered the id.

@@ -27,11 +27,22 @@ constexpr Micros kNeverExpires = INT64_MAX;
 
 enum class Role : int { kMerchant = 1, kIssuer = 2, kAdmin = 3, kFinance = 4 };
 
+namespace expiry_policy {
+inline constexpr char kMonthsAfterEarn[] = "months_after_earn";
+inline constexpr char kEndOfYear[] = "end_of_year";
+}  // namespace expiry_policy
+
 struct ProgramRecord {
   int64_t point_value_micros = 0;
   std::string currency;
-  int expiry_months = 0;  // 0 = points never expire
+  int expiry_months = 0;  // months_after_earn: 0 = points never expire
   int64_t hold_timeout_seconds = 0;
+  std::string expiry_policy = expiry_policy::kMonthsAfterEarn;
+  int expiry_years = 0;          // end_of_year: the Nth calendar year after the earn's
+  std::string time_zone = "UTC";  // cuts calendar years and promotion days
+  Points min_redemption_points = 0;  // 0 = none
+  Points pin_threshold_points = 0;   // redemptions of more points need the PIN; 0 = never
+  bool pause_expiry_for_cobranded = false;
 };
 
 struct PartnerRecord {
@@ -44,6 +55,7 @@ struct PartnerRecord {
   Points max_points_per_member_day = 0;  // 0 = no limit
   bool suspended = false;
   Micros created_at = 0;
+  int return_window_days = 0;  // earned points stay pending this long; 0 = none
 };
 
 struct MemberRecord {
@@ -52,6 +64,9 @@ struct MemberRecord {
   Points debt = 0;     // sum of debts' outstanding
   bool anonymous = false;
   std::optional<MemberId> merged_into;
+  std::string tier;  // "" = no tier
+  std::optional<std::string> pin_hash;
+  int pin_failures = 0;
 };
 
 struct CardRecord {
@@ -74,6 +89,7 @@ inline constexpr char kReverseEarn[] = "reverse_earn";
 inline constexpr char kReverseRedeem[] = "reverse_redeem";
 inline constexpr char kAdjust[] = "adjust";
 inline constexpr char kExpire[] = "expire";
+inline constexpr char kBonus[] = "bonus";  // a promotion's points, funded by its creator
 }  // namespace txn_kind
 
 struct TxnRecord {
@@ -115,6 +131,7 @@ struct LotRecord {
   Points remaining = 0;
   Micros earned_at = 0;
   Micros expires_at = kNeverExpires;
+  Micros available_at = 0;  // pending (not spendable) before this time
 };
 
 // Kinds of consumptions rows.
@@ -261,6 +278,53 @@ struct ClearingRow {
   std::string month_key;  // "YYYY-MM" of the purchase (a refund carries its purchase's)
   Micros occurred_at = 0;
   Micros posted_at = 0;
+};
+
+struct TierRow {
+  std::string name;
+  int64_t threshold_minor = 0;  // rolling 12-month coalition-wide spend to qualify
+  int64_t multiplier_bp = 10000;  // 10000 = x1 (no bonus)
+};
+
+namespace promotion_kind {
+inline constexpr char kMultiplier[] = "multiplier";
+inline constexpr char kFixed[] = "fixed";
+inline constexpr char kStamp[] = "stamp";
+inline constexpr char kCrossPartner[] = "cross_partner";
+}  // namespace promotion_kind
+
+struct PromotionRow {
+  int64_t id = 0;
+  std::string name;
+  PartnerId funder_id = 0;  // the creator pays: a partner, or the operator (0)
+  std::string scope;        // "all" | "partner" | "category" | "tier"
+  std::string scope_value;  // partner id, category or tier name
+  std::string kind;         // promotion_kind::*
+  Micros starts_at = 0;
+  Micros ends_at = 0;  // exclusive
+  int64_t multiplier_bp = 0;
+  Points bonus_points = 0;
+  int64_t min_spend_minor = 0;
+  int every_n = 0;
+  int distinct_partners = 0;
+  int window_days = 0;
+  bool ended = false;
+  Micros created_at = 0;
+};
+
+struct PromotionAwardRow {
+  int64_t promotion_id = 0;
+  MemberId member_id = 0;
+  TxnId earn_txn_id = 0;
+  TxnId bonus_txn_id = 0;
+  Points points = 0;
+  Micros awarded_at = 0;
+};
+
+struct ExpiringRow {
+  MemberId member_id = 0;
+  Points points = 0;
+  Micros first_expiry = 0;
 };
 
 // Who a credential belongs to.

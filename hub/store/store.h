@@ -155,6 +155,30 @@ class StoreTxn {
   virtual absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
       const std::string& ref, const std::string& month_key) = 0;
 
+  // Earn rules (mysql_rules.cc).
+  virtual absl::StatusOr<std::vector<TierRow>> ListTiers() = 0;  // by threshold
+  virtual absl::Status ReplaceTiers(const std::vector<TierRow>& tiers) = 0;
+  virtual absl::StatusOr<int64_t> InsertPromotion(const PromotionRow& p) = 0;
+  // Promotions not ended whose window contains `now` (all promotions when `all`).
+  virtual absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) = 0;
+  virtual absl::Status EndPromotion(int64_t id, Micros now) = 0;
+  virtual absl::Status InsertPromotionAward(const PromotionAwardRow& a) = 0;
+  virtual absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) = 0;
+  virtual absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) = 0;
+  // Sum of earn amounts (minor units) of the member, all partners, posted >= since.
+  virtual absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) = 0;
+  virtual absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
+                                                 Micros since) = 0;
+  virtual absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) = 0;
+  virtual absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) = 0;
+  // Members with points whose lots expire in [from, to), by first expiry.
+  virtual absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                                   int limit) = 0;
+  // Members that earned since `since` or hold a tier, ascending, ids > after.
+  virtual absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since,
+                                                                     MemberId after,
+                                                                     int limit) = 0;
+
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
 };

@@ -339,6 +339,22 @@ class AuthTest : public ::testing::Test {
                  v1::SetBankEarnRulesRequest(), admin_only),
         MakeCase(kAdminService, "GetBankEarnRules", a, &AdminStub::GetBankEarnRules,
                  v1::GetBankEarnRulesRequest(), admin_only),
+        MakeCase(kAdminService, "SetTiers", a, &AdminStub::SetTiers, v1::SetTiersRequest(),
+                 admin_only, /*ok_when_allowed=*/true),
+        MakeCase(kAdminService, "ListTiers", a, &AdminStub::ListTiers, v1::ListTiersRequest(),
+                 admin_only, /*ok_when_allowed=*/true),
+        MakeCase(kAdminService, "RunTierReview", a, &AdminStub::RunTierReview,
+                 v1::RunTierReviewRequest(), admin_only, /*ok_when_allowed=*/true),
+        MakeCase(kAdminService, "CreatePromotion", a, &AdminStub::CreatePromotion,
+                 v1::CreatePromotionRequest(), admin_only),
+        MakeCase(kAdminService, "ListPromotions", a, &AdminStub::ListPromotions,
+                 v1::ListPromotionsRequest(), admin_only, /*ok_when_allowed=*/true),
+        MakeCase(kAdminService, "EndPromotion", a, &AdminStub::EndPromotion,
+                 v1::EndPromotionRequest(), admin_only),
+        MakeCase(kAdminService, "ListExpiringPoints", a, &AdminStub::ListExpiringPoints,
+                 v1::ListExpiringPointsRequest(), admin_only),
+        MakeCase(kAdminService, "UnlockMemberPin", a, &AdminStub::UnlockMemberPin,
+                 v1::UnlockMemberPinRequest(), admin_only),
 
         MakeCase(kPartnerService, "EnrollMember", p, &PartnerStub::EnrollMember,
                  v1::EnrollMemberRequest(), partners),
@@ -365,6 +381,8 @@ class AuthTest : public ::testing::Test {
                  v1::ListTransactionsRequest(), partners, /*ok_when_allowed=*/true),
         MakeCase(kPartnerService, "RegisterMerchantId", p, &PartnerStub::RegisterMerchantId,
                  v1::RegisterMerchantIdRequest(), partners),
+        MakeCase(kPartnerService, "SetMemberPin", p, &PartnerStub::SetMemberPin,
+                 v1::SetMemberPinRequest(), partners),
 
         MakeCase(kBankService, "LinkCoBrandedCard", b, &BankStub::LinkCoBrandedCard,
                  v1::LinkCoBrandedCardRequest(), issuer_only),
@@ -665,7 +683,7 @@ TEST_F(AuthTest, SuspendedPartnerIsDeniedEverywhereOthersStillWork) {
     s = c.call(key_a);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(s);
   }
-  EXPECT_EQ(partner_rows, 13);
+  EXPECT_EQ(partner_rows, 14);
   // Also with requests that would otherwise succeed.
   v1::EarnResponse denied_earn;
   s = Earn(key_a, "a-earn-2", card, 10'000, &denied_earn);

@@ -1,0 +1,45 @@
+// How an earn's points come about beyond the partner's base rate (DESIGN.md section 6):
+// the member's tier by rolling 12-month coalition-wide spend, and the promotions active
+// at the moment of the earn. Pure decisions over store reads; posting is elsewhere.
+//
+// Stacking order: base points first (rate or stated); the tier adds
+// floor(base x (multiplier - 1)); then each matching promotion, in promotion id order,
+// is evaluated on the base points alone (promotions never compound each other). The
+// partner's caps bound base + tier bonus (the partner funds both); promotion bonuses
+// are funded by each promotion's creator and are not capped.
+#ifndef LOYALTY_HUB_LEDGER_EARN_RULES_H_
+#define LOYALTY_HUB_LEDGER_EARN_RULES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hub/store/store.h"
+
+namespace loyalty {
+
+inline constexpr Micros kRollingYear = int64_t{365} * 86'400 * 1'000'000;
+
+struct PromotionAward {
+  PromotionRow promotion;
+  Points points = 0;
+};
+
+struct EarnPlan {
+  std::string tier;  // the member's tier after counting this earn's amount
+  Points tier_bonus = 0;
+  std::vector<PromotionAward> promotions;
+};
+
+// The highest tier whose threshold `spend_minor` reaches, or nullptr.
+const TierRow* TierFor(const std::vector<TierRow>& tiers, int64_t spend_minor);
+
+// Plans the extras of an earn of `base` points for `amount_minor` by `member` at
+// `partner`, as if this earn were already counted (its amount in the spend, its visit in
+// stamp and distinct-partner counts).
+absl::StatusOr<EarnPlan> PlanEarn(StoreTxn* txn, const PartnerRecord& partner, MemberId member,
+                                  int64_t amount_minor, Points base, Micros now);
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_HUB_LEDGER_EARN_RULES_H_
