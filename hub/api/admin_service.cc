@@ -135,7 +135,8 @@ BankRulesRow FromProto(const v1::BankEarnRules& r) {
   row.default_rate_bp = r.default_rate_bp();
   row.partner_merchant_rate_bp = r.partner_merchant_rate_bp();
   row.monthly_cap_points = r.monthly_cap_points();
-  for (const v1::MccRule& m : r.mcc_rules()) row.mcc_rules.push_back({m.mcc(), m.rate_bp(), m.excluded()});
+  for (const v1::MccRule& m : r.mcc_rules())
+    row.mcc_rules.push_back({m.mcc(), m.rate_bp(), m.excluded()});
   return row;
 }
 
@@ -153,21 +154,21 @@ void ToProto(const BankRulesRow& row, v1::BankEarnRules* out) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AdminServiceImpl::SetBankEarnRules(
-    grpc::CallbackServerContext* ctx, const v1::SetBankEarnRulesRequest* req,
-    v1::SetBankEarnRulesResponse* resp) {
+grpc::ServerUnaryReactor* AdminServiceImpl::SetBankEarnRules(grpc::CallbackServerContext* ctx,
+                                                             const v1::SetBankEarnRulesRequest* req,
+                                                             v1::SetBankEarnRulesResponse* resp) {
   return Serve(ctx, "SetBankEarnRules", [this, req, resp](const Principal& caller) -> absl::Status {
-    RETURN_IF_ERROR(env_.bank->SetRules(ActorName(caller), req->bank_partner_id(),
-                                        FromProto(req->rules())));
+    RETURN_IF_ERROR(
+        env_.bank->SetRules(ActorName(caller), req->bank_partner_id(), FromProto(req->rules())));
     ASSIGN_OR_RETURN(BankRulesRow rules, env_.bank->GetRules(req->bank_partner_id()));
     ToProto(rules, resp->mutable_rules());
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(
-    grpc::CallbackServerContext* ctx, const v1::GetBankEarnRulesRequest* req,
-    v1::BankEarnRules* resp) {
+grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(grpc::CallbackServerContext* ctx,
+                                                             const v1::GetBankEarnRulesRequest* req,
+                                                             v1::BankEarnRules* resp) {
   return Serve(ctx, "GetBankEarnRules", [this, req, resp](const Principal&) -> absl::Status {
     ASSIGN_OR_RETURN(BankRulesRow rules, env_.bank->GetRules(req->bank_partner_id()));
     ToProto(rules, resp);
@@ -178,6 +179,16 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(
 }  // namespace loyalty
 
 namespace loyalty {
+namespace {
+
+void AddTier(const TierRow& t, v1::SetTiersResponse* resp) {
+  v1::Tier* out = resp->add_tiers();
+  out->set_name(t.name);
+  out->set_threshold_minor(t.threshold_minor);
+  out->set_multiplier_bp(t.multiplier_bp);
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* AdminServiceImpl::SetTiers(grpc::CallbackServerContext* ctx,
                                                      const v1::SetTiersRequest* req,
@@ -189,12 +200,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::SetTiers(grpc::CallbackServerContext
     }
     RETURN_IF_ERROR(env_.ledger->SetTiers(ActorName(caller), tiers));
     ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
-    for (const TierRow& t : stored) {
-      v1::Tier* out = resp->add_tiers();
-      out->set_name(t.name);
-      out->set_threshold_minor(t.threshold_minor);
-      out->set_multiplier_bp(t.multiplier_bp);
-    }
+    for (const TierRow& t : stored) AddTier(t, resp);
     return absl::OkStatus();
   });
 }
@@ -204,12 +210,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListTiers(grpc::CallbackServerContex
                                                       v1::SetTiersResponse* resp) {
   return Serve(ctx, "ListTiers", [this, resp](const Principal&) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
-    for (const TierRow& t : stored) {
-      v1::Tier* out = resp->add_tiers();
-      out->set_name(t.name);
-      out->set_threshold_minor(t.threshold_minor);
-      out->set_multiplier_bp(t.multiplier_bp);
-    }
+    for (const TierRow& t : stored) AddTier(t, resp);
     return absl::OkStatus();
   });
 }
