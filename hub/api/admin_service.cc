@@ -176,9 +176,6 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(grpc::CallbackServe
   });
 }
 
-}  // namespace loyalty
-
-namespace loyalty {
 namespace {
 
 void AddTier(const TierRow& t, v1::SetTiersResponse* resp) {
