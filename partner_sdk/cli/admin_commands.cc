@@ -2,7 +2,10 @@
 // takes a finance key).
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "command.h"
 #include "hub/common/status_macros.h"
 
@@ -40,7 +43,20 @@ Record PartnerRecord(const sdk::Partner& p) {
   r.Add("max_points_per_txn", p.limits.max_points_per_txn);
   r.Add("max_points_per_member_day", p.limits.max_points_per_member_day);
   r.Add("suspended", p.suspended).Add("created_at_micros", p.created_at_micros);
+  r.Add("return_window_days", static_cast<int64_t>(p.return_window_days));
   return r;
+}
+
+const char* ExpiryPolicyName(sdk::ExpiryPolicy p) {
+  return p == sdk::ExpiryPolicy::kEndOfYear ? "end_of_year" : "months_after_earn";
+}
+
+absl::StatusOr<sdk::ExpiryPolicy> ParseExpiryPolicy(const std::string& s) {
+  for (sdk::ExpiryPolicy p : {sdk::ExpiryPolicy::kMonthsAfterEarn, sdk::ExpiryPolicy::kEndOfYear}) {
+    if (s == ExpiryPolicyName(p)) return p;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--expiry_policy: \"", s, "\" is not months_after_earn or end_of_year"));
 }
 
 Record ProgramRecord(const sdk::Program& p) {
@@ -48,6 +64,124 @@ Record ProgramRecord(const sdk::Program& p) {
   r.Add("point_value_micros", p.point_value_micros).Add("currency", p.currency);
   r.Add("expiry_months", static_cast<int64_t>(p.expiry_months));
   r.Add("hold_timeout_seconds", p.hold_timeout_seconds);
+  r.Add("expiry_policy", ExpiryPolicyName(p.expiry_policy));
+  r.Add("expiry_years", static_cast<int64_t>(p.expiry_years)).Add("time_zone", p.time_zone);
+  r.Add("min_redemption_points", p.min_redemption_points);
+  r.Add("pin_threshold_points", p.pin_threshold_points);
+  r.Add("pause_expiry_for_cobranded", p.pause_expiry_for_cobranded);
+  return r;
+}
+
+Record TierRecord(const sdk::Tier& t) {
+  Record r;
+  r.Add("name", t.name).Add("threshold_minor", t.threshold_minor);
+  r.Add("multiplier_bp", t.multiplier_bp);
+  return r;
+}
+
+Record TiersRecord(const std::vector<sdk::Tier>& tiers) {
+  std::vector<Record> rows;
+  for (const sdk::Tier& t : tiers) rows.push_back(TierRecord(t));
+  Record out;
+  out.Add("tiers", std::move(rows));
+  return out;
+}
+
+const char* KindName(sdk::PromotionKind k) {
+  switch (k) {
+    case sdk::PromotionKind::kMultiplier:
+      return "multiplier";
+    case sdk::PromotionKind::kFixed:
+      return "fixed";
+    case sdk::PromotionKind::kStamp:
+      return "stamp";
+    case sdk::PromotionKind::kCrossPartner:
+      return "cross_partner";
+    default:
+      return "unspecified";
+  }
+}
+
+const char* ScopeName(sdk::PromotionScope s) {
+  switch (s) {
+    case sdk::PromotionScope::kPartner:
+      return "partner";
+    case sdk::PromotionScope::kCategory:
+      return "category";
+    case sdk::PromotionScope::kTier:
+      return "tier";
+    default:
+      return "all";
+  }
+}
+
+absl::StatusOr<sdk::PromotionKind> ParseKind(const std::string& s) {
+  for (sdk::PromotionKind k : {sdk::PromotionKind::kMultiplier, sdk::PromotionKind::kFixed,
+                               sdk::PromotionKind::kStamp, sdk::PromotionKind::kCrossPartner}) {
+    if (s == KindName(k)) return k;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--kind: \"", s, "\" is not multiplier, fixed, stamp or cross_partner"));
+}
+
+absl::StatusOr<sdk::PromotionScope> ParseScope(const std::string& s) {
+  for (sdk::PromotionScope p : {sdk::PromotionScope::kAll, sdk::PromotionScope::kPartner,
+                                sdk::PromotionScope::kCategory, sdk::PromotionScope::kTier}) {
+    if (s == ScopeName(p)) return p;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--scope: \"", s, "\" is not all, partner, category or tier"));
+}
+
+// A time flag: UTC micros since the epoch, an ISO-8601 / RFC 3339 time
+// ("2026-05-10T12:00:00Z", "2026-05-10T14:00:00+02:00") or a date (midnight UTC).
+absl::StatusOr<int64_t> ParseTimeFlag(const Args& a, const std::string& name) {
+  const std::string v = a.Str(name);
+  int64_t micros = 0;
+  if (absl::SimpleAtoi(v, &micros)) return micros;
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, v, absl::UTCTimeZone(), &t, &err) ||
+      absl::ParseTime("%Y-%m-%d", v, absl::UTCTimeZone(), &t, &err)) {
+    return absl::ToUnixMicros(t);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", name, ": \"", v,
+                   "\" is neither UTC micros nor an ISO-8601 time (2026-05-10T00:00:00Z)"));
+}
+
+// --tiers "Silver:10000:12500,Gold:50000:15000": name:threshold_minor:multiplier_bp, comma
+// separated ("" = no tiers). The name is everything before the last two colons.
+absl::StatusOr<std::vector<sdk::Tier>> ParseTiers(const std::string& s) {
+  std::vector<sdk::Tier> out;
+  if (s.empty()) return out;
+  for (absl::string_view item : absl::StrSplit(s, ',')) {
+    const size_t last = item.rfind(':');
+    const size_t mid = last == absl::string_view::npos || last == 0 ? absl::string_view::npos
+                                                                    : item.rfind(':', last - 1);
+    sdk::Tier t;
+    if (mid == absl::string_view::npos ||
+        !absl::SimpleAtoi(item.substr(mid + 1, last - mid - 1), &t.threshold_minor) ||
+        !absl::SimpleAtoi(item.substr(last + 1), &t.multiplier_bp)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--tiers: \"", item, "\" is not name:threshold_minor:multiplier_bp"));
+    }
+    t.name = std::string(item.substr(0, mid));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Record PromotionRecord(const sdk::Promotion& p) {
+  Record r;
+  r.Add("promotion_id", p.promotion_id).Add("name", p.name);
+  r.Add("funder_partner_id", p.funder_partner_id).Add("kind", KindName(p.kind));
+  r.Add("scope", ScopeName(p.scope)).Add("scope_value", p.scope_value);
+  r.Add("starts_at_micros", p.starts_at_micros).Add("ends_at_micros", p.ends_at_micros);
+  r.Add("multiplier_bp", p.multiplier_bp).Add("bonus_points", p.bonus_points);
+  r.Add("min_spend_minor", p.min_spend_minor).Add("every_n", static_cast<int64_t>(p.every_n));
+  r.Add("distinct_partners", static_cast<int64_t>(p.distinct_partners));
+  r.Add("window_days", static_cast<int64_t>(p.window_days)).Add("ended", p.ended);
   return r;
 }
 
@@ -60,6 +194,8 @@ absl::StatusOr<Record> RegisterPartner(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(p.earn_rate_bp, a.Int("earn_rate_bp"));
   ASSIGN_OR_RETURN(p.limits.max_points_per_txn, a.Int("max_points_per_txn"));
   ASSIGN_OR_RETURN(p.limits.max_points_per_member_day, a.Int("max_points_per_member_day"));
+  ASSIGN_OR_RETURN(const int64_t window, a.Int("return_window_days"));
+  p.return_window_days = static_cast<int32_t>(window);
   ASSIGN_OR_RETURN(sdk::RegisterPartnerResult r, client->RegisterPartner(p));
   return PartnerRecord(r.partner).Add("api_key", r.api_key);
 }
@@ -101,6 +237,13 @@ absl::StatusOr<Record> SetProgram(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(const int64_t months, a.Int("expiry_months"));
   p.expiry_months = static_cast<int32_t>(months);
   ASSIGN_OR_RETURN(p.hold_timeout_seconds, a.Int("hold_timeout_seconds"));
+  ASSIGN_OR_RETURN(p.expiry_policy, ParseExpiryPolicy(a.Str("expiry_policy", "months_after_earn")));
+  ASSIGN_OR_RETURN(const int64_t years, a.Int("expiry_years"));
+  p.expiry_years = static_cast<int32_t>(years);
+  p.time_zone = a.Str("time_zone");
+  ASSIGN_OR_RETURN(p.min_redemption_points, a.Int("min_redemption_points"));
+  ASSIGN_OR_RETURN(p.pin_threshold_points, a.Int("pin_threshold_points"));
+  p.pause_expiry_for_cobranded = a.Bool("pause_expiry_for_cobranded");
   ASSIGN_OR_RETURN(sdk::Program r, client->SetProgram(p));
   return ProgramRecord(r);
 }
@@ -153,6 +296,97 @@ absl::StatusOr<Record> CreateOperatorKey(const Args& a, Clients& c) {
   return out;
 }
 
+absl::StatusOr<Record> SetTiers(const Args& a, Clients& c) {
+  sdk::SetTiersParams p;
+  ASSIGN_OR_RETURN(p.tiers, ParseTiers(a.Str("tiers")));
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  ASSIGN_OR_RETURN(std::vector<sdk::Tier> stored, client->SetTiers(p));
+  return TiersRecord(stored);
+}
+
+absl::StatusOr<Record> ListTiers(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  ASSIGN_OR_RETURN(std::vector<sdk::Tier> tiers, client->ListTiers());
+  return TiersRecord(tiers);
+}
+
+absl::StatusOr<Record> RunTierReview(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  ASSIGN_OR_RETURN(sdk::TierReviewResult r, client->RunTierReview());
+  Record out;
+  out.Add("members_reviewed", r.members_reviewed).Add("members_changed", r.members_changed);
+  return out;
+}
+
+absl::StatusOr<Record> CreatePromotion(const Args& a, Clients& c) {
+  sdk::Promotion p;
+  p.name = a.Str("name");
+  ASSIGN_OR_RETURN(p.kind, ParseKind(a.Str("kind")));
+  ASSIGN_OR_RETURN(p.scope, ParseScope(a.Str("scope", "all")));
+  p.scope_value = a.Str("scope_value");
+  ASSIGN_OR_RETURN(p.funder_partner_id, a.Int("funder_partner_id"));
+  ASSIGN_OR_RETURN(p.starts_at_micros, ParseTimeFlag(a, "starts"));
+  ASSIGN_OR_RETURN(p.ends_at_micros, ParseTimeFlag(a, "ends"));
+  ASSIGN_OR_RETURN(p.multiplier_bp, a.Int("multiplier_bp"));
+  ASSIGN_OR_RETURN(p.bonus_points, a.Int("bonus_points"));
+  ASSIGN_OR_RETURN(p.min_spend_minor, a.Int("min_spend_minor"));
+  ASSIGN_OR_RETURN(const int64_t every_n, a.Int("every_n"));
+  p.every_n = static_cast<int32_t>(every_n);
+  ASSIGN_OR_RETURN(const int64_t k, a.Int("distinct_partners"));
+  p.distinct_partners = static_cast<int32_t>(k);
+  ASSIGN_OR_RETURN(const int64_t window, a.Int("window_days"));
+  p.window_days = static_cast<int32_t>(window);
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  ASSIGN_OR_RETURN(sdk::Promotion r, client->CreatePromotion(p));
+  return PromotionRecord(r);
+}
+
+absl::StatusOr<Record> ListPromotions(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  ASSIGN_OR_RETURN(std::vector<sdk::Promotion> promotions, client->ListPromotions({a.Bool("all")}));
+  std::vector<Record> rows;
+  for (const sdk::Promotion& p : promotions) rows.push_back(PromotionRecord(p));
+  Record out;
+  out.Add("promotions", std::move(rows));
+  return out;
+}
+
+absl::StatusOr<Record> EndPromotion(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  sdk::EndPromotionParams p;
+  ASSIGN_OR_RETURN(p.promotion_id, a.Int("id"));
+  ASSIGN_OR_RETURN(sdk::Promotion r, client->EndPromotion(p));
+  return PromotionRecord(r);
+}
+
+absl::StatusOr<Record> ListExpiring(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  sdk::ListExpiringPointsParams p;
+  ASSIGN_OR_RETURN(const int64_t days, a.Int("within_days"));
+  p.within_days = static_cast<int32_t>(days);
+  ASSIGN_OR_RETURN(const int64_t limit, a.Int("limit"));
+  p.limit = static_cast<int32_t>(limit);
+  ASSIGN_OR_RETURN(std::vector<sdk::ExpiringPoints> members, client->ListExpiringPoints(p));
+  std::vector<Record> rows;
+  for (const sdk::ExpiringPoints& e : members) {
+    Record r;
+    r.Add("member_id", e.member_id).Add("points", e.points);
+    r.Add("first_expiry_at_micros", e.first_expiry_at_micros);
+    rows.push_back(std::move(r));
+  }
+  Record out;
+  out.Add("members", std::move(rows));
+  return out;
+}
+
+absl::StatusOr<Record> UnlockPin(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  RETURN_IF_ERROR(client->UnlockMemberPin({a.Str("card")}));
+  Record out;
+  out.Add("card_number", a.Str("card")).Add("unlocked", true);
+  return out;
+}
+
 }  // namespace
 
 std::vector<Command> AdminCommands() {
@@ -165,7 +399,8 @@ std::vector<Command> AdminCommands() {
         {"role", "merchant (default) or issuer"},
         {"earn_rate_bp", "earn rate in basis points of the amount (500 = 5%)", true},
         {"max_points_per_txn", "0 = no limit"},
-        {"max_points_per_member_day", "0 = no limit"}},
+        {"max_points_per_member_day", "0 = no limit"},
+        {"return_window_days", "earned points stay pending this many days; default 0 = none"}},
        RegisterPartner},
       {"list-partners", "all partners (admin or finance key)", {}, ListPartners},
       {"suspend-partner",
@@ -177,11 +412,19 @@ std::vector<Command> AdminCommands() {
        {partner_id},
        RotateKey},
       {"set-program",
-       "set the program: point value, currency, expiry, hold timeout",
+       "set the program as a whole (flags left out are 0 / empty): point value, currency, "
+       "expiry, hold timeout, minimum redemption, PIN threshold",
        {{"point_value_micros", "value of one point in micros of the currency", true},
         {"currency", "ISO 4217 code", true},
-        {"expiry_months", "0 = never", true},
-        {"hold_timeout_seconds", "an uncaptured hold is void after this", true}},
+        {"expiry_months", "months_after_earn: 0 = never (default)"},
+        {"hold_timeout_seconds", "an uncaptured hold is void after this", true},
+        {"expiry_policy", "months_after_earn (default) or end_of_year"},
+        {"expiry_years", "end_of_year: expire at the end of the Nth year after the earn's"},
+        {"time_zone", "IANA zone that cuts calendar years; default UTC"},
+        {"min_redemption_points", "0 = none"},
+        {"pin_threshold_points", "redemptions above this need the member's PIN; 0 = never"},
+        {"pause_expiry_for_cobranded", "members with a linked co-branded card keep points", false,
+         true}},
        SetProgram},
       {"get-program", "the current program", {}, GetProgram},
       {"issue-bearer-cards",
@@ -200,6 +443,44 @@ std::vector<Command> AdminCommands() {
        "another admin or finance key (shown once)",
        {{"role", "admin or finance", true}},
        CreateOperatorKey},
+      {"set-tiers",
+       "replace the tier scheme (rolling 12-month coalition-wide spend)",
+       {{"tiers",
+         "name:threshold_minor:multiplier_bp,... e.g. \"Silver:10000:12500,Gold:50000:15000\" "
+         "(\"\" = no tiers)",
+         true}},
+       SetTiers},
+      {"list-tiers", "the tier scheme", {}, ListTiers},
+      {"run-tier-review", "re-evaluate every member's tier now", {}, RunTierReview},
+      {"create-promotion",
+       "create a promotion; prints its id",
+       {{"name", "1..100 characters", true},
+        {"kind", "multiplier, fixed, stamp or cross_partner", true},
+        {"scope", "all (default), partner, category or tier"},
+        {"scope_value", "partner id, category or tier name (scope other than all)"},
+        {"funder_partner_id", "who pays the bonus; default 0 = the operator"},
+        {"starts", "window start: ISO-8601 UTC (2026-05-01T00:00:00Z) or UTC micros", true},
+        {"ends", "window end, exclusive: ISO-8601 UTC or UTC micros", true},
+        {"multiplier_bp", "multiplier: 20000 doubles the base points"},
+        {"bonus_points", "fixed, stamp, cross_partner: the bonus"},
+        {"min_spend_minor", "the earn's amount must be at least this"},
+        {"every_n", "stamp: every Nth earn at the partner"},
+        {"distinct_partners", "cross_partner: K distinct partners"},
+        {"window_days", "cross_partner: within this many days"}},
+       CreatePromotion},
+      {"list-promotions",
+       "active promotions (--all: also ended, expired and future ones)",
+       {{"all", "include inactive promotions", false, true}},
+       ListPromotions},
+      {"end-promotion", "end a promotion now", {{"id", "the promotion's id", true}}, EndPromotion},
+      {"list-expiring",
+       "members with points expiring in the next N days",
+       {{"within_days", "1..366", true}, {"limit", "1..1000; default 100"}},
+       ListExpiring},
+      {"unlock-pin",
+       "unlock a member's PIN after 3 wrong attempts",
+       {{"card", "the member's card number", true}},
+       UnlockPin},
   };
 }
 

@@ -1,6 +1,9 @@
 // Partner subcommands: one per PartnerService call, plus the offline queue.
+#include <iostream>
+#include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "command.h"
 #include "hub/common/status_macros.h"
 
@@ -15,8 +18,34 @@ Record BalanceRecord(const sdk::Balance& b) {
   Record r;
   r.Add("member_id", b.member_id).Add("balance", b.balance).Add("available", b.available);
   r.Add("held", b.held).Add("debt", b.debt).Add("next_expiry_points", b.next_expiry_points);
-  r.Add("next_expiry_at_micros", b.next_expiry_at_micros);
+  r.Add("next_expiry_at_micros", b.next_expiry_at_micros).Add("pending", b.pending);
+  r.Add("tier", b.tier).Add("spend_12m_minor", b.spend_12m_minor);
+  r.Add("next_tier", b.next_tier).Add("next_tier_threshold_minor", b.next_tier_threshold_minor);
   return r;
+}
+
+// The breakdown's fields after base_points (which earn and quote-earn already print).
+void AddBreakdown(const sdk::EarnBreakdown& b, Record* r) {
+  r->Add("tier", b.tier).Add("tier_bonus_points", b.tier_bonus_points);
+  std::vector<Record> rows;
+  for (const sdk::PromotionBonus& p : b.promotions) {
+    Record row;
+    row.Add("promotion_id", p.promotion_id).Add("name", p.name).Add("points", p.points);
+    row.Add("funder_partner_id", p.funder_partner_id);
+    rows.push_back(std::move(row));
+  }
+  r->Add("promotions", std::move(rows)).Add("pending_until_micros", b.pending_until_micros);
+}
+
+// --pin: the PIN itself, or "-" to read it from the first line of stdin (so it shows
+// neither in `ps` nor in the shell history).
+absl::StatusOr<std::string> PinArg(const Args& a) {
+  std::string pin = a.Str("pin");
+  if (pin != "-") return pin;
+  if (!std::getline(std::cin, pin)) {
+    return absl::InvalidArgumentError("--pin=-: no PIN on stdin");
+  }
+  return std::string(absl::StripAsciiWhitespace(pin));
 }
 
 Record TransactionRecord(const sdk::Transaction& t) {
@@ -74,6 +103,7 @@ absl::StatusOr<Record> QuoteEarn(const Args& a, Clients& c) {
                    client->QuoteEarn({a.Str("card"), {amount, a.Str("currency")}}));
   Record out;
   out.Add("points", q.points).Add("base_points", q.base_points);
+  AddBreakdown(q.breakdown, &out);
   return out;
 }
 
@@ -90,6 +120,7 @@ absl::StatusOr<Record> Earn(const Args& a, Clients& c) {
   Record out = PostingRecord(r.posting);
   out.Add("base_points", r.base_points).Add("expires_at_micros", r.expires_at_micros);
   out.Add("queued", r.queued);
+  AddBreakdown(r.breakdown, &out);
   return out;
 }
 
@@ -99,19 +130,20 @@ absl::StatusOr<sdk::RedeemParams> RedeemArgs(const Args& a) {
   p.card_number = a.Str("card");
   ASSIGN_OR_RETURN(p.points, a.Int("points"));
   ASSIGN_OR_RETURN(p.occurred_at_micros, a.Int("occurred_at_micros"));
+  ASSIGN_OR_RETURN(p.pin, PinArg(a));
   return p;
 }
 
 absl::StatusOr<Record> Redeem(const Args& a, Clients& c) {
-  ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   ASSIGN_OR_RETURN(sdk::RedeemParams p, RedeemArgs(a));
+  ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   ASSIGN_OR_RETURN(sdk::PostingResult r, client->Redeem(p));
   return PostingRecord(r);
 }
 
 absl::StatusOr<Record> Authorize(const Args& a, Clients& c) {
-  ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   ASSIGN_OR_RETURN(sdk::RedeemParams p, RedeemArgs(a));
+  ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   ASSIGN_OR_RETURN(sdk::AuthorizeRedemptionResult r, client->AuthorizeRedemption(p));
   return PostingRecord(r.posting).Add("hold_expires_at_micros", r.hold_expires_at_micros);
 }
@@ -160,6 +192,17 @@ absl::StatusOr<Record> Transactions(const Args& a, Clients& c) {
   return out;
 }
 
+absl::StatusOr<Record> SetPin(const Args& a, Clients& c) {
+  sdk::SetMemberPinParams p;
+  p.card_number = a.Str("card");
+  ASSIGN_OR_RETURN(p.pin, PinArg(a));
+  ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
+  RETURN_IF_ERROR(client->SetMemberPin(p));
+  Record out;  // never the PIN itself
+  out.Add("card_number", p.card_number).Add("pin_set", true);
+  return out;
+}
+
 absl::StatusOr<Record> QueueStatus(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   ASSIGN_OR_RETURN(const int64_t queued, client->QueuedEarns());
@@ -195,6 +238,9 @@ std::vector<Command> PartnerCommands() {
   const FlagSpec amount{"amount_minor", "amount in minor units (cents)", true};
   const FlagSpec currency{"currency", "ISO 4217 code, e.g. EUR", true};
   const FlagSpec auth{"authorization", "partner_txn_id of the authorization", true};
+  const FlagSpec pin{"pin",
+                     "the member's PIN, needed above the program's PIN threshold; - = read it "
+                     "from stdin"};
   return {
       {"enroll", "enroll a new member; prints its card number", {kTxnId}, Enroll},
       {"link-card",
@@ -210,7 +256,10 @@ std::vector<Command> PartnerCommands() {
        "move an anonymous bearer card and its points to the member of --card",
        {kCard, {"bearer_card", "the bearer card number", true}, kTxnId},
        RegisterBearer},
-      {"balance", "a member's balance, holds, debt and next expiry", {kCard}, GetBalance},
+      {"balance",
+       "a member's balance, holds, debt, pending points, tier and next expiry",
+       {kCard},
+       GetBalance},
       {"quote-earn",
        "the points an earn would credit (writes nothing)",
        {kCard, amount, currency},
@@ -224,10 +273,13 @@ std::vector<Command> PartnerCommands() {
         kOccurredAt,
         kTxnId},
        Earn},
-      {"redeem", "spend points in one step", {kCard, points_required, kOccurredAt, kTxnId}, Redeem},
+      {"redeem",
+       "spend points in one step",
+       {kCard, points_required, pin, kOccurredAt, kTxnId},
+       Redeem},
       {"authorize",
        "hold points for a later capture or void",
-       {kCard, points_required, kOccurredAt, kTxnId},
+       {kCard, points_required, pin, kOccurredAt, kTxnId},
        Authorize},
       {"capture",
        "take held points (0 = all held; the rest is released)",
@@ -247,6 +299,10 @@ std::vector<Command> PartnerCommands() {
         {"page_size", "1..500; default 100"},
         {"page_token", "next_page_token of the previous page"}},
        Transactions},
+      {"set-pin",
+       "set or replace the member's PIN (4..8 digits)",
+       {kCard, {"pin", "the new PIN; - = read it from stdin", true}},
+       SetPin},
       {"queue-status",
        "earns waiting in the offline queue (--queue_file) and refused ones",
        {},

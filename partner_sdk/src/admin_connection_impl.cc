@@ -30,6 +30,7 @@ class AdminConnectionImpl : public AdminConnection {
     req.set_role(ToProto(p.role));
     req.set_earn_rate_bp(p.earn_rate_bp);
     *req.mutable_limits() = ToProto(p.limits);
+    req.set_return_window_days(p.return_window_days);
     ASSIGN_OR_RETURN(v1::RegisterPartnerResponse r,
                      Call("RegisterPartner", &Stub::RegisterPartner, req, kOnce));
     return RegisterPartnerResult{FromProto(r.partner()), r.api_key()};
@@ -124,7 +125,77 @@ class AdminConnectionImpl : public AdminConnection {
     return FromProto(r);
   }
 
+  absl::StatusOr<std::vector<Tier>> SetTiers(const SetTiersParams& p) override {
+    v1::SetTiersRequest req;
+    for (const Tier& t : p.tiers) *req.add_tiers() = ToProto(t);
+    ASSIGN_OR_RETURN(v1::SetTiersResponse r, Call("SetTiers", &Stub::SetTiers, req, kRetry));
+    return Tiers(r);
+  }
+
+  absl::StatusOr<std::vector<Tier>> ListTiers() override {
+    ASSIGN_OR_RETURN(v1::SetTiersResponse r,
+                     Call("ListTiers", &Stub::ListTiers, v1::ListTiersRequest(), kRetry));
+    return Tiers(r);
+  }
+
+  absl::StatusOr<TierReviewResult> RunTierReview() override {
+    ASSIGN_OR_RETURN(v1::RunTierReviewResponse r, Call("RunTierReview", &Stub::RunTierReview,
+                                                       v1::RunTierReviewRequest(), kRetry));
+    return TierReviewResult{r.members_reviewed(), r.members_changed()};
+  }
+
+  absl::StatusOr<Promotion> CreatePromotion(const Promotion& p) override {
+    v1::CreatePromotionRequest req;
+    *req.mutable_promotion() = ToProto(p);
+    ASSIGN_OR_RETURN(v1::Promotion r, Call("CreatePromotion", &Stub::CreatePromotion, req, kOnce));
+    return FromProto(r);
+  }
+
+  absl::StatusOr<std::vector<Promotion>> ListPromotions(const ListPromotionsParams& p) override {
+    v1::ListPromotionsRequest req;
+    req.set_include_inactive(p.include_inactive);
+    ASSIGN_OR_RETURN(v1::ListPromotionsResponse r,
+                     Call("ListPromotions", &Stub::ListPromotions, req, kRetry));
+    std::vector<Promotion> out;
+    for (const v1::Promotion& promo : r.promotions()) out.push_back(FromProto(promo));
+    return out;
+  }
+
+  // Tried once: ending an already ended promotion again fails NOT_FOUND.
+  absl::StatusOr<Promotion> EndPromotion(const EndPromotionParams& p) override {
+    v1::EndPromotionRequest req;
+    req.set_promotion_id(p.promotion_id);
+    ASSIGN_OR_RETURN(v1::Promotion r, Call("EndPromotion", &Stub::EndPromotion, req, kOnce));
+    return FromProto(r);
+  }
+
+  absl::StatusOr<std::vector<ExpiringPoints>> ListExpiringPoints(
+      const ListExpiringPointsParams& p) override {
+    v1::ListExpiringPointsRequest req;
+    req.set_within_days(p.within_days);
+    req.set_limit(p.limit);
+    ASSIGN_OR_RETURN(v1::ListExpiringPointsResponse r,
+                     Call("ListExpiringPoints", &Stub::ListExpiringPoints, req, kRetry));
+    std::vector<ExpiringPoints> out;
+    for (const v1::ExpiringPoints& e : r.members()) {
+      out.push_back(ExpiringPoints{e.member_id(), e.points(), e.first_expiry_at_micros()});
+    }
+    return out;
+  }
+
+  absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) override {
+    v1::UnlockMemberPinRequest req;
+    req.set_card_number(p.card_number);
+    return Call("UnlockMemberPin", &Stub::UnlockMemberPin, req, kRetry).status();
+  }
+
  private:
+  static std::vector<Tier> Tiers(const v1::SetTiersResponse& r) {
+    std::vector<Tier> out;
+    for (const v1::Tier& t : r.tiers()) out.push_back(FromProto(t));
+    return out;
+  }
+
   using Stub = v1::AdminService::Stub;
   template <typename Req, typename Resp>
   using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Req&, Resp*);

@@ -33,6 +33,24 @@ Balance FromProto(const v1::Balance& b) {
   out.debt = b.debt();
   out.next_expiry_points = b.next_expiry_points();
   out.next_expiry_at_micros = b.next_expiry_at_micros();
+  out.pending = b.pending();
+  out.tier = b.tier();
+  out.spend_12m_minor = b.spend_12m_minor();
+  out.next_tier = b.next_tier();
+  out.next_tier_threshold_minor = b.next_tier_threshold_minor();
+  return out;
+}
+
+EarnBreakdown FromProto(const v1::EarnBreakdown& b) {
+  EarnBreakdown out;
+  out.base_points = b.base_points();
+  out.tier = b.tier();
+  out.tier_bonus_points = b.tier_bonus_points();
+  for (const v1::PromotionBonus& p : b.promotions()) {
+    out.promotions.push_back(
+        PromotionBonus{p.promotion_id(), p.name(), p.points(), p.funder_partner_id()});
+  }
+  out.pending_until_micros = b.pending_until_micros();
   return out;
 }
 
@@ -77,6 +95,7 @@ Partner FromProto(const v1::Partner& p) {
   out.limits.max_points_per_member_day = p.limits().max_points_per_member_day();
   out.suspended = p.suspended();
   out.created_at_micros = p.created_at_micros();
+  out.return_window_days = p.return_window_days();
   return out;
 }
 
@@ -86,6 +105,12 @@ v1::Program ToProto(const Program& p) {
   out.set_currency(p.currency);
   out.set_expiry_months(p.expiry_months);
   out.set_hold_timeout_seconds(p.hold_timeout_seconds);
+  out.set_expiry_policy(static_cast<v1::ExpiryPolicy>(static_cast<int>(p.expiry_policy)));
+  out.set_expiry_years(p.expiry_years);
+  out.set_time_zone(p.time_zone);
+  out.set_min_redemption_points(p.min_redemption_points);
+  out.set_pin_threshold_points(p.pin_threshold_points);
+  out.set_pause_expiry_for_cobranded(p.pause_expiry_for_cobranded);
   return out;
 }
 
@@ -95,6 +120,69 @@ Program FromProto(const v1::Program& p) {
   out.currency = p.currency();
   out.expiry_months = p.expiry_months();
   out.hold_timeout_seconds = p.hold_timeout_seconds();
+  out.expiry_policy = p.expiry_policy() == v1::EXPIRY_POLICY_END_OF_YEAR
+                          ? ExpiryPolicy::kEndOfYear
+                          : ExpiryPolicy::kMonthsAfterEarn;
+  out.expiry_years = p.expiry_years();
+  out.time_zone = p.time_zone();
+  out.min_redemption_points = p.min_redemption_points();
+  out.pin_threshold_points = p.pin_threshold_points();
+  out.pause_expiry_for_cobranded = p.pause_expiry_for_cobranded();
+  return out;
+}
+
+v1::Tier ToProto(const Tier& t) {
+  v1::Tier out;
+  out.set_name(t.name);
+  out.set_threshold_minor(t.threshold_minor);
+  out.set_multiplier_bp(t.multiplier_bp);
+  return out;
+}
+
+Tier FromProto(const v1::Tier& t) { return Tier{t.name(), t.threshold_minor(), t.multiplier_bp()}; }
+
+// PromotionKind and PromotionScope share their numbers with admin.proto by construction.
+v1::Promotion ToProto(const Promotion& p) {
+  v1::Promotion out;
+  out.set_name(p.name);
+  out.set_funder_partner_id(p.funder_partner_id);
+  out.set_scope(static_cast<v1::PromotionScope>(static_cast<int>(p.scope)));
+  out.set_scope_value(p.scope_value);
+  out.set_kind(static_cast<v1::PromotionKind>(static_cast<int>(p.kind)));
+  out.set_starts_at_micros(p.starts_at_micros);
+  out.set_ends_at_micros(p.ends_at_micros);
+  out.set_multiplier_bp(p.multiplier_bp);
+  out.set_bonus_points(p.bonus_points);
+  out.set_min_spend_minor(p.min_spend_minor);
+  out.set_every_n(p.every_n);
+  out.set_distinct_partners(p.distinct_partners);
+  out.set_window_days(p.window_days);
+  return out;
+}
+
+Promotion FromProto(const v1::Promotion& p) {
+  Promotion out;
+  out.promotion_id = p.promotion_id();
+  out.name = p.name();
+  out.funder_partner_id = p.funder_partner_id();
+  const int scope = static_cast<int>(p.scope());
+  out.scope = scope >= 0 && scope <= static_cast<int>(PromotionScope::kTier)
+                  ? static_cast<PromotionScope>(scope)
+                  : PromotionScope::kAll;
+  out.scope_value = p.scope_value();
+  const int kind = static_cast<int>(p.kind());
+  out.kind = kind >= 0 && kind <= static_cast<int>(PromotionKind::kCrossPartner)
+                 ? static_cast<PromotionKind>(kind)
+                 : PromotionKind::kUnspecified;
+  out.starts_at_micros = p.starts_at_micros();
+  out.ends_at_micros = p.ends_at_micros();
+  out.multiplier_bp = p.multiplier_bp();
+  out.bonus_points = p.bonus_points();
+  out.min_spend_minor = p.min_spend_minor();
+  out.every_n = p.every_n();
+  out.distinct_partners = p.distinct_partners();
+  out.window_days = p.window_days();
+  out.ended = p.ended();
   return out;
 }
 
@@ -114,6 +202,7 @@ v1::RedeemRequest ToRedeemProto(const RedeemParams& p) {
   out.set_card_number(p.card_number);
   out.set_points(p.points);
   out.set_occurred_at_micros(p.occurred_at_micros);
+  out.set_pin(p.pin);
   return out;
 }
 
@@ -123,6 +212,7 @@ v1::AuthorizeRedemptionRequest ToAuthorizeProto(const RedeemParams& p) {
   out.set_card_number(p.card_number);
   out.set_points(p.points);
   out.set_occurred_at_micros(p.occurred_at_micros);
+  out.set_pin(p.pin);
   return out;
 }
 

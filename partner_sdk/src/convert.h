@@ -17,6 +17,7 @@ v1::Money ToProto(const Money& m);
 Money FromProto(const v1::Money& m);
 PostingResult FromProto(const v1::PostingResult& r, const std::string& partner_txn_id);
 Balance FromProto(const v1::Balance& b);
+EarnBreakdown FromProto(const v1::EarnBreakdown& b);
 Transaction FromProto(const v1::Transaction& t);
 
 v1::Role ToProto(Role r);
@@ -25,6 +26,10 @@ v1::PartnerLimits ToProto(const PartnerLimits& l);
 Partner FromProto(const v1::Partner& p);
 v1::Program ToProto(const Program& p);
 Program FromProto(const v1::Program& p);
+v1::Tier ToProto(const Tier& t);
+Tier FromProto(const v1::Tier& t);
+v1::Promotion ToProto(const Promotion& p);
+Promotion FromProto(const v1::Promotion& p);
 
 v1::EarnRequest ToProto(const EarnParams& p);
 v1::RedeemRequest ToRedeemProto(const RedeemParams& p);

@@ -110,7 +110,7 @@ absl::StatusOr<QuoteEarnResult> PartnerConnectionImpl::QuoteEarn(const QuoteEarn
   req.set_card_number(p.card_number);
   *req.mutable_amount() = ToProto(p.amount);
   ASSIGN_OR_RETURN(v1::QuoteEarnResponse r, Call("QuoteEarn", &Stub::QuoteEarn, req, ""));
-  return QuoteEarnResult{r.points(), r.breakdown().base_points()};
+  return QuoteEarnResult{r.points(), r.breakdown().base_points(), FromProto(r.breakdown())};
 }
 
 absl::StatusOr<EarnResult> PartnerConnectionImpl::EarnOnline(const EarnParams& p,
@@ -126,6 +126,7 @@ absl::StatusOr<EarnResult> PartnerConnectionImpl::EarnOnline(const EarnParams& p
   out.posting = FromProto(r.result(), p.partner_txn_id);
   out.base_points = r.breakdown().base_points();
   out.expires_at_micros = r.expires_at_micros();
+  out.breakdown = FromProto(r.breakdown());
   return out;
 }
 
@@ -232,6 +233,13 @@ absl::StatusOr<RegisterMerchantIdResult> PartnerConnectionImpl::RegisterMerchant
   ASSIGN_OR_RETURN(v1::RegisterMerchantIdResponse r,
                    Call("RegisterMerchantId", &Stub::RegisterMerchantId, req, ""));
   return RegisterMerchantIdResult{r.replayed()};
+}
+
+absl::Status PartnerConnectionImpl::SetMemberPin(const SetMemberPinParams& p) {
+  v1::SetMemberPinRequest req;
+  req.set_card_number(p.card_number);
+  req.set_pin(p.pin);
+  return Call("SetMemberPin", &Stub::SetMemberPin, req, "").status();
 }
 
 absl::Status PartnerConnectionImpl::TryDrain() {

@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/sdk/sdk_fixture.h"
@@ -47,15 +48,22 @@ struct CliRun {
 };
 
 // Runs `binary args...` with `extra_env`, stdout captured; bounded by kChildTimeout.
+// `stdin_data`, when set, is the child's whole stdin.
 CliRun Spawn(const std::string& binary, std::vector<std::string> args,
-             const std::vector<std::string>& extra_env) {
+             const std::vector<std::string>& extra_env, const std::string& stdin_data = "") {
   CliRun run;
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return run;
+  int in_fds[2] = {-1, -1};
+  if (!stdin_data.empty() && pipe(in_fds) != 0) return run;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  if (in_fds[0] >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, in_fds[0], STDIN_FILENO);
+    posix_spawn_file_actions_addclose(&actions, in_fds[1]);
+  }
   args.insert(args.begin(), binary);
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -71,6 +79,14 @@ CliRun Spawn(const std::string& binary, std::vector<std::string> args,
   const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
+  if (in_fds[0] >= 0) {
+    close(in_fds[0]);
+    // Small enough for the pipe's buffer: never blocks.
+    if (rc == 0 && write(in_fds[1], stdin_data.data(), stdin_data.size()) < 0) {
+      ADD_FAILURE() << "write stdin";
+    }
+    close(in_fds[1]);
+  }
   if (rc != 0) {
     close(pipe_fds[0]);
     ADD_FAILURE() << "posix_spawn " << binary;
@@ -107,10 +123,11 @@ class SdkCliTest : public SdkHubTest {
   void TearDown() override { std::remove(admin_key_file_.c_str()); }
 
   // `loyalty --json --hub=<hub> <args>` with the partner's key in LOYALTY_API_KEY.
-  CliRun Partner(std::vector<std::string> args, const std::string& key = "") {
+  CliRun Partner(std::vector<std::string> args, const std::string& key = "",
+                 const std::string& stdin_data = "") {
     args.insert(args.begin(), {"--json", "--hub=" + hub_.target(), "--attempts=2"});
     return Spawn(LOYALTY_CLI_BINARY, args,
-                 {"LOYALTY_API_KEY=" + (key.empty() ? partner_key_ : key)});
+                 {"LOYALTY_API_KEY=" + (key.empty() ? partner_key_ : key)}, stdin_data);
   }
   // The same with the admin key from --key_file.
   CliRun Admin(std::vector<std::string> args) {
@@ -252,6 +269,146 @@ TEST_F(SdkCliTest, PartnerSubcommands) {
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_FALSE(r.Get("next_page_token").empty());
   EXPECT_EXIT_CODE(Partner({"transactions", "--page_size=501"}), 3);
+}
+
+// Tiers, promotions, expiring points, the PIN and the new program/partner/balance/earn
+// fields (docs/program-rules.md) through the CLI.
+TEST_F(SdkCliTest, EarnRuleSubcommands) {
+  CliRun r = Admin({"set-tiers", "--tiers", "Silver:10000:12500,Gold:50000:15000"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("{\"name\":\"Silver\",\"threshold_minor\":10000,"
+                               "\"multiplier_bp\":12500}"));
+  EXPECT_EXIT_CODE(Admin({"set-tiers", "--tiers=Silver:10000:12500,Silver:20000:13000"}), 3);
+  EXPECT_EXIT_CODE(Admin({"set-tiers", "--tiers=Silver"}), 3);
+  r = Admin({"list-tiers"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"name\":\"Gold\""));
+  EXPECT_EXIT_CODE(Partner({"list-tiers"}), 6);
+
+  const std::string ends = std::to_string(absl::ToUnixMicros(absl::Now()) + 86'400'000'000);
+  const std::string grocer_id = std::to_string(partner_id_);
+  r = Admin({"create-promotion", "--name=Double at the grocer", "--kind=multiplier",
+             "--multiplier_bp=20000", "--scope=partner", "--scope_value=" + grocer_id,
+             "--funder_partner_id=" + grocer_id, "--starts=2020-01-01T00:00:00Z",
+             "--ends=" + ends});
+  EXPECT_EXIT_CODE(r, 0);
+  const std::string promo_id = r.Get("promotion_id");
+  ASSERT_FALSE(promo_id.empty()) << r.out;
+  EXPECT_EQ(r.Get("kind"), "multiplier");
+  EXPECT_EQ(r.Get("scope"), "partner");
+  EXPECT_EQ(r.Get("starts_at_micros"), "1577836800000000");
+  EXPECT_EQ(r.Get("ends_at_micros"), ends);
+  EXPECT_EXIT_CODE(
+      Admin({"create-promotion", "--name=x", "--kind=bogus", "--starts=0", "--ends=" + ends}), 3);
+  EXPECT_EXIT_CODE(Admin({"create-promotion", "--name=x", "--kind=fixed", "--bonus_points=5",
+                          "--starts=2030-01-02", "--ends=2030-01-01"}),
+                   3);
+  r = Admin({"list-promotions"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"promotion_id\":" + promo_id + ","));
+  EXPECT_EXIT_CODE(Partner({"list-promotions"}), 6);
+
+  // 100.00 EUR at 5%: base 500; Silver (the earn reaches 100.00) +125; double points +500.
+  const std::string card = Partner({"enroll"}).Get("card_number");
+  ASSERT_FALSE(card.empty());
+  r = Partner({"earn", "--card=" + card, "--amount_minor=10000", "--currency=EUR"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("points"), "625");
+  EXPECT_EQ(r.Get("balance_after"), "1125");
+  EXPECT_EQ(r.Get("tier"), "Silver");
+  EXPECT_EQ(r.Get("tier_bonus_points"), "125");
+  EXPECT_THAT(r.out, HasSubstr("\"promotions\":[{\"promotion_id\":" + promo_id +
+                               ",\"name\":\"Double at the grocer\",\"points\":500,"
+                               "\"funder_partner_id\":" +
+                               grocer_id + "}]"));
+  EXPECT_EQ(r.Get("pending_until_micros"), "0");
+  r = Partner({"quote-earn", "--card=" + card, "--amount_minor=10000", "--currency=EUR"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("tier"), "Silver");
+  EXPECT_THAT(r.out, HasSubstr("\"points\":500,"));
+  r = Partner({"balance", "--card=" + card});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("tier"), "Silver");
+  EXPECT_EQ(r.Get("spend_12m_minor"), "10000");
+  EXPECT_EQ(r.Get("next_tier"), "Gold");
+  EXPECT_EQ(r.Get("next_tier_threshold_minor"), "50000");
+  EXPECT_EQ(r.Get("pending"), "0");
+
+  r = Admin({"run-tier-review"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("members_changed"), "0");
+  EXPECT_EXIT_CODE(Partner({"run-tier-review"}), 6);
+
+  r = Admin({"end-promotion", "--id=" + promo_id});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("ended"), "true");
+  EXPECT_EXIT_CODE(Admin({"end-promotion", "--id=999999"}), 4);
+  r = Admin({"list-promotions", "--all"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"promotion_id\":" + promo_id + ","));
+  EXPECT_EQ(Admin({"list-promotions"}).out, "{\"promotions\":[]}\n");
+
+  r = Admin({"list-expiring", "--within_days", "366"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"points\":1125,"));
+  EXPECT_EXIT_CODE(Admin({"list-expiring", "--within_days=0"}), 3);
+
+  r = Admin({"set-program", "--point_value_micros=10000", "--currency=EUR",
+             "--hold_timeout_seconds=600", "--expiry_policy=end_of_year", "--expiry_years=2",
+             "--time_zone=Europe/Berlin", "--min_redemption_points=10",
+             "--pin_threshold_points=100", "--pause_expiry_for_cobranded"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("expiry_policy"), "end_of_year");
+  EXPECT_EQ(r.Get("pause_expiry_for_cobranded"), "true");
+  r = Admin({"get-program"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("expiry_years"), "2");
+  EXPECT_EQ(r.Get("time_zone"), "Europe/Berlin");
+  EXPECT_EQ(r.Get("min_redemption_points"), "10");
+  EXPECT_EQ(r.Get("pin_threshold_points"), "100");
+  EXPECT_EXIT_CODE(Admin({"set-program", "--point_value_micros=10000", "--currency=EUR",
+                          "--hold_timeout_seconds=600", "--expiry_policy=never"}),
+                   3);
+
+  r = Partner({"set-pin", "--card=" + card, "--pin=1234"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("pin_set"), "true");
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("1234")));
+  EXPECT_EXIT_CODE(Partner({"set-pin", "--card=" + card, "--pin=12"}), 3);
+  EXPECT_EXIT_CODE(Partner({"set-pin", "--card=" + card, "--pin=-"}, "", "4321\n"), 0);
+  EXPECT_EXIT_CODE(Partner({"redeem", "--card=" + card, "--points=200"}), 3);  // PIN required
+  EXPECT_EXIT_CODE(Partner({"redeem", "--card=" + card, "--points=5"}), 5);    // below minimum
+  r = Partner({"redeem", "--card=" + card, "--points=200", "--pin=4321"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("balance_after"), "925");
+  EXPECT_EXIT_CODE(Partner({"redeem", "--card=" + card, "--points=200", "--pin=0000"}), 6);
+  r = Partner({"authorize", "--card=" + card, "--points=150", "--pin=-"}, "", "4321\n");
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("available_after"), "775");
+  EXPECT_EXIT_CODE(Partner({"authorize", "--card=" + card, "--points=150", "--pin=0000"}), 6);
+  EXPECT_EXIT_CODE(Partner({"authorize", "--card=" + card, "--points=150", "--pin=0000"}), 6);
+  EXPECT_EXIT_CODE(Partner({"authorize", "--card=" + card, "--points=150", "--pin=0000"}), 6);
+  EXPECT_EXIT_CODE(Partner({"authorize", "--card=" + card, "--points=150", "--pin=4321"}), 5);
+  r = Admin({"unlock-pin", "--card=" + card});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("unlocked"), "true");
+  EXPECT_EXIT_CODE(Admin({"unlock-pin", "--card=4000000000000002"}), 4);
+  EXPECT_EXIT_CODE(Partner({"authorize", "--card=" + card, "--points=150", "--pin=4321"}), 0);
+
+  r = Admin({"register-partner", "--name=Fashion", "--category=fashion", "--earn_rate_bp=100",
+             "--return_window_days=14"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("return_window_days"), "14");
+  EXPECT_EXIT_CODE(Admin({"register-partner", "--name=Shoes", "--category=shoes",
+                          "--earn_rate_bp=100", "--return_window_days=400"}),
+                   3);
+  const std::string fashion_key = r.Get("api_key");
+  r = Partner({"earn", "--card=" + card, "--amount_minor=10000", "--currency=EUR"}, fashion_key);
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_NE(r.Get("pending_until_micros"), "0");
+  r = Partner({"balance", "--card=" + card});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("pending"), "125");  // 100 base + 25 Silver, pending for 14 days
 }
 
 TEST_F(SdkCliTest, UsageCredentialsAndReachability) {

@@ -34,6 +34,12 @@ void ExpectError(const absl::StatusOr<T>& r, absl::StatusCode code, const std::s
   EXPECT_THAT(std::string(r.status().message()), HasSubstr(field)) << r.status();
 }
 
+void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field) {
+  ASSERT_FALSE(s.ok()) << "expected " << absl::StatusCodeToString(code);
+  EXPECT_EQ(s.code(), code) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr(field)) << s;
+}
+
 sdk::EarnParams Sale(const std::string& card, int64_t amount_minor, std::string txn_id = "",
                      std::string currency = "EUR") {
   sdk::EarnParams p;
@@ -314,6 +320,197 @@ TEST_F(SdkClientTest, AdminCallsReportHubErrors) {
   ExpectError(partner_admin.GetProgram(), absl::StatusCode::kPermissionDenied, "");
   ExpectError(partner_admin.ListPartners(), absl::StatusCode::kPermissionDenied, "");
   ExpectError(partner_admin.RunExpiry(), absl::StatusCode::kPermissionDenied, "");
+}
+
+// Tiers, promotions, tier review, expiring points (docs/program-rules.md): a Silver member
+// (x1.25) earning 123.45 EUR at the 5% grocer during a fixed +50 coalition promotion.
+TEST_F(SdkClientTest, EarnRuleAdminCalls) {
+  auto tiers = admin_->SetTiers({{{"Gold", 50'000, 15'000}, {"Silver", 10'000, 12'500}}});
+  ASSERT_TRUE(tiers.ok()) << tiers.status();
+  ASSERT_EQ(tiers->size(), 2u);
+  EXPECT_EQ((*tiers)[0].name, "Silver");  // by threshold
+  EXPECT_EQ((*tiers)[0].threshold_minor, 10'000);
+  EXPECT_EQ((*tiers)[0].multiplier_bp, 12'500);
+  EXPECT_EQ((*tiers)[1].name, "Gold");
+  ExpectError(admin_->SetTiers({{{"Silver", 10'000, 12'500}, {"Silver", 20'000, 13'000}}}),
+              absl::StatusCode::kInvalidArgument, "tiers.name");
+  auto listed = admin_->ListTiers();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].name, "Gold");
+  EXPECT_EQ((*listed)[1].multiplier_bp, 15'000);
+
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  sdk::Promotion fixed;
+  fixed.name = "Welcome +50";
+  fixed.kind = sdk::PromotionKind::kFixed;
+  fixed.bonus_points = 50;
+  fixed.starts_at_micros = now - 3'600'000'000;
+  fixed.ends_at_micros = now + 86'400'000'000;
+  auto promo = admin_->CreatePromotion(fixed);
+  ASSERT_TRUE(promo.ok()) << promo.status();
+  EXPECT_GT(promo->promotion_id, 0);
+  EXPECT_EQ(promo->name, "Welcome +50");
+  EXPECT_EQ(promo->kind, sdk::PromotionKind::kFixed);
+  EXPECT_EQ(promo->scope, sdk::PromotionScope::kAll);
+  EXPECT_EQ(promo->bonus_points, 50);
+  EXPECT_EQ(promo->ends_at_micros, fixed.ends_at_micros);
+  EXPECT_FALSE(promo->ended);
+  sdk::Promotion weak = fixed;
+  weak.kind = sdk::PromotionKind::kMultiplier;
+  weak.multiplier_bp = 10'000;
+  ExpectError(admin_->CreatePromotion(weak), absl::StatusCode::kInvalidArgument,
+              "promotion.multiplier_bp");
+
+  sdk::PartnerClient grocer = Partner();
+  const std::string card = NewCard(grocer);
+  auto quote = grocer.QuoteEarn({card, {12'345, "EUR"}});
+  ASSERT_TRUE(quote.ok()) << quote.status();
+  EXPECT_EQ(quote->breakdown.base_points, 617);
+  auto earn = grocer.Earn(Sale(card, 12'345, "rules-earn-1"));
+  ASSERT_TRUE(earn.ok()) << earn.status();
+  // The purchase that crosses 100.00 EUR already earns at Silver: 617 + floor(617 x 0.25).
+  EXPECT_EQ(earn->breakdown.base_points, 617);
+  EXPECT_EQ(earn->breakdown.tier, "Silver");
+  EXPECT_EQ(earn->breakdown.tier_bonus_points, 154);
+  EXPECT_EQ(earn->posting.points, 771);
+  ASSERT_EQ(earn->breakdown.promotions.size(), 1u);
+  EXPECT_EQ(earn->breakdown.promotions[0].promotion_id, promo->promotion_id);
+  EXPECT_EQ(earn->breakdown.promotions[0].name, "Welcome +50");
+  EXPECT_EQ(earn->breakdown.promotions[0].points, 50);
+  EXPECT_EQ(earn->breakdown.promotions[0].funder_partner_id, 0);
+  EXPECT_EQ(earn->breakdown.pending_until_micros, 0);
+  EXPECT_EQ(earn->posting.balance_after, 821);
+
+  auto balance = grocer.GetBalance({card});
+  ASSERT_TRUE(balance.ok()) << balance.status();
+  EXPECT_EQ(balance->balance, 821);
+  EXPECT_EQ(balance->pending, 0);
+  EXPECT_EQ(balance->tier, "Silver");
+  EXPECT_EQ(balance->spend_12m_minor, 12'345);
+  EXPECT_EQ(balance->next_tier, "Gold");
+  EXPECT_EQ(balance->next_tier_threshold_minor, 50'000);
+
+  auto review = admin_->RunTierReview();
+  ASSERT_TRUE(review.ok()) << review.status();
+  EXPECT_GE(review->members_reviewed, 1);
+  EXPECT_EQ(review->members_changed, 0);
+
+  auto active = admin_->ListPromotions();
+  ASSERT_TRUE(active.ok()) << active.status();
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].promotion_id, promo->promotion_id);
+  auto ended = admin_->EndPromotion({promo->promotion_id});
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_TRUE(ended->ended);
+  ExpectError(admin_->EndPromotion({999'999}), absl::StatusCode::kNotFound, "promotion_id");
+  active = admin_->ListPromotions();
+  ASSERT_TRUE(active.ok()) << active.status();
+  EXPECT_TRUE(active->empty());
+  auto all = admin_->ListPromotions({true});
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE((*all)[0].ended);
+
+  // 12-month expiry: everything earned now expires within 366 days.
+  auto expiring = admin_->ListExpiringPoints({366, 0});
+  ASSERT_TRUE(expiring.ok()) << expiring.status();
+  ASSERT_EQ(expiring->size(), 1u);
+  EXPECT_EQ((*expiring)[0].member_id, balance->member_id);
+  EXPECT_EQ((*expiring)[0].points, 821);
+  EXPECT_EQ((*expiring)[0].first_expiry_at_micros, earn->expires_at_micros);
+  ExpectError(admin_->ListExpiringPoints({0, 0}), absl::StatusCode::kInvalidArgument,
+              "within_days");
+
+  auto as_partner = sdk::MakeAdminConnection(OptionsFor(partner_key_));
+  ASSERT_TRUE(as_partner.ok());
+  sdk::AdminClient partner_admin(*as_partner);
+  ExpectError(partner_admin.ListTiers(), absl::StatusCode::kPermissionDenied, "");
+  ExpectError(partner_admin.RunTierReview(), absl::StatusCode::kPermissionDenied, "");
+  ExpectError(partner_admin.ListPromotions(), absl::StatusCode::kPermissionDenied, "");
+}
+
+// The program's new fields, the minimum redemption, the member PIN (set, wrong, locked,
+// unlocked) and a partner's return window (pending points).
+TEST_F(SdkClientTest, ProgramPinAndPendingPoints) {
+  sdk::Program program{10'000, "EUR", 0, 600};
+  program.expiry_policy = sdk::ExpiryPolicy::kEndOfYear;
+  program.expiry_years = 2;
+  program.time_zone = "Europe/Berlin";
+  program.min_redemption_points = 10;
+  program.pin_threshold_points = 100;
+  program.pause_expiry_for_cobranded = true;
+  auto set = admin_->SetProgram(program);
+  ASSERT_TRUE(set.ok()) << set.status();
+  auto got = admin_->GetProgram();
+  ASSERT_TRUE(got.ok()) << got.status();
+  for (const sdk::Program* p : {&*set, &*got}) {
+    EXPECT_EQ(p->expiry_policy, sdk::ExpiryPolicy::kEndOfYear);
+    EXPECT_EQ(p->expiry_years, 2);
+    EXPECT_EQ(p->time_zone, "Europe/Berlin");
+    EXPECT_EQ(p->min_redemption_points, 10);
+    EXPECT_EQ(p->pin_threshold_points, 100);
+    EXPECT_TRUE(p->pause_expiry_for_cobranded);
+  }
+  sdk::Program bad_zone = program;
+  bad_zone.time_zone = "Mars/Olympus";
+  ExpectError(admin_->SetProgram(bad_zone), absl::StatusCode::kInvalidArgument,
+              "program.time_zone");
+
+  sdk::PartnerClient grocer = Partner();
+  const std::string card = NewCard(grocer);
+  ASSERT_TRUE(grocer.Earn(Sale(card, 12'345, "pin-earn-1")).ok());  // 617 points
+  ExpectError(grocer.Redeem({"pin-small", card, 5}), absl::StatusCode::kFailedPrecondition,
+              "points");
+  ExpectError(grocer.Redeem({"pin-none", card, 200}), absl::StatusCode::kFailedPrecondition, "pin");
+  ExpectError(grocer.SetMemberPin({card, "12a"}), absl::StatusCode::kInvalidArgument, "pin");
+  ExpectError(grocer.SetMemberPin({"4000000000000002", "1234"}), absl::StatusCode::kNotFound,
+              "card_number");
+  ASSERT_TRUE(grocer.SetMemberPin({card, "4321"}).ok());
+  auto small = grocer.Redeem({"pin-ok-small", card, 100});  // at the threshold: no PIN
+  ASSERT_TRUE(small.ok()) << small.status();
+  auto redeemed = grocer.Redeem({"pin-ok", card, 200, 0, "4321"});
+  ASSERT_TRUE(redeemed.ok()) << redeemed.status();
+  EXPECT_EQ(redeemed->balance_after, 317);
+
+  for (int i = 0; i < 3; ++i) {
+    ExpectError(grocer.AuthorizeRedemption({"pin-bad-" + std::to_string(i), card, 150, 0, "0000"}),
+                absl::StatusCode::kPermissionDenied, "pin");
+  }
+  ExpectError(grocer.AuthorizeRedemption({"pin-locked", card, 150, 0, "4321"}),
+              absl::StatusCode::kFailedPrecondition, "pin");
+  ASSERT_TRUE(admin_->UnlockMemberPin({card}).ok());
+  ExpectError(admin_->UnlockMemberPin({"4000000000000002"}), absl::StatusCode::kNotFound,
+              "card_number");
+  auto hold = grocer.AuthorizeRedemption({"pin-unlocked", card, 150, 0, "4321"});
+  ASSERT_TRUE(hold.ok()) << hold.status();
+  EXPECT_EQ(hold->posting.available_after, 167);
+
+  sdk::RegisterPartnerParams shop;
+  shop.name = "Fashion";
+  shop.category = "fashion";
+  shop.earn_rate_bp = 100;
+  shop.return_window_days = 14;
+  auto reg = admin_->RegisterPartner(shop);
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  EXPECT_EQ(reg->partner.return_window_days, 14);
+  sdk::RegisterPartnerParams bad_window = shop;
+  bad_window.category = "shoes";
+  bad_window.return_window_days = 366;
+  ExpectError(admin_->RegisterPartner(bad_window), absl::StatusCode::kInvalidArgument,
+              "return_window_days");
+  sdk::PartnerClient fashion = Partner(OptionsFor(reg->api_key));
+  const int64_t before = absl::ToUnixMicros(absl::Now());
+  auto pending = fashion.Earn(Sale(card, 10'000, "pending-1"));  // 1% of 100.00 EUR
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(pending->posting.points, 100);
+  EXPECT_GE(pending->breakdown.pending_until_micros, before + 14 * 86'400'000'000);
+  EXPECT_LE(pending->breakdown.pending_until_micros, before + 14 * 86'400'000'000 + 60'000'000);
+  auto balance = fashion.GetBalance({card});
+  ASSERT_TRUE(balance.ok()) << balance.status();
+  EXPECT_EQ(balance->pending, 100);
+  EXPECT_EQ(balance->balance, 417);
+  EXPECT_EQ(balance->available, 167);
 }
 
 TEST(SdkOptionsTest, BadOptionsFailBeforeAnyCall) {

@@ -1,5 +1,6 @@
 // AdminClient: the operator's calls (register and suspend partners, set the program,
-// issue bearer cards, adjust points, run expiry, make keys, the bank's earn rules). A value type
+// issue bearer cards, adjust points, run expiry, make keys, the bank's earn rules, tiers,
+// promotions, expiring points, PIN unlocks). A value type
 // over an AdminConnection, like PartnerClient; see admin_connection.h for each call's contract.
 // Thread-safe.
 #ifndef LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_
@@ -46,6 +47,23 @@ class AdminClient {
   absl::StatusOr<BankEarnRules> GetBankEarnRules(const GetBankEarnRulesParams& p) {
     return conn_->GetBankEarnRules(p);
   }
+  absl::StatusOr<std::vector<Tier>> SetTiers(const SetTiersParams& p) { return conn_->SetTiers(p); }
+  absl::StatusOr<std::vector<Tier>> ListTiers() { return conn_->ListTiers(); }
+  absl::StatusOr<TierReviewResult> RunTierReview() { return conn_->RunTierReview(); }
+  absl::StatusOr<Promotion> CreatePromotion(const Promotion& p) {
+    return conn_->CreatePromotion(p);
+  }
+  absl::StatusOr<std::vector<Promotion>> ListPromotions(const ListPromotionsParams& p = {}) {
+    return conn_->ListPromotions(p);
+  }
+  absl::StatusOr<Promotion> EndPromotion(const EndPromotionParams& p) {
+    return conn_->EndPromotion(p);
+  }
+  absl::StatusOr<std::vector<ExpiringPoints>> ListExpiringPoints(
+      const ListExpiringPointsParams& p) {
+    return conn_->ListExpiringPoints(p);
+  }
+  absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) { return conn_->UnlockMemberPin(p); }
 
  private:
   std::shared_ptr<AdminConnection> conn_;

@@ -4,10 +4,12 @@
 //
 // Contract: every call has a deadline and returns the hub's status code unchanged.
 // Only calls that are safe to repeat are retried (ListPartners, GetProgram, SetProgram,
-// AdjustPoints with its adjustment_id, RunExpiry, Set/GetBankEarnRules); RegisterPartner,
-// SuspendPartner, RotateApiKey, IssueBearerCards and CreateOperatorKey have no idempotency key, so
-// they are tried once and an UNAVAILABLE / DEADLINE_EXCEEDED result means "unknown": check with
-// ListPartners before trying again.
+// AdjustPoints with its adjustment_id, RunExpiry, Set/GetBankEarnRules, SetTiers, ListTiers,
+// RunTierReview, ListPromotions, ListExpiringPoints, UnlockMemberPin); RegisterPartner,
+// SuspendPartner, RotateApiKey, IssueBearerCards, CreateOperatorKey, CreatePromotion and
+// EndPromotion have no idempotency key, so they are tried once and an UNAVAILABLE /
+// DEADLINE_EXCEEDED result means "unknown": check with ListPartners / ListPromotions before
+// trying again.
 //
 // Thread-safety: every method may be called from many threads at once.
 #ifndef LOYALTY_PARTNER_SDK_ADMIN_CONNECTION_H_
@@ -46,6 +48,27 @@ class AdminConnection {
   virtual absl::StatusOr<BankEarnRules> SetBankEarnRules(const SetBankEarnRulesParams& p) = 0;
   // NOT_FOUND when the bank has no rules yet.
   virtual absl::StatusOr<BankEarnRules> GetBankEarnRules(const GetBankEarnRulesParams& p) = 0;
+
+  // Earn rules (docs/program-rules.md).
+  // Replaces the tier scheme; returns the tiers as stored (by threshold). INVALID_ARGUMENT
+  // naming the field (tiers.name twice, tiers.threshold_minor, tiers.multiplier_bp).
+  virtual absl::StatusOr<std::vector<Tier>> SetTiers(const SetTiersParams& p) = 0;
+  virtual absl::StatusOr<std::vector<Tier>> ListTiers() = 0;
+  // Re-evaluates the tier of every member who earned in the last year or holds a tier.
+  virtual absl::StatusOr<TierReviewResult> RunTierReview() = 0;
+  // Returns the promotion with its id (promotion_id and ended of `p` are ignored).
+  // INVALID_ARGUMENT naming the promotion.* field; NOT_FOUND for an unknown funder.
+  virtual absl::StatusOr<Promotion> CreatePromotion(const Promotion& p) = 0;
+  // Active promotions (with include_inactive, all of them), by id.
+  virtual absl::StatusOr<std::vector<Promotion>> ListPromotions(const ListPromotionsParams& p) = 0;
+  // Ends a promotion now; NOT_FOUND promotion_id for an unknown one.
+  virtual absl::StatusOr<Promotion> EndPromotion(const EndPromotionParams& p) = 0;
+  // Members with points expiring in the next within_days days. INVALID_ARGUMENT
+  // within_days outside 1..366.
+  virtual absl::StatusOr<std::vector<ExpiringPoints>> ListExpiringPoints(
+      const ListExpiringPointsParams& p) = 0;
+  // Clears a member's PIN lock (after 3 wrong PINs). NOT_FOUND for an unknown card.
+  virtual absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) = 0;
 };
 
 // Makes the gRPC connection; errors as MakePartnerConnection(). The offline queue

@@ -24,6 +24,7 @@ struct Partner {
   PartnerLimits limits;
   bool suspended = false;
   int64_t created_at_micros = 0;
+  int32_t return_window_days = 0;  // earned points stay pending this many days; 0 = none
 };
 
 struct RegisterPartnerParams {
@@ -32,6 +33,9 @@ struct RegisterPartnerParams {
   Role role = Role::kMerchant;
   int64_t earn_rate_bp = 0;  // basis points of the amount (500 = 5%)
   PartnerLimits limits;
+  // Points earned at this partner stay pending (not spendable) this many days, so a
+  // return inside the window cancels them cleanly; 0 = spendable at once.
+  int32_t return_window_days = 0;
 };
 struct RegisterPartnerResult {
   Partner partner;
@@ -47,11 +51,23 @@ struct RotateApiKeyParams {
   int64_t partner_id = 0;
 };
 
+// How earned lots expire (docs/program-rules.md).
+enum class ExpiryPolicy {
+  kMonthsAfterEarn = 0,  // `expiry_months` after the earn; 0 = never
+  kEndOfYear = 1,        // end of the `expiry_years`-th calendar year after the earn's year
+};
+
 struct Program {
   int64_t point_value_micros = 0;  // value of one point in micros of `currency`
   std::string currency;            // ISO 4217
-  int32_t expiry_months = 0;       // 0 = never
+  int32_t expiry_months = 0;       // kMonthsAfterEarn: 0 = never
   int64_t hold_timeout_seconds = 0;
+  ExpiryPolicy expiry_policy = ExpiryPolicy::kMonthsAfterEarn;
+  int32_t expiry_years = 0;           // kEndOfYear
+  std::string time_zone{};            // IANA; cuts calendar years; "" = UTC
+  int64_t min_redemption_points = 0;  // 0 = none
+  int64_t pin_threshold_points = 0;   // redemptions above this need the member's PIN; 0 = never
+  bool pause_expiry_for_cobranded = false;  // members with a linked co-branded card keep points
 };
 
 struct IssueBearerCardsParams {
@@ -97,6 +113,74 @@ struct SetBankEarnRulesParams {
 };
 struct GetBankEarnRulesParams {
   int64_t bank_partner_id = 0;
+};
+
+// A tier by rolling 12-month coalition-wide spend, with its earn multiplier.
+struct Tier {
+  std::string name;             // 1..40 characters, distinct
+  int64_t threshold_minor = 0;  // spend (minor units) to qualify; distinct, >= 0
+  int64_t multiplier_bp = 0;    // 10000 = x1, 15000 = x1.5; 10000..100000
+};
+struct SetTiersParams {
+  std::vector<Tier> tiers;  // replaces the scheme as a whole; empty = no tiers
+};
+
+struct TierReviewResult {
+  int64_t members_reviewed = 0;
+  int64_t members_changed = 0;
+};
+
+enum class PromotionKind {
+  kUnspecified = 0,
+  kMultiplier = 1,    // base x (multiplier_bp - 10000) / 10000 extra
+  kFixed = 2,         // bonus_points per qualifying earn
+  kStamp = 3,         // bonus_points on every `every_n`-th earn at a partner
+  kCrossPartner = 4,  // bonus_points once, on earning at `distinct_partners` partners
+};
+enum class PromotionScope {
+  kAll = 0,
+  kPartner = 1,   // scope_value = partner id
+  kCategory = 2,  // scope_value = category
+  kTier = 3,      // scope_value = tier name
+};
+
+struct Promotion {
+  int64_t promotion_id = 0;       // set by the hub
+  std::string name;               // 1..100 characters
+  int64_t funder_partner_id = 0;  // who pays for the bonus points; 0 = the operator
+  PromotionScope scope = PromotionScope::kAll;
+  std::string scope_value;
+  PromotionKind kind = PromotionKind::kUnspecified;
+  int64_t starts_at_micros = 0;
+  int64_t ends_at_micros = 0;     // exclusive
+  int64_t multiplier_bp = 0;      // kMultiplier: 10001..100000
+  int64_t bonus_points = 0;       // kFixed, kStamp, kCrossPartner
+  int64_t min_spend_minor = 0;    // the earn's amount must be at least this
+  int32_t every_n = 0;            // kStamp: 2..1000
+  int32_t distinct_partners = 0;  // kCrossPartner: K, 2..100
+  int32_t window_days = 0;        // kCrossPartner: rolling window, 1..366
+  bool ended = false;             // set by the hub (EndPromotion)
+};
+
+struct ListPromotionsParams {
+  bool include_inactive = false;  // also ended, expired and future promotions
+};
+struct EndPromotionParams {
+  int64_t promotion_id = 0;
+};
+
+struct ListExpiringPointsParams {
+  int32_t within_days = 0;  // 1..366
+  int32_t limit = 0;        // 1..1000; 0 = 100
+};
+struct ExpiringPoints {
+  int64_t member_id = 0;
+  int64_t points = 0;
+  int64_t first_expiry_at_micros = 0;
+};
+
+struct UnlockMemberPinParams {
+  std::string card_number;
 };
 
 }  // namespace loyalty::sdk

@@ -57,6 +57,7 @@ class PartnerClient {
   absl::StatusOr<RegisterMerchantIdResult> RegisterMerchantId(const RegisterMerchantIdParams& p) {
     return conn_->RegisterMerchantId(p);
   }
+  absl::Status SetMemberPin(const SetMemberPinParams& p) { return conn_->SetMemberPin(p); }
 
   // Offline queue (see partner_connection.h).
   absl::StatusOr<DrainResult> Drain() { return conn_->DrainOfflineQueue(); }

@@ -52,6 +52,10 @@ class PartnerConnection {
   // Idempotent (retried). ALREADY_EXISTS when another partner registered the id.
   virtual absl::StatusOr<RegisterMerchantIdResult> RegisterMerchantId(
       const RegisterMerchantIdParams& p) = 0;
+  // Sets or replaces the member's PIN (retried: setting the same PIN twice is harmless).
+  // INVALID_ARGUMENT pin unless 4..8 digits; NOT_FOUND for an unknown card. A locked PIN
+  // stays locked until the operator's AdminClient::UnlockMemberPin.
+  virtual absl::Status SetMemberPin(const SetMemberPinParams& p) = 0;
 
   // Replays queued earns in order until the queue is empty or the hub stops answering.
   // FAILED_PRECONDITION if the connection has no offline queue.

@@ -48,9 +48,27 @@ struct QuoteEarnParams {
   std::string card_number;
   Money amount;
 };
-struct QuoteEarnResult {
+// One promotion's bonus on an earn (a separate posting, funded by the promotion's funder).
+struct PromotionBonus {
+  int64_t promotion_id = 0;
+  std::string name;
   int64_t points = 0;
-  int64_t base_points = 0;  // amount x the partner's earn rate, floored
+  int64_t funder_partner_id = 0;  // 0 = the operator
+};
+// How an earn's points came about: base, then the tier's extra, then each promotion
+// (each on the base points alone, in promotion id order). docs/program-rules.md.
+struct EarnBreakdown {
+  int64_t base_points = 0;        // amount x the partner's earn rate, floored (or stated points)
+  std::string tier;               // the member's tier at this earn; "" = none
+  int64_t tier_bonus_points = 0;  // base x (tier multiplier - 1), floored
+  std::vector<PromotionBonus> promotions;
+  int64_t pending_until_micros = 0;  // 0 = spendable at once
+};
+
+struct QuoteEarnResult {
+  int64_t points = 0;       // base + tier bonus (promotion bonuses are in the breakdown)
+  int64_t base_points = 0;  // amount x the partner's earn rate, floored (= breakdown's)
+  EarnBreakdown breakdown{};
 };
 
 struct EarnParams {
@@ -64,12 +82,13 @@ struct EarnParams {
   int64_t occurred_at_micros = 0;
 };
 struct EarnResult {
-  PostingResult posting;  // only partner_txn_id is set when `queued`
-  int64_t base_points = 0;
+  PostingResult posting;          // only partner_txn_id is set when `queued`
+  int64_t base_points = 0;        // = breakdown.base_points
   int64_t expires_at_micros = 0;  // of the new lot; 0 = never
   // True when the hub could not be reached and the earn was stored in the offline
   // queue instead: it will be posted, with this partner_txn_id, by a later drain.
   bool queued = false;
+  EarnBreakdown breakdown{};  // empty when `queued`
 };
 
 // A one-step redemption or an authorization (hold) of `points`.
@@ -78,6 +97,10 @@ struct RedeemParams {
   std::string card_number;
   int64_t points = 0;
   int64_t occurred_at_micros = 0;  // 0 = now (stamped once by the SDK)
+  // The member's PIN: required above the program's pin_threshold_points. A wrong one
+  // fails PERMISSION_DENIED (and counts); after 3 the PIN locks (FAILED_PRECONDITION).
+  // Never logged by the SDK.
+  std::string pin{};
 };
 using AuthorizeRedemptionParams = RedeemParams;
 struct AuthorizeRedemptionResult {
@@ -126,6 +149,12 @@ struct RegisterMerchantIdParams {
 };
 struct RegisterMerchantIdResult {
   bool replayed = false;  // this partner had registered it already
+};
+
+// Sets or replaces the member's PIN (4..8 digits; the hub stores a salted hash).
+struct SetMemberPinParams {
+  std::string card_number;
+  std::string pin{};
 };
 
 // What a drain of the offline queue did.

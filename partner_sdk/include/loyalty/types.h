@@ -39,6 +39,12 @@ struct Balance {
   int64_t debt = 0;       // owed after an earn reversal ran out of points
   int64_t next_expiry_points = 0;
   int64_t next_expiry_at_micros = 0;  // 0 when nothing expires
+  // Earned, counted in `balance` but not spendable until the partner's return window ends.
+  int64_t pending = 0;
+  std::string tier{};                     // "" = no tier
+  int64_t spend_12m_minor = 0;            // rolling 12-month coalition-wide spend behind the tier
+  std::string next_tier{};                // "" at the top tier (or without tiers)
+  int64_t next_tier_threshold_minor = 0;  // the spend `next_tier` needs
 };
 
 // One entry of a partner's history.

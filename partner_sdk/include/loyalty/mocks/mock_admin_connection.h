@@ -30,6 +30,16 @@ class MockAdminConnection : public AdminConnection {
               (override));
   MOCK_METHOD(absl::StatusOr<BankEarnRules>, GetBankEarnRules, (const GetBankEarnRulesParams&),
               (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Tier>>, SetTiers, (const SetTiersParams&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Tier>>, ListTiers, (), (override));
+  MOCK_METHOD(absl::StatusOr<TierReviewResult>, RunTierReview, (), (override));
+  MOCK_METHOD(absl::StatusOr<Promotion>, CreatePromotion, (const Promotion&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<Promotion>>, ListPromotions, (const ListPromotionsParams&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<Promotion>, EndPromotion, (const EndPromotionParams&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<ExpiringPoints>>, ListExpiringPoints,
+              (const ListExpiringPointsParams&), (override));
+  MOCK_METHOD(absl::Status, UnlockMemberPin, (const UnlockMemberPinParams&), (override));
 };
 
 }  // namespace loyalty::sdk::mocks

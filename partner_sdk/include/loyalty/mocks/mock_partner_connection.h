@@ -39,6 +39,7 @@ class MockPartnerConnection : public PartnerConnection {
               (override));
   MOCK_METHOD(absl::StatusOr<RegisterMerchantIdResult>, RegisterMerchantId,
               (const RegisterMerchantIdParams&), (override));
+  MOCK_METHOD(absl::Status, SetMemberPin, (const SetMemberPinParams&), (override));
   MOCK_METHOD(absl::StatusOr<DrainResult>, DrainOfflineQueue, (), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, QueuedEarns, (), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<FailedEarn>>, FailedEarns, (), (override));
