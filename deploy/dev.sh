@@ -85,11 +85,14 @@ ensure_packages() {
 }
 
 # Configure (always; cheap and picks up option changes) and build.
+# build [TARGET...]: configure, then build the given targets (default: everything).
 build() {
     step "configuring ($BUILD_DIR)"
     cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOYALTY_BUILD_TESTS=ON
-    step "building"
-    cmake --build "$BUILD_DIR" -j"$(nproc)"
+    step "building${*:+ $*}"
+    local targets=()
+    (($# > 0)) && targets=(--target "$@")
+    cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
 }
 
 # True if file $1 holds the pid of a live process whose command line
@@ -184,7 +187,7 @@ cmd_run() {
     fi
 
     ensure_packages
-    build
+    build loyalty_hub loyalty_demo settlement_cli loyalty_cli  # what `run` uses
     [[ -x "$HUB_BIN" ]] || die "$HUB_BIN was not built"
     [[ -x "$DEMO_BIN" ]] || die "$DEMO_BIN was not built"
 
