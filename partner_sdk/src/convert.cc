@@ -196,8 +196,12 @@ v1::EarnRequest ToProto(const EarnParams& p) {
   return out;
 }
 
-v1::RedeemRequest ToRedeemProto(const RedeemParams& p) {
-  v1::RedeemRequest out;
+namespace {
+
+// Redeem and AuthorizeRedemption take the same fields.
+template <typename Request>
+Request ToRedemptionRequest(const RedeemParams& p) {
+  Request out;
   out.set_partner_txn_id(p.partner_txn_id);
   out.set_card_number(p.card_number);
   out.set_points(p.points);
@@ -206,14 +210,14 @@ v1::RedeemRequest ToRedeemProto(const RedeemParams& p) {
   return out;
 }
 
+}  // namespace
+
+v1::RedeemRequest ToRedeemProto(const RedeemParams& p) {
+  return ToRedemptionRequest<v1::RedeemRequest>(p);
+}
+
 v1::AuthorizeRedemptionRequest ToAuthorizeProto(const RedeemParams& p) {
-  v1::AuthorizeRedemptionRequest out;
-  out.set_partner_txn_id(p.partner_txn_id);
-  out.set_card_number(p.card_number);
-  out.set_points(p.points);
-  out.set_occurred_at_micros(p.occurred_at_micros);
-  out.set_pin(p.pin);
-  return out;
+  return ToRedemptionRequest<v1::AuthorizeRedemptionRequest>(p);
 }
 
 v1::CaptureRedemptionRequest ToProto(const CaptureRedemptionParams& p) {
