@@ -105,7 +105,7 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
     TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
                            book.id(), hash, now);
     return PostReversal(&txn, &book, *original, rec, points, now, &out);
-  });
+  }, TxnLockPlan(p.req.partner_id, p.original_partner_txn_id));
 }
 
 // Reverses the promotion bonuses of an earn in step with the earn itself: after the

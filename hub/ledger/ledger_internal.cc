@@ -87,6 +87,22 @@ absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view fie
   return book;
 }
 
+Store::LockPlan CardLockPlan(const std::string& card_number) {
+  return [card_number](StoreTxn& txn) -> absl::StatusOr<std::vector<MemberId>> {
+    ASSIGN_OR_RETURN(std::optional<CardRecord> card, txn.FindCard(card_number));
+    if (!card.has_value()) return std::vector<MemberId>{};
+    return std::vector<MemberId>{card->member_id};
+  };
+}
+
+Store::LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id) {
+  return [partner, partner_txn_id](StoreTxn& txn) -> absl::StatusOr<std::vector<MemberId>> {
+    ASSIGN_OR_RETURN(std::optional<TxnRecord> found, txn.FindTxn(partner, partner_txn_id));
+    if (!found.has_value()) return std::vector<MemberId>{};
+    return std::vector<MemberId>{found->member_id};
+  };
+}
+
 absl::StatusOr<ProgramRecord> RequireProgram(StoreTxn* txn) {
   ASSIGN_OR_RETURN(std::optional<ProgramRecord> program, txn->GetProgram());
   if (!program.has_value()) {

@@ -180,7 +180,7 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
                       return absl::OkStatus();
                     },
                     available_at);
-  });
+  }, CardLockPlan(p.card_number));
 }
 
 absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
@@ -231,7 +231,7 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
                                  PartnerRedeemedAccount(partner.id), p.points, now));
     RETURN_IF_ERROR(book.Save());
     return FinishPosting(&txn, id, p.points, book, &out);
-  });
+  }, CardLockPlan(p.card_number));
 }
 
 absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
@@ -267,7 +267,7 @@ absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
     RETURN_IF_ERROR(book.Save());
     out.hold_expires_at = hold.expires_at;
     return FinishPosting(&txn, id, p.points, book, &out);
-  });
+  }, CardLockPlan(p.card_number));
 }
 
 absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
@@ -308,7 +308,7 @@ absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
                                  PartnerRedeemedAccount(partner.id), points, now));
     RETURN_IF_ERROR(book.Save());
     return FinishPosting(&txn, id, points, book, &out);
-  });
+  }, TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id));
 }
 
 absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
@@ -335,7 +335,7 @@ absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
     RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kVoided, hold->points));
     RETURN_IF_ERROR(book.Save());
     return FinishPosting(&txn, id, released, book, &out);
-  });
+  }, TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id));
 }
 
 }  // namespace loyalty

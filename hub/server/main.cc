@@ -9,6 +9,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
 #include "hub/ledger/ledger.h"
+#include "hub/store/group_commit.h"
 #include "hub/store/mysql_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free)");
@@ -45,7 +47,19 @@ ABSL_FLAG(std::string, mysql_database, "loyalty", "database name");
 ABSL_FLAG(std::string, admin_key_file, "",
           "file holding the first admin key, used only while no admin key exists "
           "(or set LOYALTY_ADMIN_KEY)");
-ABSL_FLAG(int, workers, 16, "worker threads running database transactions");
+ABSL_FLAG(int, workers, 128,
+          "worker threads running requests; with group commit most of them wait for their "
+          "batch's commit, so this bounds the requests one batch can gather");
+ABSL_FLAG(int, mysql_pool_size, 0,
+          "database connections kept open (0 = committers + 8 with group commit, workers + 4 "
+          "without)");
+ABSL_FLAG(bool, group_commit, true,
+          "post concurrent requests in shared transactions (one commit per batch); false = one "
+          "transaction per request");
+ABSL_FLAG(int, group_commit_max_batch, 128, "most requests in one group-commit transaction");
+ABSL_FLAG(int, group_commit_window_us, 500,
+          "how long a batch waits to fill once its first request is queued, microseconds");
+ABSL_FLAG(int, group_commit_committers, 4, "group-commit batches running at once");
 ABSL_FLAG(int, max_queue, 2048, "requests waiting for a worker before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, expiry_interval_seconds, 3600, "how often to expire lots; 0 = never");
 ABSL_FLAG(int, tier_review_interval_seconds, 86400,
@@ -172,7 +186,16 @@ int Run() {
     return 1;
   }
   db.password = *password;
-  db.max_idle_connections = absl::GetFlag(FLAGS_workers) + 4;
+  const bool group_commit = absl::GetFlag(FLAGS_group_commit);
+  GroupCommitOptions batching;
+  batching.max_batch = std::max(1, absl::GetFlag(FLAGS_group_commit_max_batch));
+  batching.window = absl::Microseconds(std::max(0, absl::GetFlag(FLAGS_group_commit_window_us)));
+  batching.committers = std::max(1, absl::GetFlag(FLAGS_group_commit_committers));
+  db.max_idle_connections = absl::GetFlag(FLAGS_mysql_pool_size);
+  if (db.max_idle_connections <= 0) {
+    db.max_idle_connections =
+        group_commit ? batching.committers + 8 : absl::GetFlag(FLAGS_workers) + 4;
+  }
 
   auto store = OpenMysqlStore(db);
   if (!store.ok()) {
@@ -186,7 +209,12 @@ int Run() {
   Log("event=migrated");
   if (absl::GetFlag(FLAGS_migrate_only)) return 0;
 
-  Ledger ledger(store->get(), SystemClock::Get());
+  // Postings go through group commit when it is on; reads of keys and health do not wait
+  // for batches.
+  std::unique_ptr<GroupCommitStore> batched;
+  if (group_commit) batched = std::make_unique<GroupCommitStore>(store->get(), batching);
+  Store* posting_store = group_commit ? batched.get() : store->get();
+  Ledger ledger(posting_store, SystemClock::Get());
   if (absl::GetFlag(FLAGS_check_invariants)) {
     absl::StatusOr<std::vector<std::string>> violations = ledger.CheckInvariants();
     if (!violations.ok()) {
@@ -221,7 +249,7 @@ int Run() {
     return 1;
   }
   Authenticator auth(store->get());
-  BankLedger bank_ledger(store->get(), SystemClock::Get());
+  BankLedger bank_ledger(posting_store, SystemClock::Get());
   WorkerPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_max_queue));
   ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key};
   AdminServiceImpl admin(env);
@@ -248,7 +276,9 @@ int Run() {
       return 1;
     }
   }
-  Log(absl::StrCat("event=serving listen=", listen, " port=", port));
+  Log(absl::StrCat("event=serving listen=", listen, " port=", port,
+                   " group_commit=", group_commit ? "true" : "false",
+                   " workers=", absl::GetFlag(FLAGS_workers)));
 
   absl::Notification stop;
   std::thread housekeeping(Housekeeping, store->get(), &ledger, server->GetHealthCheckService(),
@@ -265,6 +295,11 @@ int Run() {
   housekeeping.join();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   server->Wait();
+  if (batched != nullptr) {
+    const GroupCommitStats gc = batched->stats();
+    Log(absl::StrCat("event=group_commit_stats batches=", gc.batches, " requests=", gc.requests,
+                     " batch_retries=", gc.batch_retries, " request_reruns=", gc.request_reruns));
+  }
   Log("event=stopped");
   return 0;
 }

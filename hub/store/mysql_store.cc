@@ -84,6 +84,8 @@ class MysqlStore final : public Store {
  public:
   explicit MysqlStore(MysqlOptions options) : options_(std::move(options)) {}
 
+  using Store::RunInTransaction;
+
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
   absl::Status Migrate() override;
   absl::Status Ping() override;

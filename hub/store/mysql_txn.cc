@@ -3,7 +3,10 @@
 #include <cppconn/datatype.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "hub/common/status_macros.h"
 
 namespace loyalty {
@@ -132,6 +135,37 @@ int64_t MysqlTxn::LastInsertId() {
   std::unique_ptr<sql::ResultSet> rs(Prepare("SELECT LAST_INSERT_ID()")->executeQuery());
   LOYALTY_CHECK(rs->next());
   return rs->getInt64(1);
+}
+
+absl::Status MysqlTxn::Execute(const std::string& sql) {
+  return Guard([&]() -> absl::Status {
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    st->execute(sql);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::Savepoint() { return Execute("SAVEPOINT request"); }
+
+absl::Status MysqlTxn::RollbackToSavepoint() { return Execute("ROLLBACK TO SAVEPOINT request"); }
+
+absl::Status MysqlTxn::ReleaseSavepoint() { return Execute("RELEASE SAVEPOINT request"); }
+
+absl::Status MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
+  if (ids.empty()) return absl::OkStatus();
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // Ids are integers, so the list is spelled into the statement; the index walk of
+  // ORDER BY id takes the locks in ascending order.
+  return Guard([&]() -> absl::Status {
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+        absl::StrCat("SELECT id FROM members WHERE id IN (", absl::StrJoin(ids, ","),
+                     ") ORDER BY id FOR UPDATE")));
+    while (rs->next()) {
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {

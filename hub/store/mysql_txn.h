@@ -39,6 +39,17 @@ class MysqlTxn final : public StoreTxn {
   // True once a statement failed in a way a new attempt may cure.
   bool retry() const { return retry_; }
 
+  absl::Status Savepoint() override;
+  absl::Status RollbackToSavepoint() override;
+  absl::Status ReleaseSavepoint() override;
+  absl::Status LockMembersInOrder(std::vector<MemberId> ids) override;
+  bool Doomed() const override { return doomed_ || c_->broken; }
+  bool TakeRetry() override {
+    const bool r = retry_;
+    retry_ = false;
+    return r;
+  }
+
   absl::StatusOr<std::optional<ProgramRecord>> GetProgram() override;
   absl::Status PutProgram(const ProgramRecord& program, Micros now) override;
   absl::StatusOr<PartnerId> InsertPartner(const PartnerRecord& partner) override;
@@ -168,8 +179,12 @@ class MysqlTxn final : public StoreTxn {
   absl::StatusOr<std::map<int64_t, int64_t>> SumsByKey(const std::string& sql,
                                                       std::initializer_list<int64_t> params);
 
+  // Runs one statement that takes no parameters and returns no rows.
+  absl::Status Execute(const std::string& sql);
+
   MysqlConnection* c_;
   bool retry_ = false;
+  bool doomed_ = false;
 };
 
 template <typename Fn>
@@ -177,7 +192,11 @@ auto MysqlTxn::Guard(Fn&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const sql::SQLException& e) {
-    return StatusFromSqlException(e, &retry_, &c_->broken);
+    absl::Status s = StatusFromSqlException(e, &retry_, &c_->broken);
+    // Deadlocks and lock wait timeouts end the transaction (InnoDB rolls a deadlock
+    // victim back whole; a timed-out batch is retried whole too).
+    if (retry_) doomed_ = true;
+    return s;
   }
 }
 

@@ -181,6 +181,23 @@ class StoreTxn {
 
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
+
+  // Group commit (group_commit.h) runs several requests in one transaction, each between
+  // Savepoint() and ReleaseSavepoint() or RollbackToSavepoint(), so one request's failure
+  // undoes its own writes only. Savepoints do not nest.
+  virtual absl::Status Savepoint() = 0;
+  virtual absl::Status RollbackToSavepoint() = 0;
+  virtual absl::Status ReleaseSavepoint() = 0;
+  // Locks the members, in ascending id order whatever the order given (absent ids are
+  // skipped): taking every lock of a batch up front, in one order, keeps concurrent
+  // batches from deadlocking on each other.
+  virtual absl::Status LockMembersInOrder(std::vector<MemberId> ids) = 0;
+  // True once an error ended the whole transaction (a deadlock, a lost connection), not
+  // just one statement: nothing more can be done in it.
+  virtual bool Doomed() const = 0;
+  // True if the last failure may pass when the same request runs again (a concurrent
+  // insert of the same idempotency key committed first); clears the flag.
+  virtual bool TakeRetry() = 0;
 };
 
 // A database. Thread-safe: each call borrows its own connection.
@@ -193,6 +210,16 @@ class Store {
   // running `fn` again from the start (at most a bounded number of times, then
   // ABORTED), so `fn` must not keep state between attempts.
   virtual absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) = 0;
+
+  // The members a request will lock, looked up before it runs (reads only). Group commit
+  // locks all of a batch's members in ascending id order before running the batch, so
+  // batches running side by side do not deadlock; a plain store ignores it.
+  using LockPlan = std::function<absl::StatusOr<std::vector<MemberId>>(StoreTxn&)>;
+  virtual absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
+                                        const LockPlan& plan) {
+    (void)plan;
+    return RunInTransaction(fn);
+  }
 
   // Applies the migrations not applied yet. Safe to call from several processes.
   virtual absl::Status Migrate() = 0;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
+#include "hub/store/group_commit.h"
 #include "tests/support/test_util.h"
 
 namespace loyalty::testing {
@@ -68,9 +69,17 @@ TestDb::TestDb() {
     std::fprintf(stderr, "migrate: %s\n", std::string(s.message()).c_str());
     std::abort();
   }
+  const char* group_commit = std::getenv("LOYALTY_TEST_GROUP_COMMIT");
+  if (group_commit != nullptr && std::string(group_commit) == "1") {
+    GroupCommitOptions o;
+    o.max_batch = 16;
+    o.committers = 2;
+    batched_ = std::make_unique<GroupCommitStore>(store_.get(), o);
+  }
 }
 
 TestDb::~TestDb() {
+  batched_.reset();
   store_.reset();
   (void)DropDatabase(options_);
 }
@@ -228,7 +237,7 @@ void MemberRowLock::Release() {
 bool AwaitLockWaiters(TestDb& db, int n) {
   const std::string sql = absl::StrCat(
       "SELECT COUNT(*) FROM information_schema.processlist WHERE db = '", db.options().database,
-      "' AND info LIKE '%FROM members WHERE id = % FOR UPDATE%'");
+      "' AND info LIKE '%FROM members WHERE id % FOR UPDATE%'");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
   while (std::chrono::steady_clock::now() < deadline) {
     if (db.QueryInt(sql) >= n) return true;

@@ -29,7 +29,10 @@ class TestDb {
   TestDb(const TestDb&) = delete;
   TestDb& operator=(const TestDb&) = delete;
 
-  Store* store() { return store_.get(); }
+  // The store tests post through: with LOYALTY_TEST_GROUP_COMMIT=1 in the environment,
+  // a GroupCommitStore over the database (so whole suites run in both modes).
+  Store* store() { return batched_ != nullptr ? batched_.get() : store_.get(); }
+  bool group_commit() const { return batched_ != nullptr; }
   const MysqlOptions& options() const { return options_; }
   // Runs one SQL query and returns the first column of the first row as int64 (0 when
   // no row): for assertions on what was (not) written.
@@ -38,6 +41,7 @@ class TestDb {
  private:
   MysqlOptions options_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> batched_;
 };
 
 // A TestDb with a FakeClock, a Ledger, a program (EUR, 1 point = 0.01 EUR, 12-month

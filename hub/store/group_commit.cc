@@ -1,0 +1,158 @@
+#include "hub/store/group_commit.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "hub/common/status_macros.h"
+
+namespace loyalty {
+namespace {
+
+// A request whose idempotency key a concurrent batch committed first runs once more
+// (it then finds the key and replays); more than this means something else is wrong.
+constexpr int kMaxReruns = 3;
+
+// Set on committer threads: a transaction asked for from inside a batch's function
+// must not wait for a batch (it would wait for itself).
+thread_local bool tl_in_committer = false;
+
+}  // namespace
+
+struct GroupCommitStore::Request {
+  const std::function<absl::Status(StoreTxn&)>* fn = nullptr;
+  const LockPlan* plan = nullptr;
+  absl::Time enqueued;
+  absl::Status result;
+  absl::Notification done;
+};
+
+GroupCommitStore::GroupCommitStore(Store* base, GroupCommitOptions options)
+    : base_(base), options_(options) {
+  LOYALTY_CHECK(options_.max_batch >= 1 && options_.committers >= 1);
+  for (int i = 0; i < options_.committers; ++i) committers_.emplace_back([this] { Committer(); });
+}
+
+GroupCommitStore::~GroupCommitStore() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : committers_) t.join();
+}
+
+GroupCommitStats GroupCommitStore::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+absl::Status GroupCommitStore::RunInTransaction(
+    const std::function<absl::Status(StoreTxn&)>& fn) {
+  return RunInTransaction(fn, nullptr);
+}
+
+absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
+                                                const LockPlan& plan) {
+  if (tl_in_committer) return base_->RunInTransaction(fn);
+  Request r;
+  r.fn = &fn;
+  r.plan = plan ? &plan : nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("hub is shutting down");
+    r.enqueued = absl::Now();
+    queue_.push_back(&r);
+  }
+  r.done.WaitForNotification();
+  return r.result;
+}
+
+void GroupCommitStore::Committer() {
+  tl_in_committer = true;
+  for (;;) {
+    std::vector<Request*> batch = TakeBatch();
+    if (batch.empty()) return;
+    RunBatch(batch);
+  }
+}
+
+auto GroupCommitStore::TakeBatch() -> std::vector<Request*> {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  };
+  mu_.Await(absl::Condition(&ready));
+  if (queue_.empty()) return {};
+  // Let the batch fill until the oldest request has waited one window.
+  auto full = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return static_cast<int>(queue_.size()) >= options_.max_batch || stopping_;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&full), queue_.front()->enqueued + options_.window);
+  std::vector<Request*> batch;
+  while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+    batch.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  return batch;
+}
+
+void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
+  std::vector<absl::Status> results(batch.size());
+  int64_t attempts = 0;
+  int64_t reruns = 0;
+  absl::Status status = base_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ++attempts;
+    // Every member the batch will touch, locked up front in one order. A plan that
+    // fails is skipped: its request meets the same error when it runs and fails alone.
+    std::vector<MemberId> members;
+    for (const Request* r : batch) {
+      if (r->plan == nullptr) continue;
+      absl::StatusOr<std::vector<MemberId>> ids = (*r->plan)(txn);
+      if (txn.Doomed()) return ids.status();
+      if (ids.ok()) members.insert(members.end(), ids->begin(), ids->end());
+    }
+    RETURN_IF_ERROR(txn.LockMembersInOrder(std::move(members)));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      for (int run = 0;; ++run) {
+        RETURN_IF_ERROR(txn.Savepoint());
+        absl::Status s = (*batch[i]->fn)(txn);
+        if (txn.Doomed()) return s.ok() ? absl::AbortedError("transaction ended") : s;
+        if (s.ok()) {
+          RETURN_IF_ERROR(txn.ReleaseSavepoint());
+          results[i] = absl::OkStatus();
+          break;
+        }
+        RETURN_IF_ERROR(txn.RollbackToSavepoint());
+        if (txn.TakeRetry() && run < kMaxReruns) {
+          ++reruns;
+          continue;
+        }
+        results[i] = s;
+        break;
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    // Nothing of the batch committed: every request fails, retryable by the client with
+    // the same idempotency key.
+    const absl::Status failed =
+        absl::IsUnavailable(status)
+            ? status
+            : absl::UnavailableError(absl::StrCat("batch not committed: ", status.message()));
+    for (absl::Status& s : results) s = failed;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.batches;
+    stats_.requests += static_cast<int64_t>(batch.size());
+    stats_.batch_retries += attempts - 1;
+    stats_.request_reruns += reruns;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = std::move(results[i]);
+    batch[i]->done.Notify();  // the request may be gone after this
+  }
+}
+
+}  // namespace loyalty
