@@ -40,6 +40,7 @@ PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     libssl-dev libsqlite3-dev
     nlohmann-json3-dev tzdata chromium
+    clang libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz/run.sh)
 )
 
 step() { echo "==> $*"; }
@@ -130,7 +131,10 @@ cmd_test() {
     step "running tests"
     # The suite starts/stops its own MariaDB through CTest fixtures.
     cd "$BUILD_DIR"
-    exec ctest --output-on-failure -j2 "$@"
+    ctest --output-on-failure -j2 "$@"
+    cd "$ROOT"
+    step "fuzzing (${FUZZ_SECONDS:-30}s per target)"
+    tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"
 }
 
 # ---------------------------------------------------------------- run ----

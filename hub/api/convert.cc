@@ -1,5 +1,6 @@
 #include "hub/api/convert.h"
 
+#include "absl/strings/str_cat.h"
 #include "hub/ledger/validate.h"
 
 namespace loyalty {
@@ -46,9 +47,17 @@ ProgramRecord FromProto(const v1::Program& p) {
   r.currency = p.currency();
   r.expiry_months = p.expiry_months();
   r.hold_timeout_seconds = p.hold_timeout_seconds();
-  r.expiry_policy = p.expiry_policy() == v1::EXPIRY_POLICY_END_OF_YEAR
-                        ? expiry_policy::kEndOfYear
-                        : expiry_policy::kMonthsAfterEarn;
+  switch (p.expiry_policy()) {
+    case v1::EXPIRY_POLICY_MONTHS_AFTER_EARN:
+      r.expiry_policy = expiry_policy::kMonthsAfterEarn;
+      break;
+    case v1::EXPIRY_POLICY_END_OF_YEAR:
+      r.expiry_policy = expiry_policy::kEndOfYear;
+      break;
+    default:  // a value this hub does not know: the ledger rejects program.expiry_policy
+      r.expiry_policy = absl::StrCat("unknown:", p.expiry_policy());
+      break;
+  }
   r.expiry_years = p.expiry_years();
   r.time_zone = p.time_zone().empty() ? "UTC" : p.time_zone();
   r.min_redemption_points = p.min_redemption_points();
@@ -77,7 +86,8 @@ const char* ScopeName(v1::PromotionScope s) {
     case v1::PROMOTION_SCOPE_PARTNER: return "partner";
     case v1::PROMOTION_SCOPE_CATEGORY: return "category";
     case v1::PROMOTION_SCOPE_TIER: return "tier";
-    default: return "all";
+    case v1::PROMOTION_SCOPE_ALL: return "all";
+    default: return "";  // a value this hub does not know: the ledger rejects it
   }
 }
 }  // namespace

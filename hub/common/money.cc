@@ -60,7 +60,13 @@ absl::StatusOr<Points> EarnPointsFloor(int64_t amount_minor, int exponent, int64
   }
   // value_micros = amount_minor * 10^(6 - exponent) * rate_bp / 10000, kept exact by
   // dividing once at the end: points = floor(amount * 10^(6-e) * rate / (10000 * pv)).
-  const __int128 numerator = static_cast<__int128>(amount_minor) * kPow10[6 - exponent] * rate_bp;
+  // amount x 10^6 stays below 2^83, so the product overflows __int128 (2^127) only for a
+  // rate above 2^44: far outside any real rate, but the contract admits it.
+  const __int128 scaled = static_cast<__int128>(amount_minor) * kPow10[6 - exponent];
+  __int128 numerator = 0;
+  if (__builtin_mul_overflow(scaled, static_cast<__int128>(rate_bp), &numerator)) {
+    return OutOfRange("earn points");
+  }
   const __int128 denominator = static_cast<__int128>(10000) * point_value_micros;
   const __int128 points = numerator / denominator;
   if (!FitsInt64(points)) return OutOfRange("earn points");
