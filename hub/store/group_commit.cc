@@ -112,14 +112,14 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
       if (ids.ok()) members.insert(members.end(), ids->begin(), ids->end());
     }
     RETURN_IF_ERROR(txn.LockMembersInOrder(std::move(members)));
+    txn.EnableReadCache();
     for (size_t i = 0; i < batch.size(); ++i) {
       for (int run = 0;; ++run) {
         RETURN_IF_ERROR(txn.Savepoint());
         absl::Status s = (*batch[i]->fn)(txn);
         if (txn.Doomed()) return s.ok() ? absl::AbortedError("transaction ended") : s;
         if (s.ok()) {
-          RETURN_IF_ERROR(txn.ReleaseSavepoint());
-          results[i] = absl::OkStatus();
+          results[i] = absl::OkStatus();  // the next request's savepoint replaces this one
           break;
         }
         RETURN_IF_ERROR(txn.RollbackToSavepoint());

@@ -147,9 +147,49 @@ absl::Status MysqlTxn::Execute(const std::string& sql) {
 
 absl::Status MysqlTxn::Savepoint() { return Execute("SAVEPOINT request"); }
 
-absl::Status MysqlTxn::RollbackToSavepoint() { return Execute("ROLLBACK TO SAVEPOINT request"); }
+absl::Status MysqlTxn::RollbackToSavepoint() {
+  DropReadCache();
+  return Execute("ROLLBACK TO SAVEPOINT request");
+}
 
-absl::Status MysqlTxn::ReleaseSavepoint() { return Execute("RELEASE SAVEPOINT request"); }
+// Cached reads: the first read of a transaction with the cache enabled is kept.
+absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
+  if (cache_enabled_ && cache_.program.has_value()) return *cache_.program;
+  ASSIGN_OR_RETURN(std::optional<ProgramRecord> p, QueryProgram());
+  if (cache_enabled_) cache_.program = p;
+  return p;
+}
+
+absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::GetPartner(PartnerId id) {
+  if (cache_enabled_) {
+    auto it = cache_.partners.find(id);
+    if (it != cache_.partners.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, QueryPartner(id));
+  if (cache_enabled_) cache_.partners[id] = p;
+  return p;
+}
+
+absl::StatusOr<std::vector<TierRow>> MysqlTxn::ListTiers() {
+  if (cache_enabled_ && cache_.tiers.has_value()) return *cache_.tiers;
+  ASSIGN_OR_RETURN(std::vector<TierRow> tiers, QueryTiers());
+  if (cache_enabled_) cache_.tiers = tiers;
+  return tiers;
+}
+
+absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, bool all) {
+  if (!cache_enabled_) return QueryPromotions(now, all);
+  if (!cache_.promotions.has_value()) {
+    ASSIGN_OR_RETURN(cache_.promotions, QueryPromotions(now, /*all=*/true));
+  }
+  if (all) return *cache_.promotions;
+  // The filter of QueryPromotions, over the kept rows (already in id order).
+  std::vector<PromotionRow> out;
+  for (const PromotionRow& p : *cache_.promotions) {
+    if (!p.ended && p.starts_at <= now && p.ends_at > now) out.push_back(p);
+  }
+  return out;
+}
 
 absl::Status MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
   if (ids.empty()) return absl::OkStatus();
@@ -168,7 +208,7 @@ absl::Status MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
   });
 }
 
-absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
+absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::QueryProgram() {
   return Guard([&]() -> absl::StatusOr<std::optional<ProgramRecord>> {
     std::unique_ptr<sql::ResultSet> rs(
         Prepare("SELECT point_value_micros, currency, expiry_months, hold_timeout_seconds, "
@@ -192,6 +232,7 @@ absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
 }
 
 absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
+  DropReadCache();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO program (id, point_value_micros, currency, expiry_months, "
@@ -222,6 +263,7 @@ absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
 }
 
 absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
+  DropReadCache();
   return Guard([&]() -> absl::StatusOr<PartnerId> {
     auto* st = Prepare(
         "INSERT INTO partners (name, category, role, earn_rate_bp, max_points_per_txn, "
@@ -248,7 +290,7 @@ absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
   });
 }
 
-absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::GetPartner(PartnerId id) {
+absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::QueryPartner(PartnerId id) {
   return Guard([&]() -> absl::StatusOr<std::optional<PartnerRecord>> {
     auto* st = Prepare("SELECT * FROM partners WHERE id = ?");
     st->setInt64(1, id);
@@ -280,6 +322,7 @@ absl::StatusOr<std::vector<PartnerRecord>> MysqlTxn::ListPartners() {
 }
 
 absl::Status MysqlTxn::SetPartnerSuspended(PartnerId id) {
+  DropReadCache();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE partners SET suspended = 1, active_category = NULL WHERE id = ?");
     st->setInt64(1, id);

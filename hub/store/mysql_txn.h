@@ -41,7 +41,7 @@ class MysqlTxn final : public StoreTxn {
 
   absl::Status Savepoint() override;
   absl::Status RollbackToSavepoint() override;
-  absl::Status ReleaseSavepoint() override;
+  void EnableReadCache() override { cache_enabled_ = true; }
   absl::Status LockMembersInOrder(std::vector<MemberId> ids) override;
   bool Doomed() const override { return doomed_ || c_->broken; }
   bool TakeRetry() override {
@@ -182,9 +182,26 @@ class MysqlTxn final : public StoreTxn {
   // Runs one statement that takes no parameters and returns no rows.
   absl::Status Execute(const std::string& sql);
 
+  // The uncached reads behind GetProgram, GetPartner, ListTiers and ListPromotions(all).
+  absl::StatusOr<std::optional<ProgramRecord>> QueryProgram();
+  absl::StatusOr<std::optional<PartnerRecord>> QueryPartner(PartnerId id);
+  absl::StatusOr<std::vector<TierRow>> QueryTiers();
+  absl::StatusOr<std::vector<PromotionRow>> QueryPromotions(Micros now, bool all);
+
+  // What EnableReadCache keeps; cleared by the writes of these tables and by rollbacks.
+  struct ReadCache {
+    std::optional<std::optional<ProgramRecord>> program;
+    std::map<PartnerId, std::optional<PartnerRecord>> partners;
+    std::optional<std::vector<TierRow>> tiers;
+    std::optional<std::vector<PromotionRow>> promotions;  // all of them
+  };
+  void DropReadCache() { cache_ = ReadCache{}; }
+
   MysqlConnection* c_;
   bool retry_ = false;
   bool doomed_ = false;
+  bool cache_enabled_ = false;
+  ReadCache cache_;
 };
 
 template <typename Fn>

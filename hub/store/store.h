@@ -182,12 +182,15 @@ class StoreTxn {
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
 
-  // Group commit (group_commit.h) runs several requests in one transaction, each between
-  // Savepoint() and ReleaseSavepoint() or RollbackToSavepoint(), so one request's failure
-  // undoes its own writes only. Savepoints do not nest.
+  // Group commit (group_commit.h) runs several requests in one transaction, each after a
+  // Savepoint() (which replaces the previous one) and undone by RollbackToSavepoint() if
+  // it fails, so one request's failure undoes its own writes only.
   virtual absl::Status Savepoint() = 0;
   virtual absl::Status RollbackToSavepoint() = 0;
-  virtual absl::Status ReleaseSavepoint() = 0;
+  // From now on the program, partners, tiers and promotions are read once in this
+  // transaction and kept (a batch's requests share the reads); a write of any of them
+  // through this transaction, or a rollback to the savepoint, drops what was kept.
+  virtual void EnableReadCache() = 0;
   // Locks the members, in ascending id order whatever the order given (absent ids are
   // skipped): taking every lock of a batch up front, in one order, keeps concurrent
   // batches from deadlocking on each other.
