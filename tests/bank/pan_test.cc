@@ -9,13 +9,9 @@
 // value computed outside the hub (Python's hmac module), so the test also pins the
 // hashing. The same PAN hashes to the same reference after a restart that takes the key
 // from LOYALTY_PAN_HMAC_KEY instead of --pan_hmac_key_file, so statements by PAN work.
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -38,9 +34,8 @@
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
+#include "tests/support/hub_process.h"
 #include "tests/support/test_db.h"
-
-extern char** environ;
 
 namespace loyalty {
 namespace {
@@ -50,7 +45,6 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
-using Clock = std::chrono::steady_clock;
 
 constexpr char kAdminKey[] = "pan-test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz";
 constexpr char kPanKey[] = "pan-test-hmac-key-0123456789abcdefghijklmnopqrstuv";
@@ -63,8 +57,6 @@ constexpr char kPanHmac[] = "831dbbea1b2ffc43ad86d65061b7dae7a0218c8972c785af914
 constexpr char kNoSuchLoyaltyCard[] = "7000000000000005";
 
 constexpr auto kRpcTimeout = std::chrono::seconds(10);
-constexpr auto kPollEvery = std::chrono::milliseconds(50);
-constexpr auto kStartTimeout = std::chrono::seconds(20);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
 
 std::string Describe(const grpc::Status& s) {
@@ -133,20 +125,11 @@ class PanTest : public ::testing::Test {
     std::string dir_template = ::testing::TempDir() + "bank_pan_XXXXXX";
     ASSERT_NE(mkdtemp(dir_template.data()), nullptr) << "mkdtemp " << dir_template;
     dir_ = dir_template;
-    port_file_ = dir_ + "/port";
-    key_file_ = dir_ + "/pan.key";
-    std::ofstream(key_file_) << kPanKey << "\n";
-    ASSERT_EQ(chmod(key_file_.c_str(), 0600), 0);
   }
 
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-    for (const std::string& f : {port_file_, key_file_, dir_ + "/dump.sql"}) std::remove(f.c_str());
+    hub_.Kill();
+    std::remove((dir_ + "/dump.sql").c_str());
     for (const std::string& f : logs_) std::remove(f.c_str());
     rmdir(dir_.c_str());
   }
@@ -155,87 +138,28 @@ class PanTest : public ::testing::Test {
   // --pan_hmac_key_file, or from LOYALTY_PAN_HMAC_KEY, or none.
   enum class KeyFrom { kFile, kEnv, kNone };
   void StartHub(const std::string& log, KeyFrom key_from) {
+    using PanKeyFrom = testing::HubOptions::PanKeyFrom;
     logs_.push_back(log);
-    std::remove(port_file_.c_str());
-    std::vector<std::string> args = {
-        LOYALTY_HUB_BINARY,
-        "--listen=127.0.0.1:0",
-        "--port_file=" + port_file_,
-        "--mysql_socket=" + db_.options().socket,
-        "--mysql_user=" + db_.options().user,
-        "--mysql_database=" + db_.options().database,
-        "--expiry_interval_seconds=0",
-        "--workers=4",
-    };
-    if (key_from == KeyFrom::kFile) args.push_back("--pan_hmac_key_file=" + key_file_);
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (absl::StartsWith(*e, "LOYALTY_ADMIN_KEY=") ||
-          absl::StartsWith(*e, "LOYALTY_MYSQL_PASSWORD=") ||
-          absl::StartsWith(*e, "LOYALTY_PAN_HMAC_KEY=")) {
-        continue;
-      }
-      env.emplace_back(*e);
-    }
-    env.push_back(absl::StrCat("LOYALTY_ADMIN_KEY=", kAdminKey));
-    if (key_from == KeyFrom::kEnv) env.push_back(absl::StrCat("LOYALTY_PAN_HMAC_KEY=", kPanKey));
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    ASSERT_EQ(posix_spawn_file_actions_init(&actions), 0);
-    ASSERT_EQ(posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                               O_WRONLY | O_CREAT | O_TRUNC, 0600),
-              0);
-    ASSERT_EQ(posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO), 0);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ASSERT_EQ(rc, 0) << "posix_spawn " << args[0] << ": " << rc;
-    pid_ = pid;
-
-    const auto give_up = Clock::now() + kStartTimeout;
-    while (Clock::now() < give_up) {
-      std::ifstream in(port_file_);
-      std::string text;
-      int port = 0;
-      if (in && std::getline(in, text) &&
-          absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) {
-        auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                           grpc::InsecureChannelCredentials());
-        admin_ = v1::AdminService::NewStub(channel);
-        partner_ = v1::PartnerService::NewStub(channel);
-        bank_ = v1::BankService::NewStub(channel);
-        return;
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "the hub exited before serving, status " << status << "; log:\n" << ReadFile(log);
-      }
-      std::this_thread::sleep_for(kPollEvery);
-    }
-    FAIL() << "no port file after " << kStartTimeout.count() << " s; log:\n" << ReadFile(log);
+    testing::HubOptions& o = hub_.options();
+    o.log_file = log;
+    o.pan_key_from = key_from == KeyFrom::kFile  ? PanKeyFrom::kFile
+                     : key_from == KeyFrom::kEnv ? PanKeyFrom::kEnv
+                                                 : PanKeyFrom::kNone;
+    ASSERT_NO_FATAL_FAILURE(hub_.Start());
+    auto channel = grpc::CreateChannel(hub_.target(), grpc::InsecureChannelCredentials());
+    admin_ = v1::AdminService::NewStub(channel);
+    partner_ = v1::PartnerService::NewStub(channel);
+    bank_ = v1::BankService::NewStub(channel);
   }
 
-  void StopHub() {
-    ASSERT_GT(pid_, 0);
-    ASSERT_EQ(kill(pid_, SIGTERM), 0);
-    const auto give_up = Clock::now() + kStopTimeout;
-    int status = 0;
-    pid_t reaped = 0;
-    while (Clock::now() < give_up) {
-      reaped = waitpid(pid_, &status, WNOHANG);
-      if (reaped == pid_) break;
-      std::this_thread::sleep_for(kPollEvery);
-    }
-    ASSERT_EQ(reaped, pid_) << "the hub did not stop within " << kStopTimeout.count() << " s";
-    pid_ = -1;
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  void StopHub() { hub_.StopAndExpectCleanExit(kStopTimeout); }
+
+  static testing::HubOptions HubOptionsFor(const MysqlOptions& db) {
+    testing::HubOptions o;
+    o.db = db;
+    o.admin_key = kAdminKey;
+    o.pan_key = kPanKey;
+    return o;
   }
 
   v1::CardRef Pan(const std::string& pan = kPan) {
@@ -387,11 +311,9 @@ class PanTest : public ::testing::Test {
   }
 
   testing::TestDb db_;
+  testing::HubProcess hub_{HubOptionsFor(db_.options())};
   std::string dir_;
-  std::string port_file_;
-  std::string key_file_;
   std::vector<std::string> logs_;
-  pid_t pid_ = -1;
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::PartnerService::Stub> partner_;
   std::unique_ptr<v1::BankService::Stub> bank_;

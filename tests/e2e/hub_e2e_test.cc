@@ -5,44 +5,30 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
+#include "tests/support/hub_process.h"
 #include "tests/support/test_db.h"
-
-extern char** environ;
 
 namespace loyalty {
 namespace {
 
 using ::testing::HasSubstr;
-using Clock = std::chrono::steady_clock;
 
-constexpr char kAdminKey[] = "e2e-admin-key-0123456789abcdefghijklmnopqrstuvwxyz";
+// The key the hub is started with (LOYALTY_ADMIN_KEY).
+constexpr const char* kAdminKey = testing::kHubAdminKey;
 constexpr auto kRpcTimeout = std::chrono::seconds(10);
-constexpr auto kPollEvery = std::chrono::milliseconds(50);
-constexpr auto kStartTimeout = std::chrono::seconds(20);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
 
 std::string Describe(const grpc::Status& s) {
@@ -199,101 +185,14 @@ class HubE2eTest : public ::testing::Test {
   using PartnerStub = v1::PartnerService::Stub;
 
   void SetUp() override {
-    std::string dir_template = ::testing::TempDir() + "hub_e2e_XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template.data()), nullptr) << "mkdtemp " << dir_template;
-    temp_dir_ = dir_template;
-    port_file_ = temp_dir_ + "/port";
-    ASSERT_NO_FATAL_FAILURE(StartHub());
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                   grpc::InsecureChannelCredentials());
+    ASSERT_NO_FATAL_FAILURE(hub_.Start());
+    channel_ = grpc::CreateChannel(hub_.target(), grpc::InsecureChannelCredentials());
     admin_ = v1::AdminService::NewStub(channel_);
     partner_ = v1::PartnerService::NewStub(channel_);
   }
 
-  void TearDown() override {
-    if (pid_ > 0) {  // a test failed before stopping it
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-    if (!port_file_.empty()) std::remove(port_file_.c_str());
-    if (!temp_dir_.empty()) rmdir(temp_dir_.c_str());
-  }
-
-  void StartHub() {
-    std::vector<std::string> args = {
-        LOYALTY_HUB_BINARY,
-        "--listen=127.0.0.1:0",
-        "--port_file=" + port_file_,
-        "--mysql_socket=" + db_.options().socket,
-        "--mysql_user=" + db_.options().user,
-        "--mysql_database=" + db_.options().database,
-        "--expiry_interval_seconds=0",
-        "--workers=4",
-    };
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (absl::StartsWith(*e, "LOYALTY_ADMIN_KEY=") ||
-          absl::StartsWith(*e, "LOYALTY_MYSQL_PASSWORD=")) {
-        continue;
-      }
-      env.emplace_back(*e);
-    }
-    env.push_back(absl::StrCat("LOYALTY_ADMIN_KEY=", kAdminKey));
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, args[0].c_str(), nullptr, nullptr, argv.data(), envp.data());
-    ASSERT_EQ(rc, 0) << "posix_spawn " << args[0] << ": " << rc;
-    pid_ = pid;
-
-    // Bounded wait for the port file (written, by rename, once the hub serves).
-    const auto give_up = Clock::now() + kStartTimeout;
-    while (Clock::now() < give_up) {
-      std::ifstream in(port_file_);
-      std::string text;
-      if (in && std::getline(in, text)) {
-        int port = 0;
-        if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) {
-          port_ = port;
-          return;
-        }
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "the hub exited before serving, status " << status;
-      }
-      std::this_thread::sleep_for(kPollEvery);
-    }
-    FAIL() << "no port file after " << kStartTimeout.count() << " s: " << port_file_;
-  }
-
   // SIGTERM, then a bounded wait for a clean exit (status 0).
-  void StopHubAndExpectCleanExit() {
-    ASSERT_GT(pid_, 0);
-    ASSERT_EQ(kill(pid_, SIGTERM), 0);
-    const auto give_up = Clock::now() + kStopTimeout;
-    int status = 0;
-    pid_t reaped = 0;
-    while (Clock::now() < give_up) {
-      reaped = waitpid(pid_, &status, WNOHANG);
-      if (reaped == pid_) break;
-      std::this_thread::sleep_for(kPollEvery);
-    }
-    ASSERT_EQ(reaped, pid_) << "the hub did not exit within " << kStopTimeout.count()
-                            << " s of SIGTERM";
-    pid_ = -1;
-    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal "
-                                   << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    EXPECT_EQ(WEXITSTATUS(status), 0);
-  }
+  void StopHubAndExpectCleanExit() { hub_.StopAndExpectCleanExit(kStopTimeout); }
 
   grpc::Status Register(const std::string& name, const std::string& category, v1::Role role,
                         int64_t earn_rate_bp, v1::RegisterPartnerResponse* resp) {
@@ -316,10 +215,7 @@ class HubE2eTest : public ::testing::Test {
   }
 
   testing::TestDb db_;
-  std::string temp_dir_;
-  std::string port_file_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  testing::HubProcess hub_{db_.options()};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<AdminStub> admin_;
   std::unique_ptr<PartnerStub> partner_;

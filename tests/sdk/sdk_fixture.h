@@ -10,7 +10,7 @@
 #include "loyalty/admin_client.h"
 #include "loyalty/bank_client.h"
 #include "loyalty/partner_client.h"
-#include "tests/sdk/hub_process.h"
+#include "tests/support/hub_process.h"
 #include "tests/support/test_db.h"
 
 namespace loyalty::testing {
