@@ -135,18 +135,27 @@ absl::StatusOr<std::map<PartnerId, Points>> MysqlTxn::LotPointsEarnedBetween(Mic
 
 absl::StatusOr<std::map<PartnerId, Points>> MysqlTxn::EarnReversalsBetween(Micros start,
                                                                            Micros end) {
+  // Each earn reversal (txn kind reverse_earn, bonuses included) posts exactly one
+  // transfer member:M -> partner_issued:P of its full points, and nothing else credits a
+  // partner_issued account (docs/ledger.md), so the journal gives the same sums through
+  // ix_credit, touching only reversal rows. (The txns table has no index that leads
+  // with kind: there the query read every txn row.)
   return SumsByKey(
-      "SELECT partner_id, CAST(SUM(points) AS SIGNED) FROM txns WHERE kind = 'reverse_earn' "
-      "AND posted_at >= ? AND posted_at < ? GROUP BY partner_id",
+      "SELECT CAST(SUBSTRING(credit_account, 16) AS SIGNED), CAST(SUM(points) AS SIGNED) "
+      "FROM transfers WHERE credit_account LIKE 'partner\\_issued:%' AND posted_at >= ? "
+      "AND posted_at < ? GROUP BY credit_account",
       {start, end});
 }
 
 absl::StatusOr<std::map<PartnerId, Points>> MysqlTxn::FunderRemainingAt(Micros t) {
+  // Each side is summed per funder before the union, so the union holds a few rows per
+  // funder instead of one per lot and consumption (a temporary table of the journal's
+  // size).
   return SumsByKey(
       "SELECT f, CAST(SUM(p) AS SIGNED) FROM ("
-      " SELECT funder_id AS f, points AS p FROM lots WHERE earned_at < ?"
-      " UNION ALL SELECT funder_id, -points FROM consumptions WHERE posted_at < ?) x "
-      "GROUP BY f",
+      " SELECT funder_id AS f, SUM(points) AS p FROM lots WHERE earned_at < ? GROUP BY funder_id"
+      " UNION ALL SELECT funder_id, -SUM(points) FROM consumptions WHERE posted_at < ?"
+      " GROUP BY funder_id) x GROUP BY f",
       {t, t});
 }
 
