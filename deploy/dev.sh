@@ -40,6 +40,7 @@ PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     libssl-dev libsqlite3-dev
     nlohmann-json3-dev tzdata chromium
+    time  # /usr/bin/time -v: wall time and peak memory (deploy/bench-settlement.sh)
     clang libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz/run.sh)
 )
 
