@@ -5,6 +5,8 @@
 #   deploy/dev.sh test [ARGS]    build, then run ctest (ARGS go to ctest, e.g. -R ledger)
 #   deploy/dev.sh run            build, start MariaDB + hub + demo data, stay in foreground
 #   deploy/dev.sh stop           stop what `run` started (hub and MariaDB)
+#   deploy/dev.sh bench          build, run the throughput benchmarks (deploy/bench.sh),
+#                                write docs/benchmarks.md and print it
 #
 # Works from any cwd: everything is relative to the repository root.
 # Runtime state of `run` lives in .run/ (git-ignored):
@@ -40,6 +42,7 @@ PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     libssl-dev libsqlite3-dev
     nlohmann-json3-dev tzdata chromium
+    jq  # reads loyalty-load's JSON results (deploy/bench.sh)
     time  # /usr/bin/time -v: wall time and peak memory (deploy/bench-settlement.sh)
     clang libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz/run.sh)
 )
@@ -60,6 +63,9 @@ commands:
                  127.0.0.1:\${LOYALTY_PORT:-50051}, load the demo coalition and
                  stay in the foreground (Ctrl-C stops everything)
   stop           stop the hub and MariaDB started by 'run'
+  bench          build, then run the benchmarks (deploy/bench.sh: durable
+                 MariaDB, hub, load generator; group commit on and off),
+                 write docs/benchmarks.md and print it (BENCH_* env: see there)
 EOF
     exit "${1:-2}"
 }
@@ -350,6 +356,14 @@ cmd_stop() {
     deploy/mariadb.sh stop "$MARIADB_DIR"
 }
 
+# ---------------------------------------------------------------- bench --
+
+cmd_bench() {
+    ensure_packages
+    build loyalty_hub loyalty_demo loyalty_load settlement_cli loyalty_cli # what bench uses
+    BUILD_DIR=$BUILD_DIR exec deploy/bench.sh
+}
+
 # ---------------------------------------------------------------- main ---
 
 [[ $# -ge 1 ]] || usage
@@ -360,6 +374,7 @@ case "$command" in
     test) cmd_test "$@" ;;
     run) [[ $# -eq 0 ]] || usage; cmd_run ;;
     stop) [[ $# -eq 0 ]] || usage; cmd_stop ;;
+    bench) [[ $# -eq 0 ]] || usage; cmd_bench ;;
     -h | --help | help) usage 0 ;;
     *) warn "unknown command: $command"; usage ;;
 esac

@@ -1,0 +1,504 @@
+#!/usr/bin/env bash
+# Throughput benchmark of the hub (issue 7): a private, durable MariaDB, the hub, and the
+# load generator (build/tests/load/loyalty-load) on this machine; the standard scenarios
+# with group commit on and off; the invariant check after each mode; the card-stream and
+# settlement benchmarks when present; a report in docs/benchmarks.md, printed at the end.
+#
+#   deploy/bench.sh          (usually through `deploy/dev.sh bench`, which builds first)
+#
+# Scenarios (closed loop, BENCH_INFLIGHT operations in flight):
+#   earn     earns only
+#   redeem   AuthorizeRedemption + CaptureRedemption pairs only
+#   mixed    BENCH_MIX over all members, BENCH_HOT_SHARE of the requests on the
+#            BENCH_HOT_FRACTION hottest members
+#
+# Environment (defaults in brackets):
+#   BUILD_DIR [build]            where the binaries are
+#   BENCH_WARMUP_S [5]           warm-up seconds per run
+#   BENCH_DURATION_S [20]        measured seconds per run
+#   BENCH_INFLIGHT [256]         operations in flight
+#   BENCH_MEMBERS [10000]        members (enrolled once per mode, with starting points)
+#   BENCH_MIX [earn:70,redeem:10,balance:15,reverse:5]
+#   BENCH_HOT_FRACTION [0.01]    BENCH_HOT_SHARE [0.5]
+#   BENCH_SCENARIOS [earn redeem mixed]
+#   BENCH_MODES [on off]         group commit modes (when the hub has --group_commit)
+#   BENCH_GC_MAX_BATCH, BENCH_GC_WINDOW_US, BENCH_POOL_SIZE   hub tuning, when set
+#   BENCH_HUB_FLAGS              more hub flags for every mode
+#   BENCH_PROFILE_S [10]         a perf profile of an extra earn run (0 = none)
+#   BENCH_EXTRA [1]              0 = skip deploy/bench-cards.sh and bench-settlement.sh
+#   BENCH_REPORT [docs/benchmarks.md]
+#
+# Runtime files (keys, logs, JSON results) go to $BUILD_DIR/bench/; MariaDB lives in
+# $BUILD_DIR/bench-mdb/ and is stopped at the end.
+set -euo pipefail
+
+cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+BUILD_DIR=${BUILD_DIR:-build}
+HUB_BIN=${HUB_BIN:-$BUILD_DIR/hub/loyalty_hub}
+LOAD_BIN=${LOAD_BIN:-$BUILD_DIR/tests/load/loyalty-load}
+SETTLEMENT_BIN=${SETTLEMENT_BIN:-$BUILD_DIR/settlement/settlement}
+LOYALTY_BIN=${LOYALTY_BIN:-$BUILD_DIR/partner_sdk/loyalty}
+MDB_DIR=$BUILD_DIR/bench-mdb
+WORK=$BUILD_DIR/bench
+REPORT=${BENCH_REPORT:-docs/benchmarks.md}
+
+WARMUP_S=${BENCH_WARMUP_S:-5}
+DURATION_S=${BENCH_DURATION_S:-20}
+INFLIGHT=${BENCH_INFLIGHT:-256}
+MEMBERS=${BENCH_MEMBERS:-10000}
+MIX=${BENCH_MIX:-earn:70,redeem:10,balance:15,reverse:5}
+HOT_FRACTION=${BENCH_HOT_FRACTION:-0.01}
+HOT_SHARE=${BENCH_HOT_SHARE:-0.5}
+SCENARIOS=${BENCH_SCENARIOS:-earn redeem mixed}
+PROFILE_S=${BENCH_PROFILE_S:-10}
+EXTRA=${BENCH_EXTRA:-1}
+
+# Goals of issue 7.
+GOAL_EARN_PER_S=10000
+GOAL_EARN_P99_US=25000
+GOAL_GC_RATIO=4
+GOAL_PAIRS_PER_S=5000
+
+step() { echo "==> $*" >&2; }
+die() { echo "bench.sh: error: $*" >&2; exit 1; }
+
+for bin in "$HUB_BIN" "$LOAD_BIN"; do
+    [[ -x "$bin" ]] || die "$bin not built (deploy/dev.sh bench builds it)"
+done
+command -v jq >/dev/null || die "jq not found (apt-get install jq)"
+mkdir -p "$WORK"
+
+HUB_HELP=$("$HUB_BIN" --helpfull 2>&1 || true)
+hub_has_flag() { grep -qE -- "^ +--$1( |$)" <<<"$HUB_HELP"; }
+
+SOCK=
+HUB_PID=
+ADDR=
+
+cleanup() {
+    local status=$?
+    trap '' INT TERM
+    stop_hub
+    if [[ -n "$SOCK" ]]; then
+        step "stopping MariaDB ($MDB_DIR)"
+        deploy/mariadb.sh stop "$MDB_DIR" || true
+    fi
+    exit "$status"
+}
+
+# Arithmetic on decimals (bash has integers only): calc EXPR prints it, holds EXPR
+# succeeds when it is true.
+calc() { awk "BEGIN { print $1 }"; }
+holds() { awk "BEGIN { exit !($1) }"; }
+
+sql() { mariadb --no-defaults --socket="$SOCK" -uroot -N -B -e "$1"; }
+
+# CPU seconds (user + system) used so far by process $1; 0 if it is gone.
+cpu_seconds() {
+    local stat fields
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+    stat=${stat##*) } # fields after "(comm) "; utime and stime are fields 12 and 13 here
+    read -r -a fields <<<"$stat"
+    calc "(${fields[11]} + ${fields[12]}) / $(getconf CLK_TCK)"
+}
+
+start_mariadb() {
+    step "starting MariaDB ($MDB_DIR)"
+    SOCK=$(deploy/mariadb.sh start "$MDB_DIR" | tail -n 1)
+    [[ -S "$SOCK" ]] || die "MariaDB did not report a usable socket (got '$SOCK')"
+    # deploy/mariadb.sh relaxes durability for test speed; the benchmark measures durable
+    # commits (each commit writes and fsyncs the redo log), MariaDB's default.
+    sql "SET GLOBAL innodb_flush_log_at_trx_commit = 1"
+    FLUSH=$(sql "SELECT @@innodb_flush_log_at_trx_commit")
+    [[ "$FLUSH" == 1 ]] || die "innodb_flush_log_at_trx_commit is $FLUSH, not 1"
+    MDB_VERSION=$(sql "SELECT VERSION()")
+    MDB_PID=$(tr -dc '0-9' <"$MDB_DIR/mysqld.pid")
+    step "MariaDB $MDB_VERSION, innodb_flush_log_at_trx_commit = $FLUSH"
+}
+
+# Flags of one group commit mode: on, off, or default (the hub has no such flag).
+mode_flags() {
+    case "$1" in
+        on)
+            echo --group_commit=true
+            [[ -n "${BENCH_GC_MAX_BATCH:-}" ]] && echo "--group_commit_max_batch=$BENCH_GC_MAX_BATCH"
+            [[ -n "${BENCH_GC_WINDOW_US:-}" ]] && echo "--group_commit_window_us=$BENCH_GC_WINDOW_US"
+            ;;
+        off) echo --group_commit=false ;;
+    esac
+    if [[ -n "${BENCH_POOL_SIZE:-}" ]] && hub_has_flag mysql_pool_size; then
+        echo "--mysql_pool_size=$BENCH_POOL_SIZE"
+    fi
+    return 0
+}
+
+# Starts the hub on database $2 with the flags of mode $1; sets HUB_PID and ADDR.
+start_hub() {
+    local mode=$1 db=$2 port_file=$WORK/hub.port flags=()
+    mapfile -t flags < <(mode_flags "$mode")
+    hub_has_flag insecure_plaintext_loopback && flags+=(--insecure_plaintext_loopback)
+    hub_has_flag rate_limit_per_second && flags+=(--rate_limit_per_second=0)
+    # shellcheck disable=SC2206 # BENCH_HUB_FLAGS is a list of flags
+    flags+=(${BENCH_HUB_FLAGS:-})
+    HUB_FLAGS_USED="${flags[*]}"
+    rm -f "$port_file"
+    LOYALTY_ADMIN_KEY=$(cat "$WORK/admin.key") "$HUB_BIN" \
+        --listen=127.0.0.1:0 --port_file="$port_file" \
+        --mysql_socket="$SOCK" --mysql_database="$db" \
+        --expiry_interval_seconds=0 --tier_review_interval_seconds=0 \
+        "${flags[@]}" </dev/null >"$WORK/hub-$mode.log" 2>&1 &
+    HUB_PID=$!
+    local deadline=$((SECONDS + 30))
+    until [[ -s "$port_file" ]]; do
+        if ! kill -0 "$HUB_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+            tail -n 20 "$WORK/hub-$mode.log" >&2
+            die "hub did not start (log: $WORK/hub-$mode.log)"
+        fi
+        sleep 0.2
+    done
+    ADDR=127.0.0.1:$(tr -dc '0-9' <"$port_file")
+    step "hub (pid $HUB_PID) on $ADDR, flags: ${HUB_FLAGS_USED:-none}"
+}
+
+stop_hub() {
+    [[ -n "$HUB_PID" ]] || return 0
+    kill -TERM "$HUB_PID" 2>/dev/null || true
+    local deadline=$((SECONDS + 20))
+    while kill -0 "$HUB_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$HUB_PID" 2>/dev/null || true
+    wait "$HUB_PID" 2>/dev/null || true
+    HUB_PID=
+}
+
+scenario_args() {
+    case "$1" in
+        earn) echo "--mix=earn:100" ;;
+        redeem) echo "--mix=redeem:100" ;;
+        mixed) echo "--mix=$MIX --hot_fraction=$HOT_FRACTION --hot_share=$HOT_SHARE" ;;
+        *) die "unknown scenario $1" ;;
+    esac
+}
+
+# Runs scenario $2 in mode $1; its JSON line, with the CPU the hub and MariaDB used
+# added, goes to $WORK/result-$1-$2.json.
+run_scenario() {
+    local mode=$1 name=$2 out=$WORK/result-$1-$2.json hub0 db0 t0 json
+    # shellcheck disable=SC2046 # scenario_args yields separate flags
+    step "[$mode] scenario $name: ${WARMUP_S}s warm-up + ${DURATION_S}s, $INFLIGHT in flight"
+    hub0=$(cpu_seconds "$HUB_PID")
+    db0=$(cpu_seconds "$MDB_PID")
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2046
+    if json=$("$LOAD_BIN" --target="$ADDR" --admin_key_file="$WORK/admin.key" \
+        --setup_file="$WORK/setup-$mode" --members="$MEMBERS" --scenario="$name" \
+        --inflight="$INFLIGHT" --warmup_s="$WARMUP_S" --duration_s="$DURATION_S" \
+        $(scenario_args "$name") 2> >(tee "$WORK/load-$mode-$name.log" >&2)); then
+        :
+    else
+        echo "bench.sh: loyalty-load exited $? in [$mode] $name" >&2
+    fi
+    local wall hub_cpu db_cpu
+    wall=$(calc "$(date +%s.%N) - $t0")
+    hub_cpu=$(calc "$(cpu_seconds "$HUB_PID") - $hub0")
+    db_cpu=$(calc "$(cpu_seconds "$MDB_PID") - $db0")
+    if [[ -z "$json" ]] || ! jq -e . >/dev/null 2>&1 <<<"$json"; then
+        json='{"failed": true}'
+    fi
+    jq -c --argjson wall "$wall" --argjson hub "$hub_cpu" --argjson db "$db_cpu" \
+        '. + {wall_s: $wall, hub_cpu_s: $hub, db_cpu_s: $db}' <<<"$json" >"$out"
+}
+
+# An extra earn run under `perf record` of the hub, MariaDB and the load generator (no
+# call graphs): where their CPU goes, by thread and by function. To $WORK/profile.txt.
+profile_earn() {
+    local mode=$1 data=$WORK/perf.data
+    ((PROFILE_S > 0)) || return 0
+    if ! command -v perf >/dev/null || ! perf record -q -o /dev/null -- true 2>/dev/null; then
+        echo "perf not available: no profile" >"$WORK/profile.txt"
+        return 0
+    fi
+    step "[$mode] profiling an earn run (${PROFILE_S}s under perf record)"
+    "$LOAD_BIN" --target="$ADDR" --setup_file="$WORK/setup-$mode" --members="$MEMBERS" \
+        --scenario=profile --mix=earn:100 --inflight="$INFLIGHT" --warmup_s=2 \
+        --duration_s="$((PROFILE_S + 2))" >/dev/null 2>"$WORK/load-profile.log" &
+    local load_pid=$!
+    sleep 3
+    perf record -q -F 499 -p "$HUB_PID,$MDB_PID,$load_pid" -o "$data" -- sleep "$PROFILE_S" \
+        2>/dev/null || true
+    wait "$load_pid" || true
+    perf report -i "$data" --stdio --sort comm >"$WORK/perf-comm.txt" 2>/dev/null || true
+    perf report -i "$data" --stdio --sort dso,symbol >"$WORK/perf-sym.txt" 2>/dev/null || true
+    {
+        echo "perf record -F 499 of loyalty_hub, mariadbd and loyalty-load during ${PROFILE_S}s"
+        echo "of the earn scenario (group commit $mode). Samples by thread name:"
+        echo
+        awk '/^ +[0-9]/ && n++ < 12' "$WORK/perf-comm.txt"
+        echo
+        echo "Top functions (self time):"
+        echo
+        awk '/^ +[0-9]/ && n++ < 30 { sub(/ +$/, ""); print substr($0, 1, 140) }' \
+            "$WORK/perf-sym.txt"
+    } >"$WORK/profile.txt"
+    rm -f "$data" "$data.old"
+}
+
+# Runs every scenario in group commit mode $1 on a fresh database, then the invariant
+# check; the check's exit code goes to $WORK/invariants-$1.
+run_mode() {
+    local mode=$1 db=loyalty_bench_$1
+    step "group commit mode: $mode (database $db, fresh)"
+    sql "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
+    rm -f "$WORK/setup-$mode"
+    start_hub "$mode" "$db"
+    echo "$HUB_FLAGS_USED" >"$WORK/flags-$mode"
+    step "[$mode] setting up the coalition ($MEMBERS members)"
+    "$LOAD_BIN" --target="$ADDR" --admin_key_file="$WORK/admin.key" \
+        --setup_file="$WORK/setup-$mode" --members="$MEMBERS" --setup_only ||
+        die "coalition setup failed in mode $mode"
+    local name
+    for name in $SCENARIOS; do run_scenario "$mode" "$name"; done
+    [[ "$mode" == "${MODES%% *}" ]] && profile_earn "$mode"
+    stop_hub
+    step "[$mode] checking the ledger's invariants"
+    local rc=0
+    "$HUB_BIN" --check_invariants --mysql_socket="$SOCK" --mysql_database="$db" \
+        >"$WORK/invariants-$mode.log" 2>&1 || rc=$?
+    echo "$rc" >"$WORK/invariants-$mode"
+    step "[$mode] invariant check exit $rc ($(tail -n 1 "$WORK/invariants-$mode.log"))"
+}
+
+# Another helper's benchmark script $1 (if executable): its markdown goes to $2.
+run_extra() {
+    local script=$1 out=$2
+    rm -f "$out"
+    [[ "$EXTRA" == 1 && -x "$script" ]] || return 0
+    step "running $script"
+    if ! MYSQL_SOCKET=$SOCK HUB_BIN=$HUB_BIN SETTLEMENT_BIN=$SETTLEMENT_BIN \
+        LOYALTY_BIN=$LOYALTY_BIN BUILD_DIR=$BUILD_DIR "$script" >"$out"; then
+        echo >>"$out"
+        echo "**$script failed (exit code above in the bench output).**" >>"$out"
+    fi
+}
+
+# ------------------------------------------------------------------ report ---
+
+# Field $3 (a jq path) of the result of mode $1, scenario $2; empty if missing.
+field() {
+    local f=$WORK/result-$1-$2.json
+    [[ -f "$f" ]] && jq -r "$3 // empty | if type == \"number\" then (. * 10 | round / 10) else . end" "$f"
+}
+ratio() { # $1 / $2 with two decimals, or "-"
+    if [[ -n "$1" && -n "$2" ]] && holds "$2 > 0"; then
+        printf '%.2f' "$(calc "$1 / $2")"
+    else
+        echo "-"
+    fi
+}
+cores() { # CPU seconds $1 over wall seconds $2
+    if [[ -n "$1" && -n "$2" ]] && holds "$2 > 0"; then
+        printf '%.2f' "$(calc "$1 / $2")"
+    else
+        echo "-"
+    fi
+}
+errors_text() {
+    local f=$WORK/result-$1-$2.json
+    [[ -f "$f" ]] || { echo "-"; return; }
+    jq -r 'if .failed then "run failed" else
+             ([.errors_by_code | to_entries[] | "\(.key) \(.value)"] | join(", ")) as $e
+             | if $e == "" then "0" else $e end end' "$f"
+}
+
+scenario_table() {
+    local name=$1 m row label path
+    local -a rows=(
+        "throughput (ops/s)|.ops_per_s"
+        "RPCs/s|.rpcs_per_s"
+        "latency p50 (µs)|.latency_us.p50"
+        "latency p90 (µs)|.latency_us.p90"
+        "latency p99 (µs)|.latency_us.p99"
+        "latency p99.9 (µs)|.latency_us.p999"
+        "latency max (µs)|.latency_us.max"
+    )
+    [[ "$name" == redeem ]] && rows[0]="throughput (hold + capture pairs/s)|.redeem_pairs_per_s"
+    printf '| |'
+    for m in $MODES; do printf ' %s |' "$(mode_label "$m")"; done
+    [[ "$MODES" == "on off" ]] && printf ' on/off |'
+    printf '\n|---|'
+    for m in $MODES; do printf -- '---:|'; done
+    [[ "$MODES" == "on off" ]] && printf -- '---:|'
+    printf '\n'
+    for row in "${rows[@]}"; do
+        label=${row%%|*} path=${row#*|}
+        printf '| %s |' "$label"
+        for m in $MODES; do printf ' %s |' "$(field "$m" "$name" "$path")"; done
+        [[ "$MODES" == "on off" ]] &&
+            printf ' %s |' "$(ratio "$(field on "$name" "$path")" "$(field off "$name" "$path")")"
+        printf '\n'
+    done
+    printf '| errors (by gRPC code) |'
+    for m in $MODES; do printf ' %s |' "$(errors_text "$m" "$name")"; done
+    [[ "$MODES" == "on off" ]] && printf ' |'
+    printf '\n| CPU cores used: hub / MariaDB / load generator |'
+    for m in $MODES; do
+        local wall load_s
+        wall=$(field "$m" "$name" .wall_s)
+        load_s=$(field "$m" "$name" .duration_s)
+        printf ' %s / %s / %s |' "$(cores "$(field "$m" "$name" .hub_cpu_s)" "$wall")" \
+            "$(cores "$(field "$m" "$name" .db_cpu_s)" "$wall")" \
+            "$(cores "$(field "$m" "$name" .client_cpu_s)" "$load_s")"
+    done
+    [[ "$MODES" == "on off" ]] && printf ' |'
+    printf '\n'
+}
+
+mode_label() {
+    case "$1" in
+        on) echo "group commit on" ;;
+        off) echo "group commit off" ;;
+        *) echo "hub default (no --group_commit flag)" ;;
+    esac
+}
+
+# Where the figures of another helper's benchmark ($1: cards or settlement) are.
+extra_ref() {
+    if [[ -s "$WORK/extra-$1.md" ]]; then
+        echo "see [Card stream and settlement](#card-stream-and-settlement)"
+    else
+        echo "not run (deploy/bench-$1.sh missing, not executable, or BENCH_EXTRA=0)"
+    fi
+}
+
+# "MODE: VALUE; ..." over the modes, VALUE from $WORK/$2-MODE, formatted by $1.
+per_mode() {
+    local m out=''
+    for m in $MODES; do
+        # shellcheck disable=SC2059 # the format is the caller's
+        out+="${out:+; }$(printf "$1" "$m" "$(cat "$WORK/$2-$m" 2>/dev/null || echo none)")"
+    done
+    echo "$out"
+}
+
+yes_no() { [[ "$1" == 1 ]] && echo "**yes**" || echo "**no**"; }
+at_least() { [[ -n "$1" && "$1" != - ]] && holds "$1 >= $2" && echo 1 || echo 0; }
+
+goals_table() {
+    local gc=${MODES%% *} earn p99 pairs r inv_ok=1 m
+    earn=$(field "$gc" earn .ops_per_s)
+    p99=$(field "$gc" earn .latency_us.p99)
+    pairs=$(field "$gc" redeem .redeem_pairs_per_s)
+    echo "| goal | measured | met |"
+    echo "|---|---|---|"
+    echo "| earn: ≥ $GOAL_EARN_PER_S durable earns/s at $INFLIGHT in flight | ${earn:--} /s ($(mode_label "$gc")) | $(yes_no "$(at_least "$earn" "$GOAL_EARN_PER_S")") |"
+    local p99_ok=0
+    [[ -n "$p99" ]] && holds "$p99 < $GOAL_EARN_P99_US" && p99_ok=1
+    echo "| earn: p99 < 25 ms | ${p99:--} µs | $(yes_no "$p99_ok") |"
+    if [[ "$MODES" == "on off" ]]; then
+        r=$(ratio "$earn" "$(field off earn .ops_per_s)")
+        echo "| earn: group commit ≥ ${GOAL_GC_RATIO}x one transaction per request | ${r}x | $(yes_no "$(at_least "$r" "$GOAL_GC_RATIO")") |"
+    else
+        echo "| earn: group commit ≥ ${GOAL_GC_RATIO}x one transaction per request | not measured: the hub has no --group_commit flag | **no** |"
+    fi
+    echo "| redeem with hold and capture: ≥ $GOAL_PAIRS_PER_S pairs/s | ${pairs:--} pairs/s | $(yes_no "$(at_least "$pairs" "$GOAL_PAIRS_PER_S")") |"
+    echo "| card stream ingest: ≥ 50,000 records/s | $(extra_ref cards) | see there |"
+    echo "| settlement close of 5M entries: < 60 s and < 1 GiB | $(extra_ref settlement) | see there |"
+    for m in $MODES; do [[ "$(cat "$WORK/invariants-$m" 2>/dev/null)" == 0 ]] || inv_ok=0; done
+    echo "| no correctness loss: invariant check after every mode | $(per_mode '%s: exit %s' invariants) | $(yes_no "$inv_ok") |"
+}
+
+write_report() {
+    local cpu name m
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+    {
+        echo "# Benchmarks"
+        echo
+        echo "Written by \`deploy/dev.sh bench\` (deploy/bench.sh); the load generator is"
+        echo "\`tests/load/loyalty-load\`. Re-run it to refresh every figure below."
+        echo
+        echo "| | |"
+        echo "|---|---|"
+        echo "| date (UTC) | $(date -u '+%Y-%m-%d %H:%M') |"
+        echo "| CPU | ${cpu:-unknown}, $(nproc) cores (nproc) |"
+        echo "| memory | $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
+        echo "| load average before the run | $LOAD_BEFORE (1, 5, 15 min; figures from a busy machine are not comparable) |"
+        echo "| MariaDB | $MDB_VERSION, \`innodb_flush_log_at_trx_commit = $FLUSH\` (durable: every commit fsyncs the redo log), socket only |"
+        # shellcheck disable=SC2016 # the backquotes are markdown
+        echo "| hub flags per mode | $(per_mode '%s: `%s`' flags) |"
+        echo "| load | closed loop, $INFLIGHT operations in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, $MEMBERS members, 4 gRPC channels; generator, hub and MariaDB share the machine |"
+        echo
+        echo "Each mode runs on a fresh database. Latencies are from the client (loyalty-load),"
+        echo "successful operations only, in microseconds; a redeem is the pair"
+        echo "AuthorizeRedemption + CaptureRedemption, timed from the first call to the end of"
+        echo "the second. CPU cores used = CPU seconds / wall seconds of the run (hub and MariaDB"
+        echo "over warm-up and measurement, the load generator over the measurement)."
+        echo
+        echo "## Goals (issue 7)"
+        echo
+        goals_table
+        for name in $SCENARIOS; do
+            echo
+            case "$name" in
+                earn) echo "## earn: earns only, $INFLIGHT in flight" ;;
+                redeem) echo "## redeem: hold + capture pairs, $INFLIGHT in flight" ;;
+                mixed) echo "## mixed: \`$MIX\`, $HOT_SHARE of requests on $HOT_FRACTION of members, $INFLIGHT in flight" ;;
+            esac
+            echo
+            scenario_table "$name"
+        done
+        echo
+        echo "## Invariants"
+        echo
+        echo "\`loyalty_hub --check_invariants\` on each mode's database after its runs"
+        echo "(exit 0 = sound, 3 = violations)."
+        echo
+        echo "| mode | exit | last line |"
+        echo "|---|---|---|"
+        for m in $MODES; do
+            echo "| $(mode_label "$m") | $(cat "$WORK/invariants-$m" 2>/dev/null || echo -) | \`$(tail -n 1 "$WORK/invariants-$m.log" 2>/dev/null)\` |"
+        done
+        if [[ -s "$WORK/profile.txt" ]]; then
+            echo
+            echo "## Where the time goes"
+            echo
+            echo '```'
+            cat "$WORK/profile.txt"
+            echo '```'
+        fi
+        if [[ -s "$WORK/extra-cards.md" || -s "$WORK/extra-settlement.md" ]]; then
+            echo
+            echo "## Card stream and settlement"
+            for extra in cards settlement; do
+                if [[ -s "$WORK/extra-$extra.md" ]]; then
+                    echo
+                    cat "$WORK/extra-$extra.md"
+                fi
+            done
+        fi
+    } >"$REPORT"
+}
+
+# -------------------------------------------------------------------- main ---
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if hub_has_flag group_commit; then
+    MODES=${BENCH_MODES:-on off}
+else
+    step "the hub has no --group_commit flag: one mode (the hub's default)"
+    MODES=default
+fi
+if [[ ! -s "$WORK/admin.key" ]]; then
+    (umask 077 && echo "lk_admin_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$WORK/admin.key")
+fi
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_mariadb
+for mode in $MODES; do run_mode "$mode"; done
+run_extra deploy/bench-cards.sh "$WORK/extra-cards.md"
+run_extra deploy/bench-settlement.sh "$WORK/extra-settlement.md"
+write_report
+step "report written to $REPORT"
+echo
+cat "$REPORT"
