@@ -11,6 +11,11 @@
 namespace loyalty::settlement {
 namespace {
 
+// A settlement run as the audit log shows it: the figures live in the run itself.
+std::string RunState(int64_t id, const std::string& status, const std::string& checksum) {
+  return AuditState().Int("run_id", id).Text("status", status).Text("checksum", checksum).Json();
+}
+
 absl::StatusOr<Model> ParseModel(const std::string& s) {
   if (s == "operator") return Model::kOperator;
   if (s == "funder_pays") return Model::kFunderPays;
@@ -94,17 +99,23 @@ absl::StatusOr<SettlementConfig> LoadConfig(Store* store) {
 }
 
 absl::Status SaveConfig(Store* store, const Clock& clock, Model model, PeriodUnit unit,
-                        const std::string& time_zone) {
+                        const std::string& time_zone, const std::string& actor) {
   // Validates the zone the same way periods are cut.
   RETURN_IF_ERROR(ParsePeriod("2026-01", PeriodUnit::kMonth, time_zone).status());
-  return store->RunInTransaction([&](StoreTxn& txn) {
-    return txn.PutSettlementConfig({ModelName(model), PeriodUnitName(unit), time_zone},
-                                   clock.NowMicros());
+  return store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    const SettlementConfigRow row{ModelName(model), PeriodUnitName(unit), time_zone};
+    ASSIGN_OR_RETURN(std::optional<SettlementConfigRow> old, txn.GetSettlementConfig());
+    const Micros now = clock.NowMicros();
+    RETURN_IF_ERROR(txn.PutSettlementConfig(row, now));
+    return txn.InsertAudit(now, actor, "set_settlement_config",
+                           absl::StrCat("model=", row.model, " period_unit=", row.period_unit,
+                                        " time_zone=", row.time_zone),
+                           old.has_value() ? AuditJson(*old) : "", AuditJson(row));
   });
 }
 
 absl::Status SaveTerms(Store* store, const Clock& clock, PartnerId partner,
-                       const PartnerTerms& terms) {
+                       const PartnerTerms& terms, const std::string& actor) {
   if (terms.issue_price_micros < 0 || terms.redeem_value_micros < 0 ||
       terms.fee_per_point_micros < 0) {
     return absl::InvalidArgumentError("terms: prices must be >= 0 micros per point");
@@ -114,14 +125,22 @@ absl::Status SaveTerms(Store* store, const Clock& clock, PartnerId partner,
       ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, txn.GetPartner(partner));
       if (!p.has_value()) return absl::NotFoundError(absl::StrCat("partner: no partner ", partner));
     }
-    return txn.PutSettlementTerms({partner, terms.issue_price_micros, terms.redeem_value_micros,
-                                   terms.fee_per_point_micros},
-                                  clock.NowMicros());
+    const SettlementTermsRow row{partner, terms.issue_price_micros, terms.redeem_value_micros,
+                                 terms.fee_per_point_micros};
+    ASSIGN_OR_RETURN(std::vector<SettlementTermsRow> all, txn.ListSettlementTerms());
+    std::string before;
+    for (const SettlementTermsRow& t : all) {
+      if (t.partner_id == partner) before = AuditJson(t);
+    }
+    const Micros now = clock.NowMicros();
+    RETURN_IF_ERROR(txn.PutSettlementTerms(row, now));
+    return txn.InsertAudit(now, actor, "set_settlement_terms", absl::StrCat("partner=", partner),
+                           before, AuditJson(row));
   });
 }
 
 absl::StatusOr<Settlement> ClosePeriod(Store* store, const Clock& clock, const Period& period,
-                                       const Progress& progress) {
+                                       const Progress& progress, const std::string& actor) {
   const Micros now = clock.NowMicros();
   if (period.end > now) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -166,16 +185,22 @@ absl::StatusOr<Settlement> ClosePeriod(Store* store, const Clock& clock, const P
     // unchanged data is byte-identical.
     s.run_id = row.has_value() ? row->id : 0;
     s.created_at = row.has_value() ? row->created_at : now;
+    const std::string before =
+        row.has_value() ? RunState(row->id, row->status, row->checksum) : "";
     if (s.run_id == 0) {
       ASSIGN_OR_RETURN(s.run_id, txn.SaveSettlementDraft(ToRow(s), {}));
     }
-    return txn.SaveSettlementDraft(ToRow(s), LineRows(s)).status();
+    RETURN_IF_ERROR(txn.SaveSettlementDraft(ToRow(s), LineRows(s)).status());
+    return txn.InsertAudit(now, actor, "close_period",
+                           absl::StrCat("run=", s.run_id, " period=", period.label), before,
+                           RunState(s.run_id, "draft", s.checksum));
   }));
   progress(absl::StrCat("stored run ", s.run_id, " (draft), checksum ", s.checksum));
   return s;
 }
 
-absl::StatusOr<Settlement> FinalizeRun(Store* store, const Clock& clock, int64_t run_id) {
+absl::StatusOr<Settlement> FinalizeRun(Store* store, const Clock& clock, int64_t run_id,
+                                       const std::string& actor) {
   Settlement s;
   RETURN_IF_ERROR(store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<SettlementRunRow> row, txn.GetSettlementRun(run_id));
@@ -186,7 +211,10 @@ absl::StatusOr<Settlement> FinalizeRun(Store* store, const Clock& clock, int64_t
     ASSIGN_OR_RETURN(s, FromRow(*row));
     s.status = "final";
     s.finalized_at = clock.NowMicros();
-    return txn.FinalizeSettlementRun(run_id, s.finalized_at, SettlementToJson(s));
+    RETURN_IF_ERROR(txn.FinalizeSettlementRun(run_id, s.finalized_at, SettlementToJson(s)));
+    return txn.InsertAudit(s.finalized_at, actor, "finalize_run", absl::StrCat("run=", run_id),
+                           RunState(run_id, row->status, row->checksum),
+                           RunState(run_id, s.status, s.checksum));
   }));
   return s;
 }

@@ -1,7 +1,10 @@
 #include "hub/api/admin_service.h"
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "hub/api/convert.h"
 #include "hub/common/status_macros.h"
+#include "hub/ledger/validate.h"
 
 namespace loyalty {
 
@@ -278,6 +281,40 @@ grpc::ServerUnaryReactor* AdminServiceImpl::UnlockMemberPin(grpc::CallbackServer
   return Serve(ctx, "UnlockMemberPin", [this, req](const Principal& caller) -> absl::Status {
     return env_.ledger->UnlockMemberPin(ActorName(caller), req->card_number());
   });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListAuditLog(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListAuditLogRequest* req,
+                                                         v1::ListAuditLogResponse* resp) {
+  return ServeUnary(ctx, env_, "ListAuditLog", {Role::kAdmin},
+                    [this, req, resp](const Principal&) -> absl::Status {
+                      AuditQuery q;
+                      q.from = req->from_micros();
+                      q.to = req->to_micros() == 0 ? INT64_MAX : req->to_micros();
+                      q.actor = req->actor();
+                      q.action = req->action();
+                      q.limit = req->page_size() == 0 ? 100 : req->page_size();
+                      if (!req->page_token().empty() &&
+                          (!absl::SimpleAtoi(req->page_token(), &q.before_id) ||
+                           q.before_id <= 0)) {
+                        return InvalidField("page_token", "not a token this hub issued");
+                      }
+                      ASSIGN_OR_RETURN(std::vector<AuditEntry> rows, env_.ledger->ListAuditLog(q));
+                      for (const AuditEntry& e : rows) {
+                        v1::AuditEntry* out = resp->add_entries();
+                        out->set_id(e.id);
+                        out->set_at_micros(e.at);
+                        out->set_actor(e.actor);
+                        out->set_action(e.action);
+                        out->set_detail(e.detail);
+                        out->set_before_json(e.before);
+                        out->set_after_json(e.after);
+                      }
+                      if (static_cast<int>(rows.size()) == q.limit) {
+                        resp->set_next_page_token(absl::StrCat(rows.back().id));
+                      }
+                      return absl::OkStatus();
+                    });
 }
 
 }  // namespace loyalty

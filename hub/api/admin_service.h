@@ -65,6 +65,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                      const v1::ListExpiringPointsRequest* req, v1::ListExpiringPointsResponse* resp) override;
   grpc::ServerUnaryReactor* UnlockMemberPin(grpc::CallbackServerContext* ctx,
                                      const v1::UnlockMemberPinRequest* req, v1::UnlockMemberPinResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAuditLog(grpc::CallbackServerContext* ctx,
+                                         const v1::ListAuditLogRequest* req,
+                                         v1::ListAuditLogResponse* resp) override;
 
  private:
   template <typename Handler>

@@ -244,12 +244,14 @@ absl::Status BankLedger::SetRules(const std::string& actor, PartnerId bank,
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     const Micros now = clock_->NowMicros();
     RETURN_IF_ERROR(RequireIssuer(&txn, bank).status());
+    ASSIGN_OR_RETURN(std::optional<BankRulesRow> old, txn.GetBankRules(bank));
     RETURN_IF_ERROR(txn.PutBankRules(bank, rules, now));
     return txn.InsertAudit(
         now, actor, "set_bank_earn_rules",
         absl::StrCat("bank=", bank, " default_bp=", rules.default_rate_bp,
                      " partner_bp=", rules.partner_merchant_rate_bp,
-                     " cap=", rules.monthly_cap_points, " mcc_rules=", rules.mcc_rules.size()));
+                     " cap=", rules.monthly_cap_points, " mcc_rules=", rules.mcc_rules.size()),
+        old.has_value() ? AuditJson(*old) : "", AuditJson(rules));
   });
 }
 

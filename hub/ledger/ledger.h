@@ -22,6 +22,7 @@ namespace loyalty {
 // everything).
 inline constexpr int kMaxBearerCardsPerCall = 1000;
 inline constexpr int kMaxTxnPageSize = 500;
+inline constexpr int kMaxAuditPageSize = 500;
 inline constexpr int kExpiryBatchMembers = 200;
 
 // What a mutating call answers (the fields that apply to its kind).
@@ -139,6 +140,9 @@ class Ledger {
   absl::Status BootstrapAdminKey(const std::string& key);
   // Issues a key with the given operator role (admin or finance).
   absl::StatusOr<std::string> CreateOperatorKey(const std::string& actor, Role role);
+  // A page of the audit log, newest first. INVALID_ARGUMENT naming the field for a
+  // limit outside 1..kMaxAuditPageSize or an empty time range.
+  absl::StatusOr<std::vector<AuditEntry>> ListAuditLog(const AuditQuery& query);
 
   // Members and cards (ledger_members.cc).
   absl::StatusOr<Posting> EnrollMember(const PartnerRequest& req);

@@ -88,7 +88,8 @@ absl::StatusOr<RegisteredPartner> Ledger::RegisterPartner(const std::string& act
     RETURN_IF_ERROR(txn.InsertApiKey(Sha256Hex(out.api_key), partner.role, partner.id, now));
     return txn.InsertAudit(now, actor, "register_partner",
                            absl::StrCat("partner=", partner.id, " name=", partner.name,
-                                        " category=", partner.category));
+                                        " category=", partner.category),
+                           "", AuditJson(partner));
   }));
   return out;
 }
@@ -110,9 +111,11 @@ absl::StatusOr<PartnerRecord> Ledger::SuspendPartner(const std::string& actor, P
     ASSIGN_OR_RETURN(out, RequireExistingPartner(&txn, id));
     if (out.suspended) return absl::FailedPreconditionError("partner_id: already suspended");
     RETURN_IF_ERROR(txn.SetPartnerSuspended(id));
+    const std::string before = AuditJson(out);
     out.suspended = true;
     return txn.InsertAudit(clock_->NowMicros(), actor, "suspend_partner",
-                           absl::StrCat("partner=", id, " reason=", reason));
+                           absl::StrCat("partner=", id, " reason=", reason), before,
+                           AuditJson(out));
   }));
   return out;
 }
@@ -124,7 +127,10 @@ absl::StatusOr<std::string> Ledger::RotateApiKey(const std::string& actor, Partn
     ASSIGN_OR_RETURN(PartnerRecord partner, RequireExistingPartner(&txn, id));
     RETURN_IF_ERROR(txn.RevokeApiKeysOfPartner(id));
     RETURN_IF_ERROR(txn.InsertApiKey(Sha256Hex(key), partner.role, id, now));
-    return txn.InsertAudit(now, actor, "rotate_api_key", absl::StrCat("partner=", id));
+    // Keys (and their hashes) stay out of the log: the state is whose keys changed.
+    const std::string keys = AuditState().Int("partner_id", id).Text("keys", "active").Json();
+    return txn.InsertAudit(now, actor, "rotate_api_key", absl::StrCat("partner=", id), keys,
+                           AuditState().Int("partner_id", id).Text("keys", "replaced").Json());
   }));
   return key;
 }
@@ -172,7 +178,8 @@ absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor, const
     return txn.InsertAudit(now, actor, "set_program",
                            absl::StrCat("point_value_micros=", p.point_value_micros, " currency=",
                                         p.currency, " expiry_months=", p.expiry_months,
-                                        " hold_timeout_seconds=", p.hold_timeout_seconds));
+                                        " hold_timeout_seconds=", p.hold_timeout_seconds),
+                           old.has_value() ? AuditJson(*old) : "", AuditJson(p));
   }));
   return p;
 }
@@ -195,7 +202,8 @@ absl::Status Ledger::BootstrapAdminKey(const std::string& key) {
     ASSIGN_OR_RETURN(int64_t admins, txn.CountActiveKeys(Role::kAdmin));
     if (admins > 0) return absl::OkStatus();
     RETURN_IF_ERROR(txn.InsertApiKey(Sha256Hex(key), Role::kAdmin, std::nullopt, now));
-    return txn.InsertAudit(now, "bootstrap", "create_admin_key", "first admin key");
+    return txn.InsertAudit(now, "bootstrap", "create_admin_key", "first admin key", "",
+                           AuditState().Int("role", static_cast<int>(Role::kAdmin)).Json());
   });
 }
 
@@ -208,9 +216,25 @@ absl::StatusOr<std::string> Ledger::CreateOperatorKey(const std::string& actor, 
     const Micros now = clock_->NowMicros();
     RETURN_IF_ERROR(txn.InsertApiKey(Sha256Hex(key), role, std::nullopt, now));
     return txn.InsertAudit(now, actor, "create_operator_key",
-                           absl::StrCat("role=", static_cast<int>(role)));
+                           absl::StrCat("role=", static_cast<int>(role)), "",
+                           AuditState().Int("role", static_cast<int>(role)).Json());
   }));
   return key;
+}
+
+absl::StatusOr<std::vector<AuditEntry>> Ledger::ListAuditLog(const AuditQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxAuditPageSize) {
+    return InvalidField("page_size", absl::StrCat("must be 0..", kMaxAuditPageSize));
+  }
+  if (query.from >= query.to) return InvalidField("to_micros", "must be after from_micros");
+  if (query.actor.size() > 64) return InvalidField("actor", "longer than 64 bytes");
+  if (query.action.size() > 40) return InvalidField("action", "longer than 40 bytes");
+  std::vector<AuditEntry> out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out, txn.ListAudit(query));
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 }  // namespace loyalty

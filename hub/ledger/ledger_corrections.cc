@@ -177,6 +177,8 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    const std::string before =
+        AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json();
     TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
     rec.note = p.reason;
     if (p.points < 0 && -p.points > book.available()) {
@@ -201,7 +203,8 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
     RETURN_IF_ERROR(book.Save());
     RETURN_IF_ERROR(txn.InsertAudit(
         now, p.actor, "adjust_points",
-        absl::StrCat("member=", book.id(), " points=", p.points, " reason=", p.reason)));
+        absl::StrCat("member=", book.id(), " points=", p.points, " reason=", p.reason), before,
+        AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json()));
     return FinishPosting(&txn, id, p.points, book, &out);
   });
 }

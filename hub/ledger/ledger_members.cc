@@ -57,7 +57,8 @@ absl::StatusOr<std::vector<std::string>> Ledger::IssueBearerCards(const std::str
       ASSIGN_OR_RETURN(std::string number, InsertNewCard(&txn, member, /*bearer=*/true, now));
       cards.push_back(std::move(number));
     }
-    return txn.InsertAudit(now, actor, "issue_bearer_cards", absl::StrCat("count=", count));
+    return txn.InsertAudit(now, actor, "issue_bearer_cards", absl::StrCat("count=", count), "",
+                           AuditState().Int("bearer_cards_issued", count).Json());
   }));
   return cards;
 }

@@ -69,9 +69,10 @@ absl::Status Ledger::SetTiers(const std::string& actor, std::vector<TierRow> tie
     }
   }
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<TierRow> old, txn.ListTiers());
     RETURN_IF_ERROR(txn.ReplaceTiers(tiers));
     return txn.InsertAudit(clock_->NowMicros(), actor, "set_tiers",
-                           absl::StrCat("tiers=", tiers.size()));
+                           absl::StrCat("tiers=", tiers.size()), AuditJson(old), AuditJson(tiers));
   });
 }
 
@@ -130,7 +131,8 @@ absl::StatusOr<PromotionRow> Ledger::CreatePromotion(const std::string& actor, P
     ASSIGN_OR_RETURN(p.id, txn.InsertPromotion(p));
     return txn.InsertAudit(
         p.created_at, actor, "create_promotion",
-        absl::StrCat("id=", p.id, " name=", p.name, " kind=", p.kind, " funder=", p.funder_id));
+        absl::StrCat("id=", p.id, " name=", p.name, " kind=", p.kind, " funder=", p.funder_id),
+        "", AuditJson(p));
   }));
   return p;
 }
@@ -148,12 +150,18 @@ absl::StatusOr<PromotionRow> Ledger::EndPromotion(const std::string& actor, int6
   PromotionRow out;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     const Micros now = clock_->NowMicros();
+    ASSIGN_OR_RETURN(std::vector<PromotionRow> old, txn.ListPromotions(now, true));
     RETURN_IF_ERROR(txn.EndPromotion(id, now));
     ASSIGN_OR_RETURN(std::vector<PromotionRow> all, txn.ListPromotions(now, true));
+    std::string before;
+    for (const PromotionRow& p : old) {
+      if (p.id == id) before = AuditJson(p);
+    }
     for (const PromotionRow& p : all) {
       if (p.id == id) out = p;
     }
-    return txn.InsertAudit(now, actor, "end_promotion", absl::StrCat("id=", id));
+    return txn.InsertAudit(now, actor, "end_promotion", absl::StrCat("id=", id), before,
+                           AuditJson(out));
   }));
   return out;
 }
@@ -193,9 +201,17 @@ absl::Status Ledger::UnlockMemberPin(const std::string& actor, const std::string
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
+    const auto state = [&book] {
+      return AuditState()
+          .Int("member_id", book.id())
+          .Int("pin_failures", book.member().pin_failures)
+          .Json();
+    };
+    const std::string before = state();
     book.mutable_member().pin_failures = 0;
     RETURN_IF_ERROR(book.Save());
-    return txn.InsertAudit(now, actor, "unlock_member_pin", absl::StrCat("member=", book.id()));
+    return txn.InsertAudit(now, actor, "unlock_member_pin", absl::StrCat("member=", book.id()),
+                           before, state());
   });
 }
 

@@ -382,15 +382,50 @@ absl::StatusOr<int64_t> MysqlTxn::CountActiveKeys(Role role) {
 }
 
 absl::Status MysqlTxn::InsertAudit(Micros at, const std::string& actor, const std::string& action,
-                                   const std::string& detail) {
+                                   const std::string& detail, const std::string& before,
+                                   const std::string& after) {
   return Guard([&]() -> absl::Status {
-    auto* st = Prepare("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)");
+    auto* st = Prepare(
+        "INSERT INTO audit_log (at, actor, action, detail, before_state, after_state) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
     st->setInt64(1, at);
-    st->setString(2, actor);
-    st->setString(3, action);
+    st->setString(2, actor.substr(0, 64));
+    st->setString(3, action.substr(0, 40));
     st->setString(4, detail.substr(0, 500));
+    // "" (no state) is stored as NULL.
+    for (auto [idx, json] : {std::pair{5, &before}, std::pair{6, &after}}) {
+      if (json->empty()) {
+        st->setNull(idx, sql::DataType::VARCHAR);
+      } else {
+        st->setString(idx, *json);
+      }
+    }
     st->executeUpdate();
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<AuditEntry>> MysqlTxn::ListAudit(const AuditQuery& q) {
+  return Guard([&]() -> absl::StatusOr<std::vector<AuditEntry>> {
+    auto* st = Prepare(
+        "SELECT id, at, actor, action, detail, COALESCE(before_state, ''), "
+        "COALESCE(after_state, '') FROM audit_log WHERE at >= ? AND at < ? AND id < ? "
+        "AND (? = '' OR actor = ?) AND (? = '' OR action = ?) ORDER BY id DESC LIMIT ?");
+    st->setInt64(1, q.from);
+    st->setInt64(2, q.to);
+    st->setInt64(3, q.before_id);
+    st->setString(4, q.actor);
+    st->setString(5, q.actor);
+    st->setString(6, q.action);
+    st->setString(7, q.action);
+    st->setInt(8, q.limit);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<AuditEntry> out;
+    while (rs->next()) {
+      out.push_back({rs->getInt64(1), rs->getInt64(2), rs->getString(3), rs->getString(4),
+                     rs->getString(5), rs->getString(6), rs->getString(7)});
+    }
+    return out;
   });
 }
 

@@ -64,7 +64,9 @@ class MysqlTxn final : public StoreTxn {
   absl::StatusOr<std::optional<Principal>> LookupApiKey(const std::string& key_hash) override;
   absl::StatusOr<int64_t> CountActiveKeys(Role role) override;
   absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
-                           const std::string& detail) override;
+                           const std::string& detail, const std::string& before,
+                           const std::string& after) override;
+  absl::StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
   absl::StatusOr<MemberId> InsertMember(bool anonymous, Micros now) override;
   absl::StatusOr<MemberRecord> LockMember(MemberId id) override;
   absl::Status UpdateMember(const MemberRecord& member) override;

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "hub/store/audit.h"
 #include "hub/store/records.h"
 
 namespace loyalty {
@@ -42,8 +43,11 @@ class StoreTxn {
   virtual absl::Status RevokeApiKeysOfPartner(PartnerId partner) = 0;
   virtual absl::StatusOr<std::optional<Principal>> LookupApiKey(const std::string& key_hash) = 0;
   virtual absl::StatusOr<int64_t> CountActiveKeys(Role role) = 0;
+  // The audit log (audit.h): `before`/`after` are JSON objects or "" (none).
   virtual absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
-                                   const std::string& detail) = 0;
+                                   const std::string& detail, const std::string& before,
+                                   const std::string& after) = 0;
+  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
 
   // Members and cards.
   virtual absl::StatusOr<MemberId> InsertMember(bool anonymous, Micros now) = 0;

@@ -12,6 +12,9 @@
 //
 // Exit codes: 0 ok, 2 usage or invalid input, 3 failed precondition (period open, run
 // final), 4 not found, 5 data loss or internal error, 1 anything else.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -55,6 +58,12 @@ ABSL_FLAG(std::string, out, "", "write the reports (CSV, JSON, HTML) to this fol
 
 namespace loyalty::settlement {
 namespace {
+
+// The audit log's actor for finance actions run from this CLI: the OS user running it.
+std::string FinanceActor() {
+  const struct passwd* pw = getpwuid(geteuid());
+  return absl::StrCat("finance-cli:", pw != nullptr ? pw->pw_name : std::to_string(geteuid()));
+}
 
 int ExitCode(const absl::Status& s) {
   switch (s.code()) {
@@ -162,7 +171,8 @@ absl::Status Config(Store* store) {
       ASSIGN_OR_RETURN(c.period_unit, ParsePeriodUnit(unit));
     }
     if (!zone.empty()) c.time_zone = zone;
-    RETURN_IF_ERROR(SaveConfig(store, *SystemClock::Get(), c.model, c.period_unit, c.time_zone));
+    RETURN_IF_ERROR(SaveConfig(store, *SystemClock::Get(), c.model, c.period_unit, c.time_zone,
+                               FinanceActor()));
   }
   std::printf("model %s, period %s, time zone %s\n", ModelName(c.model),
               PeriodUnitName(c.period_unit), c.time_zone.c_str());
@@ -179,7 +189,7 @@ absl::Status Terms(Store* store) {
     t.redeem_value_micros = pick(absl::GetFlag(FLAGS_redeem_value_micros), t.redeem_value_micros);
     t.fee_per_point_micros =
         pick(absl::GetFlag(FLAGS_fee_per_point_micros), t.fee_per_point_micros);
-    RETURN_IF_ERROR(SaveTerms(store, *SystemClock::Get(), partner, t));
+    RETURN_IF_ERROR(SaveTerms(store, *SystemClock::Get(), partner, t, FinanceActor()));
   }
   ASSIGN_OR_RETURN(SettlementConfig c, LoadConfig(store));
   std::printf("partner,issue_price_micros,redeem_value_micros,fee_per_point_micros\n");
@@ -206,14 +216,15 @@ absl::Status Dispatch(const std::string& cmd, const std::vector<char*>& args) {
   if (cmd == "terms") return Terms(store.get());
   if (cmd == "close") {
     ASSIGN_OR_RETURN(Period period, PeriodFromFlags(store.get()));
-    ASSIGN_OR_RETURN(Settlement s, ClosePeriod(store.get(), *SystemClock::Get(), period, Say));
+    ASSIGN_OR_RETURN(Settlement s, ClosePeriod(store.get(), *SystemClock::Get(), period, Say,
+                                                 FinanceActor()));
     PrintSummary(s);
     return MaybeWriteReports(s, nullptr);
   }
   if (cmd == "finalize" || cmd == "show") {
     ASSIGN_OR_RETURN(int64_t id, RunIdArg(args));
     ASSIGN_OR_RETURN(Settlement s, cmd == "finalize"
-                                       ? FinalizeRun(store.get(), *SystemClock::Get(), id)
+                                       ? FinalizeRun(store.get(), *SystemClock::Get(), id, FinanceActor())
                                        : LoadRun(store.get(), id));
     PrintSummary(s);
     return MaybeWriteReports(s, nullptr);

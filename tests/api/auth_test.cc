@@ -355,6 +355,8 @@ class AuthTest : public ::testing::Test {
                  v1::ListExpiringPointsRequest(), admin_only),
         MakeCase(kAdminService, "UnlockMemberPin", a, &AdminStub::UnlockMemberPin,
                  v1::UnlockMemberPinRequest(), admin_only),
+        MakeCase(kAdminService, "ListAuditLog", a, &AdminStub::ListAuditLog,
+                 v1::ListAuditLogRequest(), admin_only, /*ok_when_allowed=*/true),
 
         MakeCase(kPartnerService, "EnrollMember", p, &PartnerStub::EnrollMember,
                  v1::EnrollMemberRequest(), partners),
