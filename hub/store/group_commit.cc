@@ -111,8 +111,8 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
       if (txn.Doomed()) return ids.status();
       if (ids.ok()) members.insert(members.end(), ids->begin(), ids->end());
     }
+    txn.EnableBatching();
     RETURN_IF_ERROR(txn.LockMembersInOrder(std::move(members)));
-    txn.EnableReadCache();
     for (size_t i = 0; i < batch.size(); ++i) {
       for (int run = 0;; ++run) {
         RETURN_IF_ERROR(txn.Savepoint());
@@ -131,7 +131,7 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
         break;
       }
     }
-    return absl::OkStatus();
+    return txn.FlushWrites();
   });
   if (!status.ok()) {
     // Nothing of the batch committed: every request fails, retryable by the client with

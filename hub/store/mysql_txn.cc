@@ -1,6 +1,7 @@
 #include "hub/store/mysql_txn.h"
 
 #include <cppconn/datatype.h>
+#include <cppconn/metadata.h>
 #include <cppconn/statement.h>
 
 #include <algorithm>
@@ -68,6 +69,22 @@ TxnRecord ReadTxn(sql::ResultSet* rs) {
   return t;
 }
 
+constexpr char kMemberColumns[] =
+    "id, balance, debt, anonymous, merged_into, tier, pin_hash, pin_failures";
+
+MemberRecord ReadMember(sql::ResultSet* rs) {
+  MemberRecord m;
+  m.id = rs->getInt64("id");
+  m.balance = rs->getInt64("balance");
+  m.debt = rs->getInt64("debt");
+  m.anonymous = rs->getInt("anonymous") != 0;
+  m.merged_into = OptInt(rs, "merged_into");
+  m.tier = rs->getString("tier");
+  if (!rs->isNull("pin_hash")) m.pin_hash = rs->getString("pin_hash");
+  m.pin_failures = rs->getInt("pin_failures");
+  return m;
+}
+
 constexpr char kLotColumns[] =
     "id, member_id, funder_id, earn_txn_id, points, remaining, earned_at, expires_at, "
     "available_at";
@@ -109,6 +126,14 @@ sql::PreparedStatement* MysqlConnection::Prepare(const std::string& sql) {
   return raw;
 }
 
+bool MysqlConnection::SupportsReturning() {
+  if (!returning.has_value()) {
+    const std::string version(conn->getMetaData()->getDatabaseProductVersion());
+    returning = version.find("MariaDB") != std::string::npos;
+  }
+  return *returning;
+}
+
 absl::Status StatusFromSqlException(const sql::SQLException& e, bool* retry, bool* broken) {
   const int code = e.getErrorCode();
   const std::string msg =
@@ -145,40 +170,181 @@ absl::Status MysqlTxn::Execute(const std::string& sql) {
   });
 }
 
-absl::Status MysqlTxn::Savepoint() { return Execute("SAVEPOINT request"); }
+absl::Status MysqlTxn::Savepoint() {
+  if (batching_) saved_ = buffered_;
+  return Execute("SAVEPOINT request");
+}
 
 absl::Status MysqlTxn::RollbackToSavepoint() {
   DropReadCache();
+  if (batching_) buffered_ = saved_;
   return Execute("ROLLBACK TO SAVEPOINT request");
+}
+
+namespace {
+
+// True if `sql` names `table` as a word ("members" but not "member_id").
+bool MentionsTable(absl::string_view sql, absl::string_view table) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t at = sql.find(table); at != absl::string_view::npos; at = sql.find(table, at + 1)) {
+    const size_t end = at + table.size();
+    if ((at == 0 || !word(sql[at - 1])) && (end == sql.size() || !word(sql[end]))) return true;
+  }
+  return false;
+}
+
+// Multi-row statements are cut into chunks of these sizes (largest first), so a
+// connection prepares at most a few texts per statement whatever the batch size.
+constexpr size_t kChunkSizes[] = {64, 16, 4, 1};
+
+// Calls `emit(first, n)` for consecutive chunks covering [0, total).
+template <typename Emit>
+void ForChunks(size_t total, Emit&& emit) {
+  size_t first = 0;
+  for (size_t size : kChunkSizes) {
+    while (total - first >= size) {
+      emit(first, size);
+      first += size;
+    }
+  }
+}
+
+// "(?, ?), (?, ?)" style repetition: `n` copies of `one` joined by `sep`.
+std::string Repeat(absl::string_view one, absl::string_view sep, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i == 0 ? "" : sep, one);
+  return out;
+}
+
+}  // namespace
+
+sql::PreparedStatement* MysqlTxn::Prepare(const std::string& sql) {
+  if (batching_) {
+    const bool members = MentionsTable(sql, "members");
+    if (!buffered_.empty() &&
+        (members || MentionsTable(sql, "txns") || MentionsTable(sql, "transfers"))) {
+      Flush();
+    }
+    // The statement may change member rows this transaction keeps: read them again.
+    if (members) buffered_.members.clear();
+  }
+  return c_->Prepare(sql);
+}
+
+void MysqlTxn::Flush() {
+  Buffered& b = buffered_;
+  ForChunks(b.transfers.size(), [&](size_t first, size_t n) {
+    auto* st = c_->Prepare(absl::StrCat(
+        "INSERT INTO transfers (txn_id, debit_account, credit_account, points, posted_at) VALUES ",
+        Repeat("(?, ?, ?, ?, ?)", ", ", n)));
+    int k = 1;
+    for (size_t i = first; i < first + n; ++i) {
+      const TransferRecord& t = b.transfers[i];
+      st->setInt64(k++, t.txn_id);
+      st->setString(k++, t.debit_account);
+      st->setString(k++, t.credit_account);
+      st->setInt64(k++, t.points);
+      st->setInt64(k++, t.posted_at);
+    }
+    st->executeUpdate();
+  });
+  b.transfers.clear();
+
+  std::vector<std::pair<TxnId, Buffered::TxnResult>> results(b.txn_results.begin(),
+                                                             b.txn_results.end());
+  ForChunks(results.size(), [&](size_t first, size_t n) {
+    auto* st = c_->Prepare(absl::StrCat(
+        "UPDATE txns t JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS points, "
+        "CAST(? AS SIGNED) AS balance_after, CAST(? AS SIGNED) AS available_after",
+        Repeat(" UNION ALL SELECT ?, ?, ?, ?", "", n - 1),
+        ") v ON t.id = v.id SET t.points = v.points, t.balance_after = v.balance_after, "
+        "t.available_after = v.available_after"));
+    int k = 1;
+    for (size_t i = first; i < first + n; ++i) {
+      st->setInt64(k++, results[i].first);
+      st->setInt64(k++, results[i].second.points);
+      st->setInt64(k++, results[i].second.balance_after);
+      st->setInt64(k++, results[i].second.available_after);
+    }
+    st->executeUpdate();
+  });
+  b.txn_results.clear();
+
+  std::vector<const MemberRecord*> dirty;
+  for (MemberId id : b.dirty_members) dirty.push_back(&b.members.at(id));
+  ForChunks(dirty.size(), [&](size_t first, size_t n) {
+    auto* st = c_->Prepare(absl::StrCat(
+        "UPDATE members m JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS balance, "
+        "CAST(? AS SIGNED) AS debt, CAST(? AS SIGNED) AS anonymous, "
+        "CAST(? AS SIGNED) AS merged_into, CAST(? AS CHAR) AS tier, "
+        "CAST(? AS CHAR) AS pin_hash, CAST(? AS SIGNED) AS pin_failures",
+        Repeat(" UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?", "", n - 1),
+        ") v ON m.id = v.id SET m.balance = v.balance, m.debt = v.debt, "
+        "m.anonymous = v.anonymous, m.merged_into = v.merged_into, m.tier = v.tier, "
+        "m.pin_hash = v.pin_hash, m.pin_failures = v.pin_failures"));
+    int k = 1;
+    for (size_t i = first; i < first + n; ++i) {
+      const MemberRecord& m = *dirty[i];
+      st->setInt64(k++, m.id);
+      st->setInt64(k++, m.balance);
+      st->setInt64(k++, m.debt);
+      st->setInt(k++, m.anonymous ? 1 : 0);
+      SetOptInt(st, k++, m.merged_into);
+      st->setString(k++, m.tier);
+      if (m.pin_hash.has_value()) {
+        st->setString(k++, *m.pin_hash);
+      } else {
+        st->setNull(k++, sql::DataType::CHAR);
+      }
+      st->setInt(k++, m.pin_failures);
+    }
+    st->executeUpdate();
+  });
+  b.dirty_members.clear();
+}
+
+absl::Status MysqlTxn::FlushWrites() {
+  return Guard([&]() -> absl::Status {
+    Flush();
+    return absl::OkStatus();
+  });
+}
+
+void MysqlTxn::PatchTxn(TxnRecord* t) const {
+  auto it = buffered_.txn_results.find(t->id);
+  if (it == buffered_.txn_results.end()) return;
+  t->points = it->second.points;
+  t->balance_after = it->second.balance_after;
+  t->available_after = it->second.available_after;
 }
 
 // Cached reads: the first read of a transaction with the cache enabled is kept.
 absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
-  if (cache_enabled_ && cache_.program.has_value()) return *cache_.program;
+  if (batching_ && cache_.program.has_value()) return *cache_.program;
   ASSIGN_OR_RETURN(std::optional<ProgramRecord> p, QueryProgram());
-  if (cache_enabled_) cache_.program = p;
+  if (batching_) cache_.program = p;
   return p;
 }
 
 absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::GetPartner(PartnerId id) {
-  if (cache_enabled_) {
+  if (batching_) {
     auto it = cache_.partners.find(id);
     if (it != cache_.partners.end()) return it->second;
   }
   ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, QueryPartner(id));
-  if (cache_enabled_) cache_.partners[id] = p;
+  if (batching_) cache_.partners[id] = p;
   return p;
 }
 
 absl::StatusOr<std::vector<TierRow>> MysqlTxn::ListTiers() {
-  if (cache_enabled_ && cache_.tiers.has_value()) return *cache_.tiers;
+  if (batching_ && cache_.tiers.has_value()) return *cache_.tiers;
   ASSIGN_OR_RETURN(std::vector<TierRow> tiers, QueryTiers());
-  if (cache_enabled_) cache_.tiers = tiers;
+  if (batching_) cache_.tiers = tiers;
   return tiers;
 }
 
 absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, bool all) {
-  if (!cache_enabled_) return QueryPromotions(now, all);
+  if (!batching_) return QueryPromotions(now, all);
   if (!cache_.promotions.has_value()) {
     ASSIGN_OR_RETURN(cache_.promotions, QueryPromotions(now, /*all=*/true));
   }
@@ -200,9 +366,11 @@ absl::Status MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
   return Guard([&]() -> absl::Status {
     std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-        absl::StrCat("SELECT id FROM members WHERE id IN (", absl::StrJoin(ids, ","),
-                     ") ORDER BY id FOR UPDATE")));
+        absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id IN (",
+                     absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
     while (rs->next()) {
+      MemberRecord m = ReadMember(rs.get());
+      if (batching_ && buffered_.dirty_members.count(m.id) == 0) buffered_.members[m.id] = m;
     }
     return absl::OkStatus();
   });
@@ -440,27 +608,32 @@ absl::StatusOr<MemberId> MysqlTxn::InsertMember(bool anonymous, Micros now) {
 }
 
 absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
+  if (batching_) {
+    // Locked earlier in this transaction: the lock is still held, the row is as kept.
+    auto it = buffered_.members.find(id);
+    if (it != buffered_.members.end()) return it->second;
+  }
   return Guard([&]() -> absl::StatusOr<MemberRecord> {
-    auto* st = Prepare(
-        "SELECT id, balance, debt, anonymous, merged_into, tier, pin_hash, pin_failures FROM "
-        "members WHERE id = ? FOR UPDATE");
+    auto* st = PrepareBufferAware(
+        absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id = ? FOR UPDATE"));
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
-    MemberRecord m;
-    m.id = rs->getInt64("id");
-    m.balance = rs->getInt64("balance");
-    m.debt = rs->getInt64("debt");
-    m.anonymous = rs->getInt("anonymous") != 0;
-    m.merged_into = OptInt(rs.get(), "merged_into");
-    m.tier = rs->getString("tier");
-    if (!rs->isNull("pin_hash")) m.pin_hash = rs->getString("pin_hash");
-    m.pin_failures = rs->getInt("pin_failures");
+    MemberRecord m = ReadMember(rs.get());
+    if (batching_) buffered_.members[id] = m;
     return m;
   });
 }
 
 absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
+  if (batching_) {
+    auto it = buffered_.members.find(m.id);
+    if (it != buffered_.members.end()) {
+      it->second = m;
+      buffered_.dirty_members.insert(m.id);
+      return absl::OkStatus();
+    }
+  }
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "UPDATE members SET balance = ?, debt = ?, anonymous = ?, merged_into = ?, tier = ?, "
@@ -483,6 +656,12 @@ absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
 }
 
 absl::StatusOr<std::optional<CardRecord>> MysqlTxn::FindCard(const std::string& number) {
+  if (batching_) {
+    auto it = cache_.cards.find(number);
+    if (it != cache_.cards.end() && buffered_.members.count(it->second.member_id) > 0) {
+      return it->second;
+    }
+  }
   return Guard([&]() -> absl::StatusOr<std::optional<CardRecord>> {
     auto* st = Prepare("SELECT card_number, member_id, bearer FROM cards WHERE card_number = ?");
     st->setString(1, number);
@@ -492,11 +671,13 @@ absl::StatusOr<std::optional<CardRecord>> MysqlTxn::FindCard(const std::string& 
     c.number = rs->getString(1);
     c.member_id = rs->getInt64(2);
     c.bearer = rs->getInt(3) != 0;
+    if (batching_ && buffered_.members.count(c.member_id) > 0) cache_.cards[number] = c;
     return c;
   });
 }
 
 absl::Status MysqlTxn::InsertCard(const CardRecord& card, Micros now) {
+  cache_.cards.clear();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO cards (card_number, member_id, bearer, created_at) VALUES (?, ?, ?, ?)");
@@ -517,6 +698,7 @@ absl::Status MysqlTxn::InsertCard(const CardRecord& card, Micros now) {
 }
 
 absl::Status MysqlTxn::RepointCards(MemberId from, MemberId to) {
+  cache_.cards.clear();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE cards SET member_id = ? WHERE member_id = ?");
     st->setInt64(1, to);
@@ -529,53 +711,63 @@ absl::Status MysqlTxn::RepointCards(MemberId from, MemberId to) {
 absl::StatusOr<std::optional<TxnRecord>> MysqlTxn::FindTxn(PartnerId partner,
                                                            const std::string& partner_txn_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<TxnRecord>> {
-    auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns,
-                                    " FROM txns WHERE partner_id = ? AND partner_txn_id = ?"));
+    auto* st = PrepareBufferAware(absl::StrCat(
+        "SELECT ", kTxnColumns, " FROM txns WHERE partner_id = ? AND partner_txn_id = ?"));
     st->setInt64(1, partner);
     st->setString(2, partner_txn_id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::nullopt;
-    return ReadTxn(rs.get());
+    TxnRecord t = ReadTxn(rs.get());
+    PatchTxn(&t);
+    return t;
   });
 }
 
 absl::StatusOr<std::optional<TxnRecord>> MysqlTxn::GetTxn(TxnId id) {
   return Guard([&]() -> absl::StatusOr<std::optional<TxnRecord>> {
-    auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns, " FROM txns WHERE id = ?"));
+    auto* st =
+        PrepareBufferAware(absl::StrCat("SELECT ", kTxnColumns, " FROM txns WHERE id = ?"));
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::nullopt;
-    return ReadTxn(rs.get());
+    TxnRecord t = ReadTxn(rs.get());
+    PatchTxn(&t);
+    return t;
   });
 }
 
 absl::StatusOr<TxnId> MysqlTxn::InsertTxn(const TxnRecord& t) {
   return Guard([&]() -> absl::StatusOr<TxnId> {
-    auto* st = Prepare(
-        "INSERT INTO txns (partner_id, partner_txn_id, kind, member_id, points, amount_minor, "
-        "currency, request_hash, original_txn_id, reversed_points, balance_after, "
-        "available_after, posted_at, occurred_at, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)");
-    st->setInt64(1, t.partner_id);
-    if (t.partner_txn_id.empty()) {
-      st->setNull(2, sql::DataType::VARCHAR);
-    } else {
-      st->setString(2, t.partner_txn_id);
-    }
-    st->setString(3, t.kind);
-    st->setInt64(4, t.member_id);
-    st->setInt64(5, t.points);
-    st->setInt64(6, t.amount_minor);
-    st->setString(7, t.currency);
-    st->setString(8, t.request_hash);
-    SetOptInt(st, 9, t.original_txn_id);
-    st->setInt64(10, t.balance_after);
-    st->setInt64(11, t.available_after);
-    st->setInt64(12, t.posted_at);
-    st->setInt64(13, t.occurred_at);
-    st->setString(14, t.note);
+    auto text = [](bool returning) {
+      return absl::StrCat(
+          "INSERT INTO txns (partner_id, partner_txn_id, kind, member_id, points, amount_minor, "
+          "currency, request_hash, original_txn_id, reversed_points, balance_after, "
+          "available_after, posted_at, occurred_at, note) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+          returning ? " RETURNING id" : "");
+    };
+    auto bind = [&](sql::PreparedStatement* st) {
+      st->setInt64(1, t.partner_id);
+      if (t.partner_txn_id.empty()) {
+        st->setNull(2, sql::DataType::VARCHAR);
+      } else {
+        st->setString(2, t.partner_txn_id);
+      }
+      st->setString(3, t.kind);
+      st->setInt64(4, t.member_id);
+      st->setInt64(5, t.points);
+      st->setInt64(6, t.amount_minor);
+      st->setString(7, t.currency);
+      st->setString(8, t.request_hash);
+      SetOptInt(st, 9, t.original_txn_id);
+      st->setInt64(10, t.balance_after);
+      st->setInt64(11, t.available_after);
+      st->setInt64(12, t.posted_at);
+      st->setInt64(13, t.occurred_at);
+      st->setString(14, t.note);
+    };
     try {
-      st->executeUpdate();
+      return InsertReturningId(text, bind);
     } catch (const sql::SQLException& e) {
       if (e.getErrorCode() == kErrDuplicateKey) {
         // A concurrent request with the same key committed first: the retry finds it.
@@ -584,12 +776,15 @@ absl::StatusOr<TxnId> MysqlTxn::InsertTxn(const TxnRecord& t) {
       }
       throw;
     }
-    return LastInsertId();
   });
 }
 
 absl::Status MysqlTxn::UpdateTxnResult(TxnId id, Points points, Points balance_after,
                                        Points available_after) {
+  if (batching_) {
+    buffered_.txn_results[id] = {points, balance_after, available_after};
+    return absl::OkStatus();
+  }
   return Guard([&]() -> absl::Status {
     auto* st =
         Prepare("UPDATE txns SET points = ?, balance_after = ?, available_after = ? WHERE id = ?");
@@ -613,6 +808,10 @@ absl::Status MysqlTxn::AddTxnReversed(TxnId id, Points points) {
 }
 
 absl::Status MysqlTxn::InsertTransfer(const TransferRecord& t) {
+  if (batching_) {
+    buffered_.transfers.push_back(t);
+    return absl::OkStatus();
+  }
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO transfers (txn_id, debit_account, credit_account, points, posted_at) "
@@ -731,19 +930,22 @@ absl::StatusOr<LotRecord> MysqlTxn::GetLot(LotId id) {
 
 absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
   return Guard([&]() -> absl::StatusOr<LotId> {
-    auto* st = Prepare(
-        "INSERT INTO lots (member_id, funder_id, earn_txn_id, points, remaining, earned_at, "
-        "expires_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    st->setInt64(1, l.member_id);
-    st->setInt64(2, l.funder_id);
-    st->setInt64(3, l.earn_txn_id);
-    st->setInt64(4, l.points);
-    st->setInt64(5, l.remaining);
-    st->setInt64(6, l.earned_at);
-    st->setInt64(7, l.expires_at);
-    st->setInt64(8, l.available_at);
-    st->executeUpdate();
-    return LastInsertId();
+    auto text = [](bool returning) {
+      return absl::StrCat(
+          "INSERT INTO lots (member_id, funder_id, earn_txn_id, points, remaining, earned_at, "
+          "expires_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          returning ? " RETURNING id" : "");
+    };
+    return InsertReturningId(text, [&](sql::PreparedStatement* st) {
+      st->setInt64(1, l.member_id);
+      st->setInt64(2, l.funder_id);
+      st->setInt64(3, l.earn_txn_id);
+      st->setInt64(4, l.points);
+      st->setInt64(5, l.remaining);
+      st->setInt64(6, l.earned_at);
+      st->setInt64(7, l.expires_at);
+      st->setInt64(8, l.available_at);
+    });
   });
 }
 

@@ -10,9 +10,13 @@
 #include <cppconn/resultset.h>
 
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "hub/common/status_macros.h"
 #include "hub/store/store.h"
 
 namespace loyalty {
@@ -22,8 +26,10 @@ struct MysqlConnection {
   std::unique_ptr<sql::Connection> conn;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
   bool broken = false;  // a network-level error: do not reuse
+  std::optional<bool> returning;  // the server takes INSERT ... RETURNING (MariaDB)
 
   sql::PreparedStatement* Prepare(const std::string& sql);
+  bool SupportsReturning();
 };
 
 // Converts a Connector/C++ exception to a Status; marks `retry` for the errors that a
@@ -41,7 +47,8 @@ class MysqlTxn final : public StoreTxn {
 
   absl::Status Savepoint() override;
   absl::Status RollbackToSavepoint() override;
-  void EnableReadCache() override { cache_enabled_ = true; }
+  void EnableBatching() override { batching_ = true; }
+  absl::Status FlushWrites() override;
   absl::Status LockMembersInOrder(std::vector<MemberId> ids) override;
   bool Doomed() const override { return doomed_ || c_->broken; }
   bool TakeRetry() override {
@@ -175,8 +182,20 @@ class MysqlTxn final : public StoreTxn {
   template <typename Fn>
   auto Guard(Fn&& body) -> decltype(body());
 
-  sql::PreparedStatement* Prepare(const std::string& sql) { return c_->Prepare(sql); }
+  // Prepares (once per connection) a statement. In batch mode, a statement on a table
+  // with buffered writes (members, txns, transfers) writes the buffer first, and one that
+  // may change member rows drops the kept ones. Throws sql::SQLException.
+  sql::PreparedStatement* Prepare(const std::string& sql);
+  // For the statements that know the buffer (they read kept rows or add new ones).
+  sql::PreparedStatement* PrepareBufferAware(const std::string& sql) { return c_->Prepare(sql); }
+  // Writes the buffer; throws sql::SQLException.
+  void Flush();
   int64_t LastInsertId();
+  // Runs an INSERT built by `sql(returning)` (bound by `bind`) and returns the new row's
+  // id: from INSERT ... RETURNING id in one round trip where the server takes it, else
+  // from LAST_INSERT_ID(). Throws sql::SQLException.
+  template <typename Sql, typename Bind>
+  int64_t InsertReturningId(Sql&& sql, Bind&& bind);
   // Runs a "SELECT key, SUM(...)" query with the given int64 parameters into a map.
   absl::StatusOr<std::map<int64_t, int64_t>> SumsByKey(const std::string& sql,
                                                       std::initializer_list<int64_t> params);
@@ -190,21 +209,56 @@ class MysqlTxn final : public StoreTxn {
   absl::StatusOr<std::vector<TierRow>> QueryTiers();
   absl::StatusOr<std::vector<PromotionRow>> QueryPromotions(Micros now, bool all);
 
-  // What EnableReadCache keeps; cleared by the writes of these tables and by rollbacks.
+  // What batch mode keeps of reads; cleared by writes of these tables and by rollbacks.
   struct ReadCache {
     std::optional<std::optional<ProgramRecord>> program;
     std::map<PartnerId, std::optional<PartnerRecord>> partners;
     std::optional<std::vector<TierRow>> tiers;
     std::optional<std::vector<PromotionRow>> promotions;  // all of them
+    // Cards of members this transaction holds locked (a card only moves between members
+    // that are both locked), so the row cannot change under the transaction.
+    std::map<std::string, CardRecord> cards;
   };
   void DropReadCache() { cache_ = ReadCache{}; }
+
+  // What batch mode keeps of writes until Flush.
+  struct Buffered {
+    std::vector<TransferRecord> transfers;
+    struct TxnResult {
+      Points points, balance_after, available_after;
+    };
+    std::map<TxnId, TxnResult> txn_results;
+    std::map<MemberId, MemberRecord> members;  // rows locked by this transaction, current
+    std::set<MemberId> dirty_members;          // of those, the ones changed since read
+    bool empty() const {
+      return transfers.empty() && txn_results.empty() && dirty_members.empty();
+    }
+  };
+  // Puts a buffered transaction result into a row read from the table.
+  void PatchTxn(TxnRecord* t) const;
 
   MysqlConnection* c_;
   bool retry_ = false;
   bool doomed_ = false;
-  bool cache_enabled_ = false;
+  bool batching_ = false;
   ReadCache cache_;
+  Buffered buffered_;
+  Buffered saved_;  // as of the last Savepoint()
 };
+
+template <typename Sql, typename Bind>
+int64_t MysqlTxn::InsertReturningId(Sql&& sql, Bind&& bind) {
+  const bool returning = c_->SupportsReturning();
+  sql::PreparedStatement* st = PrepareBufferAware(sql(returning));
+  bind(st);
+  if (!returning) {
+    st->executeUpdate();
+    return LastInsertId();
+  }
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+  LOYALTY_CHECK(rs->next());
+  return rs->getInt64(1);
+}
 
 template <typename Fn>
 auto MysqlTxn::Guard(Fn&& body) -> decltype(body()) {

@@ -191,10 +191,16 @@ class StoreTxn {
   // it fails, so one request's failure undoes its own writes only.
   virtual absl::Status Savepoint() = 0;
   virtual absl::Status RollbackToSavepoint() = 0;
-  // From now on the program, partners, tiers and promotions are read once in this
-  // transaction and kept (a batch's requests share the reads); a write of any of them
-  // through this transaction, or a rollback to the savepoint, drops what was kept.
-  virtual void EnableReadCache() = 0;
+  // Batch mode for the rest of this transaction (a group-commit batch's requests share
+  // it): the program, partners, tiers and promotions are read once and kept; the rows
+  // locked by LockMembersInOrder or LockMember are kept and their updates, the results of
+  // transactions and journal transfers are buffered and written by FlushWrites() as
+  // multi-row statements. Every read of this transaction still sees its own writes:
+  // reads of kept rows are served from memory, and any other statement on a buffered
+  // table flushes first. A rollback to the savepoint undoes the buffer too.
+  virtual void EnableBatching() = 0;
+  // Writes what batch mode buffered. REQUIRES: called before the commit.
+  virtual absl::Status FlushWrites() = 0;
   // Locks the members, in ascending id order whatever the order given (absent ids are
   // skipped): taking every lock of a batch up front, in one order, keeps concurrent
   // batches from deadlocking on each other.
