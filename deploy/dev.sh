@@ -247,6 +247,7 @@ cmd_run() {
     # then stops the hub with SIGTERM.
     "$HUB_BIN" \
         --listen="127.0.0.1:${LOYALTY_PORT:-50051}" \
+        --insecure_plaintext_loopback \
         --mysql_socket="$sock" \
         --mysql_database=loyalty \
         --admin_key_file="$key_file" \

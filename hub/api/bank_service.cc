@@ -65,12 +65,17 @@ v1::ClearingResult Process(const ServiceEnv& env, PartnerId bank, const v1::Clea
 
 // The clearing stream: authenticate, then read a record, post it on the worker pool,
 // write its result, read the next. Results keep the records' order. Never blocks a gRPC
-// thread: every database call runs on the pool.
+// thread: every database call runs on the pool. Each record takes one token of the
+// bank's rate limit; without one the stream ends RESOURCE_EXHAUSTED with a retry delay
+// and the bank resends the unanswered records (clearing ids make that safe).
 class ClearingStream final
     : public grpc::ServerBidiReactor<v1::ClearingRecord, v1::ClearingResult> {
  public:
-  ClearingStream(ServiceEnv env, std::string header)
-      : env_(std::move(env)), header_(std::move(header)) {
+  explicit ClearingStream(ServiceEnv env, grpc::CallbackServerContext* ctx)
+      : env_(std::move(env)),
+        ctx_(ctx),
+        header_(AuthorizationHeader(ctx)),
+        peer_(PeerIdentityOf(*ctx)) {
     if (!env_.pool->Submit([this] { Authenticate(); })) {
       Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "hub is at capacity"));
     }
@@ -82,6 +87,11 @@ class ClearingStream final
       return;
     }
     if (!env_.pool->Submit([this] {
+          if (absl::Status s = CheckRateLimit(env_, {Role::kIssuer, bank_}); !s.ok()) {
+            AddRetryAfterTrailer(ctx_, s);
+            Finish(ToGrpcStatus(s));
+            return;
+          }
           result_ = Process(env_, bank_, record_);
           StartWrite(&result_);
         })) {
@@ -101,7 +111,7 @@ class ClearingStream final
 
  private:
   void Authenticate() {
-    absl::StatusOr<Principal> p = env_.auth->Authenticate(header_);
+    absl::StatusOr<Principal> p = env_.auth->Authenticate(header_, peer_);
     absl::Status s = p.status();
     if (s.ok()) s = RequireRole(*p, {Role::kIssuer}, "SubmitCardTransactions");
     if (!s.ok()) {
@@ -114,7 +124,9 @@ class ClearingStream final
   }
 
   const ServiceEnv env_;
+  grpc::CallbackServerContext* const ctx_;  // valid until OnDone
   const std::string header_;
+  const PeerIdentity peer_;
   PartnerId bank_ = 0;
   v1::ClearingRecord record_;
   v1::ClearingResult result_;
@@ -178,7 +190,7 @@ grpc::ServerUnaryReactor* BankServiceImpl::ListCoBrandedCards(
 
 grpc::ServerBidiReactor<v1::ClearingRecord, v1::ClearingResult>*
 BankServiceImpl::SubmitCardTransactions(grpc::CallbackServerContext* ctx) {
-  return new ClearingStream(env_, AuthorizationHeader(ctx));
+  return new ClearingStream(env_, ctx);
 }
 
 grpc::ServerUnaryReactor* BankServiceImpl::GetCardStatement(

@@ -17,8 +17,9 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "the hub's database is unavailable; retry with the same id");
   }
-  // absl::StatusCode and grpc::StatusCode share their numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+  // absl::StatusCode and grpc::StatusCode share their numbering; details carry RetryInfo.
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()),
+                      GrpcErrorDetails(s));
 }
 
 void LogCallFailure(const char* method, const std::string& actor, const absl::Status& s) {
@@ -27,6 +28,19 @@ void LogCallFailure(const char* method, const std::string& actor, const absl::St
   std::fprintf(stderr, "event=call_failed method=%s actor=%s code=%s msg=\"%s\"\n", method,
                actor.c_str(), absl::StatusCodeToString(s.code()).c_str(), msg.c_str());
   std::fflush(stderr);
+}
+
+absl::Status CheckRateLimit(const ServiceEnv& env, const Principal& caller) {
+  if (env.rate_limiter == nullptr) return absl::OkStatus();
+  return env.rate_limiter->Admit(caller.partner_id);
+}
+
+void AddRetryAfterTrailer(grpc::CallbackServerContext* ctx, const absl::Status& s) {
+  std::optional<absl::Duration> delay = RetryDelayOf(s);
+  if (!delay.has_value()) return;
+  // Rounded up: a client that waits this long finds a token.
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(*delay, absl::Milliseconds(1)));
+  ctx->AddTrailingMetadata(kRetryAfterMsKey, absl::StrCat(ms));
 }
 
 std::string AuthorizationHeader(const grpc::CallbackServerContext* ctx) {

@@ -1,6 +1,7 @@
 // The shape every unary RPC of the hub shares: take the default reactor, move the
-// work to the worker pool (RESOURCE_EXHAUSTED when it is full), authenticate, check
-// the role, run the handler, finish. The reactor is never blocked.
+// work to the worker pool (RESOURCE_EXHAUSTED when it is full), authenticate (API key
+// and, with mutual TLS, the client certificate), check the role and the caller's rate
+// limit, run the handler, finish. The reactor is never blocked.
 #ifndef LOYALTY_HUB_API_SERVE_H_
 #define LOYALTY_HUB_API_SERVE_H_
 
@@ -10,8 +11,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
+#include "hub/auth/tls_peer.h"
 #include "hub/ledger/bank_ledger.h"
 #include "hub/ledger/ledger.h"
 
@@ -25,6 +28,8 @@ struct ServiceEnv {
   BankLedger* bank = nullptr;
   // Key of the HMAC that replaces a card PAN at once; empty = PANs are refused.
   std::string pan_hmac_key;
+  // Per-participant request limits; nullptr = none.
+  RateLimiter* rate_limiter = nullptr;
 };
 
 // The status a client sees: the code always, the message unless it is INTERNAL/UNKNOWN
@@ -37,24 +42,34 @@ void LogCallFailure(const char* method, const std::string& actor, const absl::St
 // Reads `authorization` metadata ("" when absent).
 std::string AuthorizationHeader(const grpc::CallbackServerContext* ctx);
 
+// OK, or RESOURCE_EXHAUSTED with a retry delay when `caller` is over its rate limit.
+absl::Status CheckRateLimit(const ServiceEnv& env, const Principal& caller);
+
+// Adds the `retry-after-ms` trailer when `s` carries a retry delay. REQUIRES: before Finish.
+void AddRetryAfterTrailer(grpc::CallbackServerContext* ctx, const absl::Status& s);
+
 // Runs `handler(const Principal&) -> absl::Status` for the call as described above.
 template <typename Handler>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const ServiceEnv& env,
                                      const char* method, std::vector<Role> roles, Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::string header = AuthorizationHeader(ctx);
+  PeerIdentity peer = PeerIdentityOf(*ctx);  // the auth context is read on the gRPC thread
   const bool queued =
-      env.pool->Submit([env, reactor, method, roles = std::move(roles), header = std::move(header),
+      env.pool->Submit([env, ctx, reactor, method, roles = std::move(roles),
+                        header = std::move(header), peer = std::move(peer),
                         handler = std::move(handler)]() mutable {
-        absl::StatusOr<Principal> principal = env.auth->Authenticate(header);
+        absl::StatusOr<Principal> principal = env.auth->Authenticate(header, peer);
         absl::Status status = principal.status();
         std::string actor = "anonymous";
         if (status.ok()) {
           actor = ActorName(*principal);
           status = RequireRole(*principal, roles, method);
         }
+        if (status.ok()) status = CheckRateLimit(env, *principal);
         if (status.ok()) status = handler(*principal);
         if (!status.ok()) LogCallFailure(method, actor, status);
+        AddRetryAfterTrailer(ctx, status);
         reactor->Finish(ToGrpcStatus(status));
       });
   if (!queued) {

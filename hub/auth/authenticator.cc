@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
 
@@ -9,9 +10,28 @@ namespace loyalty {
 namespace {
 constexpr absl::string_view kBearer = "Bearer ";
 constexpr size_t kMaxKeyLength = 200;
+
+// PERMISSION_DENIED unless the client certificate names the key's owner.
+absl::Status CheckCertificateMatchesKey(const Principal& principal, const PeerIdentity& peer) {
+  const std::string expected = ParticipantUri(principal);
+  for (const std::string& uri : peer.participant_uris) {
+    if (uri == expected) return absl::OkStatus();
+  }
+  if (peer.participant_uris.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "client certificate names no participant (URI SAN loyalty:...); the api key "
+        "belongs to ",
+        expected));
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("the api key belongs to ", expected, " but the client certificate is for ",
+                   absl::StrJoin(peer.participant_uris, ", ")));
+}
+
 }  // namespace
 
-absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header) {
+absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header,
+                                                      const PeerIdentity& peer) {
   if (!absl::StartsWith(header, kBearer)) {
     return absl::UnauthenticatedError("authorization: expected 'Bearer <api key>' metadata");
   }
@@ -28,6 +48,9 @@ absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header) 
   if (!principal.has_value()) return absl::UnauthenticatedError("authorization: unknown api key");
   if (principal->suspended) {
     return absl::PermissionDeniedError("partner is suspended");
+  }
+  if (options_.require_client_certificate) {
+    RETURN_IF_ERROR(CheckCertificateMatchesKey(*principal, peer));
   }
   return *principal;
 }
@@ -53,6 +76,13 @@ const char* RoleName(Role role) {
       return "finance";
   }
   return "unknown";
+}
+
+std::string ParticipantUri(const Principal& principal) {
+  if (principal.role == Role::kMerchant || principal.role == Role::kIssuer) {
+    return absl::StrCat("loyalty:partner:", principal.partner_id);
+  }
+  return absl::StrCat("loyalty:", RoleName(principal.role));
 }
 
 std::string ActorName(const Principal& principal) {

@@ -1,5 +1,6 @@
 // Resolves an API key presented as `authorization: Bearer <key>` to a Principal. Keys
-// are stored as SHA-256 hashes; the key itself is never stored or logged.
+// are stored as SHA-256 hashes; the key itself is never stored or logged. With mutual
+// TLS the key must also belong to the participant the client certificate names.
 // Thread-safe.
 #ifndef LOYALTY_HUB_AUTH_AUTHENTICATOR_H_
 #define LOYALTY_HUB_AUTH_AUTHENTICATOR_H_
@@ -13,17 +14,37 @@
 
 namespace loyalty {
 
+// What the transport proved about a caller: the participant URIs (URI SANs starting
+// "loyalty:") of the client certificate the hub verified; empty without one.
+struct PeerIdentity {
+  std::vector<std::string> participant_uris;
+};
+
+struct AuthenticatorOptions {
+  // Mutual TLS (--tls_client_ca_file): every key must come with a client certificate
+  // naming its owner (see ParticipantUri). Default: false.
+  bool require_client_certificate = false;
+};
+
 class Authenticator {
  public:
-  explicit Authenticator(Store* store) : store_(store) {}
+  explicit Authenticator(Store* store, AuthenticatorOptions options = {})
+      : store_(store), options_(options) {}
 
   // UNAUTHENTICATED if the header is missing, malformed or names no live key;
-  // PERMISSION_DENIED if the key's partner is suspended.
-  absl::StatusOr<Principal> Authenticate(absl::string_view authorization_header);
+  // PERMISSION_DENIED if the key's partner is suspended, or (mutual TLS) if `peer`
+  // names no participant or another participant than the key's owner.
+  absl::StatusOr<Principal> Authenticate(absl::string_view authorization_header,
+                                         const PeerIdentity& peer = {});
 
  private:
   Store* const store_;
+  const AuthenticatorOptions options_;
 };
+
+// The URI a client certificate carries for the owner of `principal`'s key:
+// "loyalty:partner:<id>" (merchant and issuer keys), "loyalty:admin", "loyalty:finance".
+std::string ParticipantUri(const Principal& principal);
 
 // PERMISSION_DENIED naming `method` unless the principal's role is one of `allowed`.
 absl::Status RequireRole(const Principal& principal, const std::vector<Role>& allowed,

@@ -28,6 +28,7 @@
 #include "hub/api/admin_service.h"
 #include "hub/api/bank_service.h"
 #include "hub/api/partner_service.h"
+#include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
@@ -66,6 +67,20 @@ ABSL_FLAG(int, tier_review_interval_seconds, 86400,
           "how often to re-evaluate members' tiers (the nightly job); 0 = never");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM server certificate; required off loopback");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA for mutual TLS: every client must present a certificate it signed, "
+          "naming the API key's owner (URI SAN loyalty:partner:<id>, loyalty:admin, "
+          "loyalty:finance); default none (API keys only)");
+ABSL_FLAG(bool, insecure_plaintext_loopback, false,
+          "allow serving without TLS (when no --tls_cert_file is given); only on a loopback "
+          "--listen, for development and tests");
+ABSL_FLAG(int64_t, rate_limit_per_second, 2000,
+          "requests (or clearing records) per second each participant may sustain; 0 = no limit");
+ABSL_FLAG(int64_t, rate_limit_burst, 4000,
+          "requests a participant may make at once after being idle (>= the per-second rate)");
+ABSL_FLAG(std::string, rate_limit_overrides, "",
+          "per-participant limits ID:PER_SECOND/BURST,... (ID 0 = operator keys; 0/0 = no "
+          "limit), e.g. 3:500/1000,7:0/0");
 ABSL_FLAG(std::string, pan_hmac_key_file, "",
           "file holding the key that hashes card PANs (or env LOYALTY_PAN_HMAC_KEY); "
           "without one, BankService takes card tokens only");
@@ -101,17 +116,38 @@ bool IsLoopback(const std::string& listen) {
          absl::StartsWith(listen, "[::1]:");
 }
 
+// TLS from the flags; plaintext only on loopback and only when asked for by name.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const std::string& listen) {
   const std::string cert = absl::GetFlag(FLAGS_tls_cert_file);
   const std::string key = absl::GetFlag(FLAGS_tls_key_file);
-  if (cert.empty() && key.empty()) {
+  const std::string client_ca = absl::GetFlag(FLAGS_tls_client_ca_file);
+  const bool plaintext = absl::GetFlag(FLAGS_insecure_plaintext_loopback);
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
+  }
+  if (cert.empty()) {
     if (!IsLoopback(listen)) {
       return absl::FailedPreconditionError(
           "--listen is not loopback: production listeners need --tls_cert_file/--tls_key_file");
     }
+    if (!plaintext) {
+      return absl::FailedPreconditionError(
+          "no TLS: give --tls_cert_file/--tls_key_file, or --insecure_plaintext_loopback "
+          "for development on loopback");
+    }
+    if (!client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca_file needs --tls_cert_file");
+    }
     return grpc::InsecureServerCredentials();
   }
+  // --insecure_plaintext_loopback permits plaintext, it does not ask for it: TLS wins.
   grpc::SslServerCredentialsOptions opts;
+  if (!client_ca.empty()) {
+    auto ca = ReadSecretFile(client_ca);
+    if (!ca.ok()) return ca.status();
+    opts.pem_root_certs = *ca;
+    opts.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   auto c = ReadSecretFile(cert);
   auto k = ReadSecretFile(key);
@@ -121,6 +157,20 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const std::
   pair.private_key = *k;
   opts.pem_key_cert_pairs.push_back(pair);
   return grpc::SslServerCredentials(opts);
+}
+
+absl::StatusOr<RateLimiterOptions> RateLimitsFromFlags() {
+  RateLimiterOptions o;
+  o.default_limit = {absl::GetFlag(FLAGS_rate_limit_per_second),
+                     absl::GetFlag(FLAGS_rate_limit_burst)};
+  if (absl::Status s = ValidateRateLimit(o.default_limit, "--rate_limit_per_second/burst");
+      !s.ok()) {
+    return s;
+  }
+  auto overrides = ParseRateLimitOverrides(absl::GetFlag(FLAGS_rate_limit_overrides));
+  if (!overrides.ok()) return overrides.status();
+  o.overrides = *std::move(overrides);
+  return o;
 }
 
 absl::Status WritePortFile(const std::string& path, int port) {
@@ -248,10 +298,17 @@ int Run() {
     Log("event=start_failed msg=\"PAN key unreadable or shorter than 32 bytes\"");
     return 1;
   }
-  Authenticator auth(store->get());
+  auto limits = RateLimitsFromFlags();
+  if (!limits.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", limits.status().message(), "\""));
+    return 1;
+  }
+  RateLimiter rate_limiter(*std::move(limits), SystemClock::Get());
+  Authenticator auth(store->get(), AuthenticatorOptions{
+                                       !absl::GetFlag(FLAGS_tls_client_ca_file).empty()});
   BankLedger bank_ledger(posting_store, SystemClock::Get());
   WorkerPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_max_queue));
-  ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key};
+  ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key, &rate_limiter};
   AdminServiceImpl admin(env);
   PartnerServiceImpl partner(env);
   BankServiceImpl bank(env);

@@ -256,14 +256,13 @@ absl::StatusOr<std::vector<ClearingResult>> BankConnectionImpl::SubmitCardTransa
       give_up = absl::Now() + policy.total_timeout;
     }
     ++failures;
-    const absl::Duration wait = Backoff(policy, failures);
+    const absl::Duration wait = RetryWait(policy, failures, status);
     if (!IsRetryable(status.code()) || failures >= policy.max_attempts ||
         absl::Now() + wait >= give_up) {
       s.Report(s.answered, true);
-      return absl::Status(status.code(),
-                          absl::StrCat(status.message(), " (", s.answered, " of ", records.size(),
-                                       " records answered, ", s.streams,
-                                       s.streams == 1 ? " stream)" : " streams)"));
+      return WithMessage(status, absl::StrCat(status.message(), " (", s.answered, " of ",
+                                              records.size(), " records answered, ", s.streams,
+                                              s.streams == 1 ? " stream)" : " streams)"));
     }
     if (runner_.options().on_retry) {
       runner_.options().on_retry(RetryEvent{

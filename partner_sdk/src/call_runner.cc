@@ -8,11 +8,14 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 namespace loyalty::sdk::internal {
 namespace {
 
 constexpr int kMaxAttemptsLimit = 100;
+constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
 // How long an attempt waits for a reconnection to a hub that was down (see
 // ReconnectIfDown): a local connect takes milliseconds, a refused one ends the wait.
 constexpr absl::Duration kReconnectProbe = absl::Milliseconds(250);
@@ -54,7 +57,29 @@ std::mt19937_64& JitterRng() {
 }  // namespace
 
 absl::Status FromGrpc(const grpc::Status& s) {
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  google::rpc::Status details;
+  if (out.ok() || s.error_details().empty() || !details.ParseFromString(s.error_details())) {
+    return out;
+  }
+  for (const google::protobuf::Any& any : details.details()) {
+    if (any.type_url() == kRetryInfoTypeUrl) {
+      out.SetPayload(kRetryInfoTypeUrl, absl::Cord(any.value()));
+    }
+  }
+  return out;
+}
+
+absl::Status WithMessage(const absl::Status& s, absl::string_view message) {
+  absl::Status out(s.code(), message);
+  s.ForEachPayload([&out](absl::string_view type_url, const absl::Cord& value) {
+    out.SetPayload(type_url, value);
+  });
+  return out;
+}
+
+absl::Duration RetryWait(const RetryPolicy& policy, int attempt, const absl::Status& failure) {
+  return std::max(Backoff(policy, attempt), RetryAfter(failure).value_or(absl::ZeroDuration()));
 }
 
 bool IsRetryable(absl::StatusCode code) {
@@ -151,11 +176,10 @@ absl::Status CallRunner::Run(
     Prepare(&ctx, std::min(absl::Now() + options_.call_timeout, give_up));
     absl::Status status = FromGrpc(attempt(&ctx));
     if (status.ok() || !spec.retryable || !IsRetryable(status.code())) return status;
-    const absl::Duration wait = Backoff(policy, n);
+    const absl::Duration wait = RetryWait(policy, n, status);
     if (n >= policy.max_attempts || absl::Now() + wait >= give_up) {
       if (n == 1) return status;
-      return absl::Status(status.code(),
-                          absl::StrCat(status.message(), " (after ", n, " attempts)"));
+      return WithMessage(status, absl::StrCat(status.message(), " (after ", n, " attempts)"));
     }
     if (options_.on_retry) {
       options_.on_retry(RetryEvent{spec.method, spec.partner_txn_id, n, status, wait});
@@ -165,3 +189,15 @@ absl::Status CallRunner::Run(
 }
 
 }  // namespace loyalty::sdk::internal
+
+namespace loyalty::sdk {
+
+std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
+  auto payload = status.GetPayload(internal::kRetryInfoTypeUrl);  // absl::optional here
+  google::rpc::RetryInfo info;
+  if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) return std::nullopt;
+  return absl::Seconds(info.retry_delay().seconds()) +
+         absl::Nanoseconds(info.retry_delay().nanos());
+}
+
+}  // namespace loyalty::sdk

@@ -15,8 +15,14 @@
 namespace loyalty::sdk::internal {
 
 // The gRPC status as an absl::Status with the same code and message (the codes map
-// one to one).
+// one to one), and the hub's RetryInfo detail as a payload (see RetryAfter).
 absl::Status FromGrpc(const grpc::Status& s);
+
+// `s` with `message` instead of its own, payloads kept.
+absl::Status WithMessage(const absl::Status& s, absl::string_view message);
+
+// The wait before the next attempt: the jittered backoff, or longer if the hub asked.
+absl::Duration RetryWait(const RetryPolicy& policy, int attempt, const absl::Status& failure);
 
 // UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED: the request may not have
 // been carried out, and repeating it with the same idempotency key is safe.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,6 +44,11 @@ struct RetryPolicy {
   // Wall-clock budget of one call over all its attempts and waits. Default: 20 s.
   absl::Duration total_timeout = absl::Seconds(20);
 };
+
+// The wait the hub asked for before a retry, if `status` carries one: the hub sends it
+// (a google.rpc.RetryInfo) with RESOURCE_EXHAUSTED when the caller's rate limit is
+// exceeded. Errors the SDK returns keep it; the retry loops never wait less.
+std::optional<absl::Duration> RetryAfter(const absl::Status& status);
 
 // What a client reports before it waits to retry a call: for logs and metrics.
 struct RetryEvent {
