@@ -26,6 +26,8 @@
 #   BENCH_HUB_FLAGS              more hub flags for every mode
 #   BENCH_PROFILE_S [10]         a perf profile of an extra earn run (0 = none)
 #   BENCH_EXTRA [1]              0 = skip deploy/bench-cards.sh and bench-settlement.sh
+#                                (they read their own settings from the environment too,
+#                                e.g. CARDS_N, CARDS_STREAMS, ENTRIES: see their headers)
 #   BENCH_REPORT [docs/benchmarks.md]
 #
 # Runtime files (keys, logs, JSON results) go to $BUILD_DIR/bench/; MariaDB lives in
@@ -237,7 +239,7 @@ profile_earn() {
         echo
         echo "Top functions (self time):"
         echo
-        awk '/^ +[0-9]/ && n++ < 30 { sub(/ +$/, ""); print substr($0, 1, 140) }' \
+        awk '/^ +[0-9]/ && n++ < 30 { s = substr($0, 1, 110); sub(/ +$/, "", s); print s }' \
             "$WORK/perf-sym.txt"
     } >"$WORK/profile.txt"
     rm -f "$data" "$data.old"
