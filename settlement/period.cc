@@ -5,6 +5,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "hub/common/status_macros.h"
+#include "hub/ledger/validate.h"
 #include "settlement/report.h"
 
 namespace loyalty::settlement {
@@ -15,6 +16,7 @@ absl::Status BadPeriod(const std::string& label, const std::string& why) {
 }
 
 absl::StatusOr<absl::TimeZone> Zone(const std::string& name) {
+  RETURN_IF_ERROR(ValidateTimeZoneName("time_zone", name));
   absl::TimeZone tz;
   if (!absl::LoadTimeZone(name, &tz)) {
     return absl::InvalidArgumentError(absl::StrCat("time_zone: unknown zone '", name, "'"));

@@ -157,6 +157,7 @@ absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor, const
   if (p.expiry_years < 0 || p.expiry_years > 50) {
     return InvalidField("program.expiry_years", "must be 0..50");
   }
+  RETURN_IF_ERROR(ValidateTimeZoneName("program.time_zone", p.time_zone));
   absl::TimeZone tz;
   if (!absl::LoadTimeZone(p.time_zone, &tz)) {
     return InvalidField("program.time_zone", "not an IANA time zone");

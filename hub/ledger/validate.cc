@@ -58,4 +58,19 @@ absl::Status ValidateOccurredAt(absl::string_view field, int64_t micros) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateTimeZoneName(absl::string_view field, absl::string_view value) {
+  constexpr size_t kMaxTimeZoneLength = 64;
+  if (value.empty()) return InvalidField(field, "required");
+  if (value.size() > kMaxTimeZoneLength) {
+    return InvalidField(field, absl::StrCat("longer than ", kMaxTimeZoneLength, " characters"));
+  }
+  if (value.front() == '/') return InvalidField(field, "must be a zone name, not a path");
+  for (char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '/' || c == '_' || c == '-' || c == '+';
+    if (!ok) return InvalidField(field, "only letters, digits and / _ - + are allowed");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace loyalty

@@ -391,6 +391,14 @@ TEST_F(ValidationTest, SetProgram) {
   add("program.expiry_months", [](ProgramRecord& p) { p.expiry_months = 601; });
   add("program.hold_timeout_seconds", [](ProgramRecord& p) { p.hold_timeout_seconds = 0; });
   add("program.hold_timeout_seconds", [](ProgramRecord& p) { p.hold_timeout_seconds = -1; });
+  // Zone names that absl::LoadTimeZone would open as files, or that name no zone.
+  for (const char* zone : {"/dev/stdin", "/usr/share/zoneinfo/UTC", "file:/dev/zero",
+                           "../../../../dev/stdin", "Europe/../../etc/passwd", "Europe/Berlin\n",
+                           "Europe\\Berlin", "Europe/Berlin ", "Mars/Olympus_Mons", ""}) {
+    add("program.time_zone", [zone](ProgramRecord& p) { p.time_zone = zone; });
+  }
+  add("program.time_zone", [](ProgramRecord& p) { p.time_zone = std::string(65, 'A'); });
+  add("program.time_zone", [](ProgramRecord& p) { p.time_zone = std::string("UTC\0x", 5); });
   for (const Case& c : cases) {
     SCOPED_TRACE(c.field);
     ExpectRejected(f_.ledger().SetProgram("test", c.p), c.field);
@@ -401,6 +409,32 @@ TEST_F(ValidationTest, SetProgram) {
   EXPECT_EQ(program->currency, "EUR");
   EXPECT_EQ(program->expiry_months, 12);
   EXPECT_EQ(program->hold_timeout_seconds, 600);
+}
+
+TEST_F(ValidationTest, ProgramTimeZoneNamesAccepted) {
+  for (const char* zone : {"UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires",
+                           "America/Port-au-Prince", "Etc/GMT+5", "Etc/GMT-14"}) {
+    SCOPED_TRACE(zone);
+    ProgramRecord p = GoodProgram();
+    p.time_zone = zone;
+    auto r = f_.ledger().SetProgram("test", p);
+    ASSERT_TRUE(r.ok()) << r.status();
+    auto program = f_.ledger().GetProgram();
+    ASSERT_TRUE(program.ok()) << program.status();
+    EXPECT_EQ(program->time_zone, zone);
+  }
+}
+
+TEST(TimeZoneName, Rules) {
+  EXPECT_TRUE(ValidateTimeZoneName("tz", "Asia/Seoul").ok());
+  EXPECT_TRUE(ValidateTimeZoneName("tz", std::string(64, 'a')).ok());
+  for (const std::string& bad : {std::string(65, 'a'), std::string("/etc/localtime"),
+                                std::string("file:UTC"), std::string("a/../b"), std::string(""),
+                                std::string("\xd8\xa7\xd9\x84")}) {
+    const absl::Status s = ValidateTimeZoneName("tz", bad);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(s.message()), HasSubstr("tz: ")) << bad;
+  }
 }
 
 TEST_F(ValidationTest, ProgramCurrencyCannotChange) {
