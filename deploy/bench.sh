@@ -288,11 +288,19 @@ run_extra() {
 # Field $3 (a jq path) of the result of mode $1, scenario $2; empty if missing.
 field() {
     local f=$WORK/result-$1-$2.json
-    [[ -f "$f" ]] && jq -r "$3 // empty | if type == \"number\" then (. * 10 | round / 10) else . end" "$f"
+    [[ -f "$f" ]] || return 0
+    jq -r "$3 // empty | if type == \"number\" then (. * 10 | round / 10) else . end" "$f" || true
 }
 ratio() { # $1 / $2 with two decimals, or "-"
     if [[ -n "$1" && -n "$2" ]] && holds "$2 > 0"; then
         printf '%.2f' "$(calc "$1 / $2")"
+    else
+        echo "-"
+    fi
+}
+per_op() { # CPU seconds $1 over millions of operations $2, as whole µs
+    if [[ -n "$1" && -n "$2" ]] && holds "$2 > 0"; then
+        printf '%.0f' "$(calc "$1 / $2")"
     else
         echo "-"
     fi
@@ -350,6 +358,16 @@ scenario_table() {
         printf ' %s / %s / %s |' "$(cores "$(field "$m" "$name" .hub_cpu_s)" "$wall")" \
             "$(cores "$(field "$m" "$name" .db_cpu_s)" "$wall")" \
             "$(cores "$(field "$m" "$name" .client_cpu_s)" "$load_s")"
+    done
+    [[ "$MODES" == "on off" ]] && printf ' |'
+    printf '\n| CPU µs per operation: hub / MariaDB |'
+    for m in $MODES; do
+        local rate wall ops_run=''
+        rate=$(field "$m" "$name" .ops_per_s)
+        wall=$(field "$m" "$name" .wall_s)
+        [[ -n "$rate" && -n "$wall" ]] && ops_run=$(calc "$rate * $wall / 1000000")
+        printf ' %s / %s |' "$(per_op "$(field "$m" "$name" .hub_cpu_s)" "$ops_run")" \
+            "$(per_op "$(field "$m" "$name" .db_cpu_s)" "$ops_run")"
     done
     [[ "$MODES" == "on off" ]] && printf ' |'
     printf '\n'
@@ -433,7 +451,9 @@ write_report() {
         echo "successful operations only, in microseconds; a redeem is the pair"
         echo "AuthorizeRedemption + CaptureRedemption, timed from the first call to the end of"
         echo "the second. CPU cores used = CPU seconds / wall seconds of the run (hub and MariaDB"
-        echo "over warm-up and measurement, the load generator over the measurement)."
+        echo "over warm-up and measurement, the load generator over the measurement); CPU µs per"
+        echo "operation divides the hub's and MariaDB's CPU seconds by the operations of the whole"
+        echo "run (measured rate x wall time)."
         echo
         echo "## Goals (issue 7)"
         echo
