@@ -41,6 +41,7 @@ PACKAGES=(
     libmysqlcppconn-dev mariadb-server mariadb-client
     libgtest-dev libgmock-dev libbenchmark-dev
     libssl-dev libsqlite3-dev
+    openssl  # deploy/tls/make-certs.sh (and tests/e2e/tls_test)
     nlohmann-json3-dev tzdata chromium
     jq  # reads loyalty-load's JSON results (deploy/bench.sh)
     time  # /usr/bin/time -v: wall time and peak memory (deploy/bench-settlement.sh)

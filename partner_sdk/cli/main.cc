@@ -32,6 +32,7 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"tls_ca_file", "PEM CA of the hub's certificate; default system roots"},
       {"tls_cert_file", "PEM client certificate for mTLS"},
       {"tls_key_file", "PEM private key of --tls_cert_file"},
+      {"tls_server_name", "name checked against the hub's certificate; default the --hub host"},
       {"queue_file", "SQLite offline queue for earns (earn, queue-status, queue-drain)"},
   };
   return *flags;
@@ -172,6 +173,7 @@ absl::StatusOr<sdk::Options> MakeOptions(const Args& args, const std::string& ke
   o.tls.ca_file = args.Str("tls_ca_file");
   o.tls.cert_file = args.Str("tls_cert_file");
   o.tls.key_file = args.Str("tls_key_file");
+  o.tls.server_name_override = args.Str("tls_server_name");
   o.offline_queue_path = args.Str("queue_file");
   return o;
 }
