@@ -10,6 +10,7 @@ namespace loyalty {
 namespace {
 constexpr absl::string_view kBearer = "Bearer ";
 constexpr size_t kMaxKeyLength = 200;
+constexpr size_t kKeyIdLength = 12;  // hex digits of the key's SHA-256 in actor names
 
 // PERMISSION_DENIED unless the client certificate names the key's owner.
 absl::Status CheckCertificateMatchesKey(const Principal& principal, const PeerIdentity& peer) {
@@ -46,6 +47,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header,
     return absl::OkStatus();
   }));
   if (!principal.has_value()) return absl::UnauthenticatedError("authorization: unknown api key");
+  principal->key_id = hash.substr(0, kKeyIdLength);
   if (principal->suspended) {
     return absl::PermissionDeniedError("partner is suspended");
   }
@@ -89,7 +91,8 @@ std::string ActorName(const Principal& principal) {
   if (principal.role == Role::kMerchant || principal.role == Role::kIssuer) {
     return absl::StrCat("partner:", principal.partner_id);
   }
-  return RoleName(principal.role);
+  if (principal.key_id.empty()) return RoleName(principal.role);
+  return absl::StrCat(RoleName(principal.role), ":", principal.key_id);
 }
 
 }  // namespace loyalty

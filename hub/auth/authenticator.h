@@ -53,7 +53,9 @@ absl::Status RequireRole(const Principal& principal, const std::vector<Role>& al
 // "merchant", "issuer", "admin", "finance".
 const char* RoleName(Role role);
 
-// A short name for logs and the audit trail: "admin", "partner:12".
+// A short name for logs and the audit trail: "partner:12" for a partner's keys; for
+// operator keys the role and the key's id (Principal::key_id), "admin:3f2a9c0d41be",
+// so the audit log tells two admins apart without holding their keys.
 std::string ActorName(const Principal& principal);
 
 }  // namespace loyalty

@@ -332,6 +332,9 @@ struct Principal {
   Role role = Role::kMerchant;
   PartnerId partner_id = kOperatorId;  // the partner for merchant/issuer keys
   bool suspended = false;
+  // The first 12 hex digits of the SHA-256 of the key the caller presented: names the
+  // key in the audit log without revealing it. "" when not authenticated by a key.
+  std::string key_id;
 };
 
 }  // namespace loyalty

@@ -16,6 +16,7 @@
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
+#include "hub/common/secure_random.h"
 #include "hub/ledger/bank_ledger.h"
 #include "hub/ledger/ledger.h"
 #include "loyalty/v1/admin.grpc.pb.h"
@@ -30,6 +31,11 @@ using Stub = v1::AdminService::Stub;
 
 constexpr char kAdminKey[] = "audit-test-admin-key-0123456789abcdefghijklmnop";
 constexpr Micros kStart = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+
+// The actor the hub writes for an admin key: the role and 12 hex digits of its SHA-256.
+std::string AdminActor(const std::string& key) {
+  return absl::StrCat("admin:", Sha256Hex(key).substr(0, 12));
+}
 
 class AuditTest : public ::testing::Test {
  protected:
@@ -110,7 +116,7 @@ TEST_F(AuditTest, SuspensionRecordsWhoWhatWhenBeforeAndAfter) {
   const Micros suspended_at = clock_.NowMicros();
 
   const v1::AuditEntry e = Newest("suspend_partner");
-  EXPECT_THAT(e.actor(), HasSubstr("admin"));
+  EXPECT_EQ(e.actor(), AdminActor(kAdminKey));
   EXPECT_EQ(e.at_micros(), suspended_at);
   EXPECT_EQ(e.detail(), absl::StrCat("partner=", id, " reason=contract ended"));
   EXPECT_THAT(e.before_json(), HasSubstr(absl::StrCat("{\"id\":", id, ",\"name\":\"Grocer\"")));
@@ -120,6 +126,42 @@ TEST_F(AuditTest, SuspensionRecordsWhoWhatWhenBeforeAndAfter) {
   const v1::AuditEntry created = Newest("register_partner");
   EXPECT_EQ(created.before_json(), "");
   EXPECT_THAT(created.after_json(), HasSubstr("\"category\":\"grocery\""));
+}
+
+TEST_F(AuditTest, TwoAdminKeysAreToldApartWithoutRevealingEither) {
+  v1::CreateOperatorKeyRequest create;
+  create.set_role(v1::ROLE_ADMIN);
+  v1::CreateOperatorKeyResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateOperatorKey, create, &created).ok());
+  const std::string second_key = created.api_key();
+  ASSERT_FALSE(second_key.empty());
+
+  v1::IssueBearerCardsRequest issue;
+  issue.set_count(1);
+  v1::IssueBearerCardsResponse issued;
+  ASSERT_TRUE(Call(&Stub::IssueBearerCards, issue, &issued, second_key).ok());
+
+  const v1::AuditEntry by_second = Newest("issue_bearer_cards");
+  EXPECT_EQ(by_second.actor(), AdminActor(second_key));
+  EXPECT_NE(AdminActor(second_key), AdminActor(kAdminKey));
+  EXPECT_EQ(Newest("create_operator_key").actor(), AdminActor(kAdminKey));
+
+  v1::ListAuditLogRequest mine;
+  mine.set_actor(AdminActor(second_key));
+  const v1::ListAuditLogResponse page = List(mine);
+  ASSERT_EQ(page.entries_size(), 1);
+  EXPECT_EQ(page.entries(0).action(), "issue_bearer_cards");
+  v1::ListAuditLogRequest everything;
+  everything.set_page_size(500);
+  const v1::ListAuditLogResponse all = List(everything);
+  ASSERT_GE(all.entries_size(), 3);
+  for (const v1::AuditEntry& e : all.entries()) {
+    for (const std::string& key : {std::string(kAdminKey), second_key}) {
+      EXPECT_THAT(e.actor() + e.detail() + e.before_json() + e.after_json(),
+                  ::testing::Not(HasSubstr(key)))
+          << e.action();
+    }
+  }
 }
 
 TEST_F(AuditTest, ProgramAndTiersKeepTheirPreviousState) {
