@@ -87,20 +87,17 @@ absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view fie
   return book;
 }
 
-Store::LockPlan CardLockPlan(const std::string& card_number) {
-  return [card_number](StoreTxn& txn) -> absl::StatusOr<std::vector<MemberId>> {
-    ASSIGN_OR_RETURN(std::optional<CardRecord> card, txn.FindCard(card_number));
-    if (!card.has_value()) return std::vector<MemberId>{};
-    return std::vector<MemberId>{card->member_id};
-  };
+LockPlan CardLockPlan(const std::string& card_number) {
+  LockPlan plan;
+  plan.card_number = card_number;
+  return plan;
 }
 
-Store::LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id) {
-  return [partner, partner_txn_id](StoreTxn& txn) -> absl::StatusOr<std::vector<MemberId>> {
-    ASSIGN_OR_RETURN(std::optional<TxnRecord> found, txn.FindTxn(partner, partner_txn_id));
-    if (!found.has_value()) return std::vector<MemberId>{};
-    return std::vector<MemberId>{found->member_id};
-  };
+LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id) {
+  LockPlan plan;
+  plan.txn_partner = partner;
+  plan.txn_id = partner_txn_id;
+  return plan;
 }
 
 absl::StatusOr<ProgramRecord> RequireProgram(StoreTxn* txn) {

@@ -71,17 +71,19 @@ absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at)
 // 00:00 UTC of the day containing `t`.
 Micros StartOfUtcDay(Micros t);
 
-// Lock plans (Store::LockPlan) for group commit: the member of a card, the member of a
-// partner's earlier transaction (an authorization a capture refers to, an earn to reverse).
-Store::LockPlan CardLockPlan(const std::string& card_number);
-Store::LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id);
+// Lock plans (store.h) for group commit: the member of a card, the member of a partner's
+// earlier transaction (an authorization a capture refers to, an earn to reverse).
+LockPlan CardLockPlan(const std::string& card_number);
+LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id);
 
 // Runs a partner's mutating request in one transaction: replays a known key, or runs
 // `body` which posts and fills `out`. `plan` names the member it will lock (optional).
 template <typename Body>
 absl::StatusOr<Posting> RunPartnerPosting(Store* store, const PartnerRequest& req,
                                           const std::string& request_hash, Body&& body,
-                                          const Store::LockPlan& plan = nullptr) {
+                                          LockPlan plan = {}) {
+  plan.key_partner = req.partner_id;
+  plan.key = req.partner_txn_id;
   Posting out;
   absl::Status status = store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     out = Posting{};

@@ -48,7 +48,7 @@ GroupCommitStats GroupCommitStore::stats() const {
 
 absl::Status GroupCommitStore::RunInTransaction(
     const std::function<absl::Status(StoreTxn&)>& fn) {
-  return RunInTransaction(fn, nullptr);
+  return RunInTransaction(fn, LockPlan{});
 }
 
 absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
@@ -56,7 +56,7 @@ absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status
   if (tl_in_committer) return base_->RunInTransaction(fn);
   Request r;
   r.fn = &fn;
-  r.plan = plan ? &plan : nullptr;
+  r.plan = &plan;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return absl::UnavailableError("hub is shutting down");
@@ -102,17 +102,11 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
   int64_t reruns = 0;
   absl::Status status = base_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ++attempts;
-    // Every member the batch will touch, locked up front in one order. A plan that
-    // fails is skipped: its request meets the same error when it runs and fails alone.
-    std::vector<MemberId> members;
-    for (const Request* r : batch) {
-      if (r->plan == nullptr) continue;
-      absl::StatusOr<std::vector<MemberId>> ids = (*r->plan)(txn);
-      if (txn.Doomed()) return ids.status();
-      if (ids.ok()) members.insert(members.end(), ids->begin(), ids->end());
-    }
-    txn.EnableBatching();
-    RETURN_IF_ERROR(txn.LockMembersInOrder(std::move(members)));
+    // Every member the batch will touch, locked up front in one order, and what its
+    // requests will read, read at once.
+    std::vector<const LockPlan*> plans;
+    for (const Request* r : batch) plans.push_back(r->plan);
+    RETURN_IF_ERROR(txn.BeginBatch(plans));
     for (size_t i = 0; i < batch.size(); ++i) {
       for (int run = 0;; ++run) {
         RETURN_IF_ERROR(txn.Savepoint());

@@ -357,23 +357,129 @@ absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, b
   return out;
 }
 
-absl::Status MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
-  if (ids.empty()) return absl::OkStatus();
+void MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
+  if (ids.empty()) return;
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   // Ids are integers, so the list is spelled into the statement; the index walk of
   // ORDER BY id takes the locks in ascending order.
+  std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+      absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id IN (",
+                   absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
+  while (rs->next()) {
+    MemberRecord m = ReadMember(rs.get());
+    if (buffered_.dirty_members.count(m.id) == 0) buffered_.members[m.id] = m;
+  }
+}
+
+template <typename Key, typename Bind, typename Row>
+void MysqlTxn::SelectIn(const std::string& select, const std::string& group,
+                        const std::vector<Key>& keys, Bind&& bind, Row&& row) {
+  ForChunks(keys.size(), [&](size_t first, size_t n) {
+    auto* st = PrepareBufferAware(absl::StrCat(select, "(", Repeat(group, ", ", n), ")"));
+    int k = 1;
+    for (size_t i = first; i < first + n; ++i) k = bind(st, k, keys[i]);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    while (rs->next()) row(rs.get());
+  });
+}
+
+absl::Status MysqlTxn::BeginBatch(const std::vector<const LockPlan*>& plans) {
+  batching_ = true;
   return Guard([&]() -> absl::Status {
+    std::vector<std::string> cards;
+    std::vector<std::pair<PartnerId, std::string>> keys;
+    std::vector<MemberId> members;
+    for (const LockPlan* p : plans) {
+      if (!p->card_number.empty()) cards.push_back(p->card_number);
+      if (!p->key.empty()) keys.emplace_back(p->key_partner, p->key);
+      if (!p->txn_id.empty()) {
+        auto* st = PrepareBufferAware(
+            "SELECT member_id FROM txns WHERE partner_id = ? AND partner_txn_id = ?");
+        st->setInt64(1, p->txn_partner);
+        st->setString(2, p->txn_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (rs->next()) members.push_back(rs->getInt64(1));
+      }
+    }
+    std::sort(cards.begin(), cards.end());
+    cards.erase(std::unique(cards.begin(), cards.end()), cards.end());
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+
+    const std::string card_select =
+        "SELECT card_number, member_id, bearer FROM cards WHERE card_number IN ";
+    auto bind_card = [](sql::PreparedStatement* st, int k, const std::string& card) {
+      st->setString(k, card);
+      return k + 1;
+    };
+    // The cards' members, read before the locks (the cards are read again under them).
+    SelectIn(card_select, "?", cards, bind_card,
+             [&](sql::ResultSet* rs) { members.push_back(rs->getInt64(2)); });
+    LockMembersInOrder(members);
+    SelectIn(card_select, "?", cards, bind_card, [&](sql::ResultSet* rs) {
+      CardRecord c{rs->getString(1), rs->getInt64(2), rs->getInt(3) != 0};
+      if (buffered_.members.count(c.member_id) > 0) cache_.cards[c.number] = c;
+    });
+
+    for (const auto& key : keys) cache_.txns[key] = std::nullopt;
+    SelectIn(
+        absl::StrCat("SELECT ", kTxnColumns, " FROM txns WHERE (partner_id, partner_txn_id) IN "),
+        "(?, ?)", keys,
+        [](sql::PreparedStatement* st, int k, const std::pair<PartnerId, std::string>& key) {
+          st->setInt64(k, key.first);
+          st->setString(k + 1, key.second);
+          return k + 2;
+        },
+        [&](sql::ResultSet* rs) {
+          TxnRecord t = ReadTxn(rs);
+          cache_.txns[{t.partner_id, t.partner_txn_id}] = t;
+        });
+
+    std::vector<MemberId> locked;
+    for (const auto& [id, row] : buffered_.members) locked.push_back(id);
+    if (locked.empty()) return absl::OkStatus();
+    const std::string ids = absl::StrJoin(locked, ",");
+    for (MemberId id : locked) {
+      cache_.lots[id];
+      cache_.holds[id];
+    }
     std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    {
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
+          "SELECT ", kLotColumns, " FROM lots WHERE member_id IN (", ids,
+          ") AND remaining > 0 ORDER BY member_id, expires_at, earned_at, id")));
+      while (rs->next()) {
+        LotRecord l = ReadLot(rs.get());
+        cache_.lots[l.member_id].push_back(l);
+      }
+    }
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-        absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id IN (",
-                     absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
+        absl::StrCat("SELECT * FROM holds WHERE member_id IN (", ids,
+                     ") AND status = 'active' ORDER BY member_id, id DESC")));
     while (rs->next()) {
-      MemberRecord m = ReadMember(rs.get());
-      if (batching_ && buffered_.dirty_members.count(m.id) == 0) buffered_.members[m.id] = m;
+      HoldRecord h = ReadHold(rs.get());
+      cache_.holds[h.member_id].push_back(h);
     }
     return absl::OkStatus();
   });
+}
+
+void MysqlTxn::DropKeptLots(std::optional<MemberId> member) {
+  if (member.has_value()) {
+    cache_.lots.erase(*member);
+  } else {
+    cache_.lots.clear();
+  }
+}
+
+void MysqlTxn::DropKeptHolds(std::optional<MemberId> member) {
+  if (member.has_value()) {
+    cache_.holds.erase(*member);
+  } else {
+    cache_.holds.clear();
+  }
 }
 
 absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::QueryProgram() {
@@ -710,6 +816,14 @@ absl::Status MysqlTxn::RepointCards(MemberId from, MemberId to) {
 
 absl::StatusOr<std::optional<TxnRecord>> MysqlTxn::FindTxn(PartnerId partner,
                                                            const std::string& partner_txn_id) {
+  if (batching_) {
+    auto it = cache_.txns.find({partner, partner_txn_id});
+    if (it != cache_.txns.end()) {
+      std::optional<TxnRecord> t = it->second;
+      if (t.has_value()) PatchTxn(&*t);
+      return t;
+    }
+  }
   return Guard([&]() -> absl::StatusOr<std::optional<TxnRecord>> {
     auto* st = PrepareBufferAware(absl::StrCat(
         "SELECT ", kTxnColumns, " FROM txns WHERE partner_id = ? AND partner_txn_id = ?"));
@@ -766,11 +880,20 @@ absl::StatusOr<TxnId> MysqlTxn::InsertTxn(const TxnRecord& t) {
       st->setInt64(13, t.occurred_at);
       st->setString(14, t.note);
     };
+    const std::pair<PartnerId, std::string> key{t.partner_id, t.partner_txn_id};
     try {
-      return InsertReturningId(text, bind);
+      const TxnId id = InsertReturningId(text, bind);
+      if (batching_ && !t.partner_txn_id.empty()) {
+        TxnRecord kept = t;
+        kept.id = id;
+        kept.reversed_points = 0;
+        cache_.txns[key] = kept;
+      }
+      return id;
     } catch (const sql::SQLException& e) {
       if (e.getErrorCode() == kErrDuplicateKey) {
         // A concurrent request with the same key committed first: the retry finds it.
+        cache_.txns.erase(key);
         retry_ = true;
         return absl::AbortedError("idempotency key inserted concurrently");
       }
@@ -798,6 +921,9 @@ absl::Status MysqlTxn::UpdateTxnResult(TxnId id, Points points, Points balance_a
 }
 
 absl::Status MysqlTxn::AddTxnReversed(TxnId id, Points points) {
+  for (auto& [key, t] : cache_.txns) {
+    if (t.has_value() && t->id == id) t->reversed_points += points;
+  }
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE txns SET reversed_points = reversed_points + ? WHERE id = ?");
     st->setInt64(1, points);
@@ -896,6 +1022,10 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::BonusTxnsOf(TxnId earn) {
 }
 
 absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLots(MemberId member) {
+  if (batching_) {
+    auto it = cache_.lots.find(member);
+    if (it != cache_.lots.end()) return it->second;
+  }
   return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
     auto* st = Prepare(absl::StrCat("SELECT ", kLotColumns,
                                     " FROM lots WHERE member_id = ? AND remaining > 0 "
@@ -929,6 +1059,7 @@ absl::StatusOr<LotRecord> MysqlTxn::GetLot(LotId id) {
 }
 
 absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
+  DropKeptLots(l.member_id);
   return Guard([&]() -> absl::StatusOr<LotId> {
     auto text = [](bool returning) {
       return absl::StrCat(
@@ -950,6 +1081,14 @@ absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
 }
 
 absl::Status MysqlTxn::SetLotRemaining(LotId id, Points remaining) {
+  std::optional<MemberId> owner;
+  for (const auto& [member, lots] : cache_.lots) {
+    for (const LotRecord& l : lots) {
+      if (l.id == id) owner = member;
+    }
+  }
+  // A lot kept by no member may be one with nothing left, now refilled: drop them all.
+  DropKeptLots(owner);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE lots SET remaining = ? WHERE id = ?");
     st->setInt64(1, remaining);
@@ -960,6 +1099,8 @@ absl::Status MysqlTxn::SetLotRemaining(LotId id, Points remaining) {
 }
 
 absl::Status MysqlTxn::MoveLots(MemberId from, MemberId to) {
+  DropKeptLots(from);
+  DropKeptLots(to);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE lots SET member_id = ? WHERE member_id = ?");
     st->setInt64(1, to);
@@ -1096,6 +1237,7 @@ absl::Status MysqlTxn::MoveDebts(MemberId from, MemberId to) {
 }
 
 absl::Status MysqlTxn::InsertHold(const HoldRecord& h) {
+  DropKeptHolds(h.member_id);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO holds (auth_txn_id, member_id, partner_id, points, status, expires_at) "
@@ -1122,6 +1264,13 @@ absl::StatusOr<std::optional<HoldRecord>> MysqlTxn::HoldOfAuthorization(TxnId au
 }
 
 absl::Status MysqlTxn::UpdateHold(int64_t id, const std::string& status, Points points) {
+  std::optional<MemberId> owner;
+  for (const auto& [member, holds] : cache_.holds) {
+    for (const HoldRecord& h : holds) {
+      if (h.id == id) owner = member;
+    }
+  }
+  DropKeptHolds(owner);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE holds SET status = ?, points = ? WHERE id = ?");
     st->setString(1, status);
@@ -1133,6 +1282,16 @@ absl::Status MysqlTxn::UpdateHold(int64_t id, const std::string& status, Points 
 }
 
 absl::StatusOr<std::vector<HoldRecord>> MysqlTxn::ActiveHolds(MemberId member, Micros now) {
+  if (batching_) {
+    auto it = cache_.holds.find(member);
+    if (it != cache_.holds.end()) {
+      std::vector<HoldRecord> out;
+      for (const HoldRecord& h : it->second) {
+        if (h.expires_at > now) out.push_back(h);
+      }
+      return out;
+    }
+  }
   return Guard([&]() -> absl::StatusOr<std::vector<HoldRecord>> {
     auto* st = Prepare(
         "SELECT * FROM holds WHERE member_id = ? AND status = 'active' AND expires_at > ? "

@@ -47,9 +47,8 @@ class MysqlTxn final : public StoreTxn {
 
   absl::Status Savepoint() override;
   absl::Status RollbackToSavepoint() override;
-  void EnableBatching() override { batching_ = true; }
+  absl::Status BeginBatch(const std::vector<const LockPlan*>& plans) override;
   absl::Status FlushWrites() override;
-  absl::Status LockMembersInOrder(std::vector<MemberId> ids) override;
   bool Doomed() const override { return doomed_ || c_->broken; }
   bool TakeRetry() override {
     const bool r = retry_;
@@ -218,8 +217,26 @@ class MysqlTxn final : public StoreTxn {
     // Cards of members this transaction holds locked (a card only moves between members
     // that are both locked), so the row cannot change under the transaction.
     std::map<std::string, CardRecord> cards;
+    // Transactions by (partner, partner_txn_id) as of BeginBatch or as inserted since;
+    // nullopt = no such key.
+    std::map<std::pair<PartnerId, std::string>, std::optional<TxnRecord>> txns;
+    // Of locked members: open lots (OpenLots order) and holds with status active (any
+    // expiry, newest first). Dropped for a member when its lots or holds are written.
+    std::map<MemberId, std::vector<LotRecord>> lots;
+    std::map<MemberId, std::vector<HoldRecord>> holds;
   };
+  // Locks the members in ascending id order and keeps their rows.
+  void LockMembersInOrder(std::vector<MemberId> ids);
+  // Runs `select` + "(group, group, ...)" over `keys` in chunks, binding each key with
+  // `bind(st, first_index, key) -> next index` and passing each row to `row`. Throws
+  // sql::SQLException.
+  template <typename Key, typename Bind, typename Row>
+  void SelectIn(const std::string& select, const std::string& group,
+                const std::vector<Key>& keys, Bind&& bind, Row&& row);
   void DropReadCache() { cache_ = ReadCache{}; }
+  // The lots or holds kept for no member, or for the one given.
+  void DropKeptLots(std::optional<MemberId> member);
+  void DropKeptHolds(std::optional<MemberId> member);
 
   // What batch mode keeps of writes until Flush.
   struct Buffered {

@@ -17,6 +17,17 @@
 
 namespace loyalty {
 
+// What a partner's request will touch, known before it runs: the member of a card or
+// of an earlier transaction of the partner (empty fields: none), and the request's own
+// idempotency key.
+struct LockPlan {
+  std::string card_number;
+  PartnerId txn_partner = 0;
+  std::string txn_id;  // the partner's earlier transaction (an authorization, an earn)
+  PartnerId key_partner = 0;
+  std::string key;  // the request's own partner_txn_id
+};
+
 // One open database transaction. Not thread-safe: it belongs to the thread running the
 // function given to Store::RunInTransaction. Methods named Lock* take row locks that
 // are held until the transaction ends; callers lock members in ascending id order.
@@ -191,20 +202,21 @@ class StoreTxn {
   // it fails, so one request's failure undoes its own writes only.
   virtual absl::Status Savepoint() = 0;
   virtual absl::Status RollbackToSavepoint() = 0;
-  // Batch mode for the rest of this transaction (a group-commit batch's requests share
-  // it): the program, partners, tiers and promotions are read once and kept; the rows
-  // locked by LockMembersInOrder or LockMember are kept and their updates, the results of
-  // transactions and journal transfers are buffered and written by FlushWrites() as
-  // multi-row statements. Every read of this transaction still sees its own writes:
-  // reads of kept rows are served from memory, and any other statement on a buffered
-  // table flushes first. A rollback to the savepoint undoes the buffer too.
-  virtual void EnableBatching() = 0;
+  // Starts batch mode for the rest of this transaction (a group-commit batch's requests
+  // share it), given what each request will touch:
+  // - the members of the plans' cards and transactions are locked up front in ascending
+  //   id order (batches running side by side then never deadlock on each other) and
+  //   their rows, cards, open lots and active holds are read in one statement each, as
+  //   are the requests' own idempotency keys;
+  // - the program, partners, tiers and promotions are read once and kept;
+  // - member updates, transaction results and journal transfers are buffered and
+  //   written by FlushWrites() as multi-row statements.
+  // Every read still sees this transaction's own writes: kept rows are kept current or
+  // dropped when written, and any other statement on a buffered table flushes first.
+  // A rollback to the savepoint undoes the buffer and drops what was kept.
+  virtual absl::Status BeginBatch(const std::vector<const LockPlan*>& plans) = 0;
   // Writes what batch mode buffered. REQUIRES: called before the commit.
   virtual absl::Status FlushWrites() = 0;
-  // Locks the members, in ascending id order whatever the order given (absent ids are
-  // skipped): taking every lock of a batch up front, in one order, keeps concurrent
-  // batches from deadlocking on each other.
-  virtual absl::Status LockMembersInOrder(std::vector<MemberId> ids) = 0;
   // True once an error ended the whole transaction (a deadlock, a lost connection), not
   // just one statement: nothing more can be done in it.
   virtual bool Doomed() const = 0;
@@ -224,10 +236,8 @@ class Store {
   // ABORTED), so `fn` must not keep state between attempts.
   virtual absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) = 0;
 
-  // The members a request will lock, looked up before it runs (reads only). Group commit
-  // locks all of a batch's members in ascending id order before running the batch, so
-  // batches running side by side do not deadlock; a plain store ignores it.
-  using LockPlan = std::function<absl::StatusOr<std::vector<MemberId>>(StoreTxn&)>;
+  // The same, saying what the transaction will touch (StoreTxn::BeginBatch): group
+  // commit reads and locks it for a whole batch at once; a plain store ignores it.
   virtual absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
                                         const LockPlan& plan) {
     (void)plan;
