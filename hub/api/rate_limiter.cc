@@ -101,9 +101,8 @@ absl::Status RateLimiter::Admit(PartnerId participant) {
   }
   const absl::Duration wait = absl::Microseconds(wait_micros);
   return ResourceExhaustedRetryAfter(
-      absl::StrCat("rate limit of ", ParticipantName(participant), " exceeded (",
-                   limit.per_second, "/s, burst ", limit.burst, "); retry after ",
-                   absl::FormatDuration(wait)),
+      absl::StrCat("rate limit of ", ParticipantName(participant), " exceeded (", limit.per_second,
+                   "/s, burst ", limit.burst, "); retry after ", absl::FormatDuration(wait)),
       wait);
 }
 

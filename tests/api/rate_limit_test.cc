@@ -96,7 +96,8 @@ TEST(RateLimiterTest, ParsesOverridesAndNamesTheBadEntry) {
   EXPECT_EQ(parsed->at(7).per_second, 0);
   EXPECT_EQ(parsed->at(0).burst, 50);
   EXPECT_TRUE(ParseRateLimitOverrides("")->empty());
-  for (const char* bad : {"3:500", "x:1/1", "3:10/5", "3:1/1,3:2/2", "-1:1/1", "3:2000000/3000000"}) {
+  for (const char* bad :
+       {"3:500", "x:1/1", "3:10/5", "3:1/1,3:2/2", "-1:1/1", "3:2000000/3000000"}) {
     absl::StatusOr<absl::flat_hash_map<PartnerId, RateLimit>> r = ParseRateLimitOverrides(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(r.status().message(), HasSubstr("--rate_limit_overrides")) << bad;
@@ -142,8 +143,8 @@ class RateLimitServiceTest : public ::testing::Test {
     auth_ = std::make_unique<Authenticator>(f_.db().store());
     pool_ = std::make_unique<WorkerPool>(2, 64);
     bank_ledger_ = std::make_unique<BankLedger>(f_.db().store(), &f_.clock());
-    const ServiceEnv env{&f_.ledger(), auth_.get(), pool_.get(), bank_ledger_.get(), "",
-                         limiter_.get()};
+    const ServiceEnv env{&f_.ledger(),       auth_.get(), pool_.get(),
+                         bank_ledger_.get(), "",          limiter_.get()};
     partner_service_ = std::make_unique<PartnerServiceImpl>(env);
     bank_service_ = std::make_unique<BankServiceImpl>(env);
     grpc::ServerBuilder builder;

@@ -53,8 +53,8 @@ class CertDir {
   }
   // Runs make-certs.sh with `args` on this folder; false (and a test failure) if it fails.
   bool Make(const std::string& args, const std::string& sub = "") {
-    const std::string cmd = absl::StrCat("'", LOYALTY_MAKE_CERTS, "' '", Path(sub), "' ", args,
-                                         " >/dev/null");
+    const std::string cmd =
+        absl::StrCat("'", LOYALTY_MAKE_CERTS, "' '", Path(sub), "' ", args, " >/dev/null");
     const int rc = std::system(cmd.c_str());
     EXPECT_EQ(rc, 0) << cmd;
     return rc == 0;
@@ -205,24 +205,23 @@ TEST_F(TlsTest, MutualTlsMapsTheClientCertificateToTheKeysOwner) {
 
   // No client certificate, or one from another CA: the handshake is refused.
   EXPECT_EQ(ListOwn({"ca.pem", "", ""}, keys_[0]).error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(ListOwn({"ca.pem", "other/client-partner-1.pem", "other/client-partner-1.key"},
-                    keys_[0])
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      ListOwn({"ca.pem", "other/client-partner-1.pem", "other/client-partner-1.key"}, keys_[0])
+          .error_code(),
+      grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(TlsTest, PlaintextOnlyOnLoopbackAndOnlyWhenAskedFor) {
   std::string out;
-  EXPECT_EQ(testing::RunHubOnce(db_.options(), {"--listen=0.0.0.0:0",
-                                                "--insecure_plaintext_loopback"},
-                                &out),
+  EXPECT_EQ(testing::RunHubOnce(db_.options(),
+                                {"--listen=0.0.0.0:0", "--insecure_plaintext_loopback"}, &out),
             1);
   EXPECT_THAT(out, HasSubstr("not loopback"));
   EXPECT_EQ(testing::RunHubOnce(db_.options(), {"--listen=127.0.0.1:0"}, &out), 1);
   EXPECT_THAT(out, HasSubstr("--insecure_plaintext_loopback"));
-  EXPECT_EQ(testing::RunHubOnce(db_.options(), {"--listen=127.0.0.1:0",
-                                                "--insecure_plaintext_loopback",
-                                                "--tls_client_ca_file=" + certs_.Path("ca.pem")},
+  EXPECT_EQ(testing::RunHubOnce(db_.options(),
+                                {"--listen=127.0.0.1:0", "--insecure_plaintext_loopback",
+                                 "--tls_client_ca_file=" + certs_.Path("ca.pem")},
                                 &out),
             1);
   EXPECT_THAT(out, HasSubstr("--tls_client_ca_file needs --tls_cert_file"));
@@ -238,8 +237,8 @@ TEST(MakeCertsTest, PrivateKeysAreOwnerOnly) {
     EXPECT_EQ(st.st_mode & 0777, 0600u) << key;
   }
   // Only partner:<id>, admin and finance name participants.
-  const std::string bad = absl::StrCat("'", LOYALTY_MAKE_CERTS, "' '", certs.dir(),
-                                       "' client 'partner:x' 2>/dev/null");
+  const std::string bad =
+      absl::StrCat("'", LOYALTY_MAKE_CERTS, "' '", certs.dir(), "' client 'partner:x' 2>/dev/null");
   EXPECT_NE(std::system(bad.c_str()), 0);
 }
 
