@@ -5,6 +5,7 @@
 #include <cppconn/statement.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -1059,8 +1060,7 @@ absl::StatusOr<LotRecord> MysqlTxn::GetLot(LotId id) {
 }
 
 absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
-  DropKeptLots(l.member_id);
-  return Guard([&]() -> absl::StatusOr<LotId> {
+  absl::StatusOr<LotId> id = Guard([&]() -> absl::StatusOr<LotId> {
     auto text = [](bool returning) {
       return absl::StrCat(
           "INSERT INTO lots (member_id, funder_id, earn_txn_id, points, remaining, earned_at, "
@@ -1078,17 +1078,37 @@ absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
       st->setInt64(8, l.available_at);
     });
   });
+  // Keep the member's open lots current, in OpenLots order.
+  auto kept = cache_.lots.find(l.member_id);
+  if (kept != cache_.lots.end()) {
+    if (!id.ok()) {
+      cache_.lots.erase(kept);
+    } else if (l.remaining > 0) {
+      LotRecord added = l;
+      added.id = *id;
+      auto key = [](const LotRecord& r) { return std::tie(r.expires_at, r.earned_at, r.id); };
+      auto at = std::upper_bound(
+          kept->second.begin(), kept->second.end(), added,
+          [&](const LotRecord& a, const LotRecord& b) { return key(a) < key(b); });
+      kept->second.insert(at, added);
+    }
+  }
+  return id;
 }
 
 absl::Status MysqlTxn::SetLotRemaining(LotId id, Points remaining) {
-  std::optional<MemberId> owner;
-  for (const auto& [member, lots] : cache_.lots) {
-    for (const LotRecord& l : lots) {
-      if (l.id == id) owner = member;
+  bool kept = false;
+  for (auto& [member, lots] : cache_.lots) {
+    for (auto it = lots.begin(); it != lots.end(); ++it) {
+      if (it->id != id) continue;
+      kept = true;
+      it->remaining = remaining;
+      if (remaining <= 0) lots.erase(it);  // OpenLots lists only lots with points left
+      break;
     }
   }
   // A lot kept by no member may be one with nothing left, now refilled: drop them all.
-  DropKeptLots(owner);
+  if (!kept) DropKeptLots(std::nullopt);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE lots SET remaining = ? WHERE id = ?");
     st->setInt64(1, remaining);
