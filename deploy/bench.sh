@@ -28,7 +28,8 @@
 #   BENCH_EXTRA [1]              0 = skip deploy/bench-cards.sh and bench-settlement.sh
 #                                (they read their own settings from the environment too,
 #                                e.g. CARDS_N, CARDS_STREAMS, ENTRIES: see their headers)
-#   BENCH_REPORT [docs/benchmarks.md]
+#   BENCH_REPORT [docs/benchmarks.md]; docs/benchmark-notes.md (hand-written analysis)
+#                                is appended to it when present
 #
 # Runtime files (keys, logs, JSON results) go to $BUILD_DIR/bench/; MariaDB lives in
 # $BUILD_DIR/bench-mdb/ and is stopped at the end.
@@ -496,6 +497,12 @@ write_report() {
                     cat "$WORK/extra-$extra.md"
                 fi
             done
+        fi
+        # The engineers' reading of the figures (where the time goes, what would move
+        # it), kept by hand beside the generated report.
+        if [[ -s docs/benchmark-notes.md ]]; then
+            echo
+            cat docs/benchmark-notes.md
         fi
     } >"$REPORT"
 }
