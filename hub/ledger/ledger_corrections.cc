@@ -167,7 +167,10 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
   RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
   RETURN_IF_ERROR(ValidateText("reason", p.reason, 200));
   if (p.points == 0) return InvalidField("points", "must not be 0");
-  RETURN_IF_ERROR(ValidatePoints("points", p.points > 0 ? p.points : -p.points, 1));
+  // -INT64_MIN overflows: anything below -kMaxPointsPerRequest is out of range anyway.
+  const Points magnitude = p.points < -kMaxPointsPerRequest ? kMaxPointsPerRequest + 1
+                                                            : (p.points > 0 ? p.points : -p.points);
+  RETURN_IF_ERROR(ValidatePoints("points", magnitude, 1));
   PartnerRequest req;
   req.partner_id = kOperatorId;
   req.partner_txn_id = p.adjustment_id;

@@ -208,6 +208,8 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidateRequest(p.req));
   RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
+  if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
   RETURN_IF_ERROR(VerifyPin(p.card_number, p.points, p.pin));
   const std::string hash = RequestHash(
       txn_kind::kRedeem, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
@@ -238,6 +240,8 @@ absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidateRequest(p.req));
   RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
+  if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
   RETURN_IF_ERROR(VerifyPin(p.card_number, p.points, p.pin));
   const std::string hash = RequestHash(txn_kind::kAuthorize, {p.card_number, absl::StrCat(p.points),
                                                               absl::StrCat(p.req.occurred_at)});

@@ -181,10 +181,7 @@ absl::StatusOr<std::vector<ExpiringRow>> Ledger::ListExpiring(int within_days, i
 
 absl::Status Ledger::SetMemberPin(const std::string& card_number, const std::string& pin) {
   RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
-  if (pin.size() < 4 || pin.size() > 8 ||
-      !std::all_of(pin.begin(), pin.end(), [](char c) { return absl::ascii_isdigit(c); })) {
-    return InvalidField("pin", "must be 4 to 8 digits");
-  }
+  RETURN_IF_ERROR(ValidatePin("pin", pin));
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(MemberBook book,
                      LockMemberOfCard(&txn, "card_number", card_number, clock_->NowMicros()));

@@ -58,6 +58,14 @@ absl::Status ValidateOccurredAt(absl::string_view field, int64_t micros) {
   return absl::OkStatus();
 }
 
+absl::Status ValidatePin(absl::string_view field, absl::string_view value) {
+  if (value.size() < 4 || value.size() > 8) return InvalidField(field, "must be 4 to 8 digits");
+  for (char c : value) {
+    if (c < '0' || c > '9') return InvalidField(field, "must be 4 to 8 digits");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateTimeZoneName(absl::string_view field, absl::string_view value) {
   constexpr size_t kMaxTimeZoneLength = 64;
   if (value.empty()) return InvalidField(field, "required");
