@@ -189,6 +189,25 @@ class AdminConnectionImpl : public AdminConnection {
     return Call("UnlockMemberPin", &Stub::UnlockMemberPin, req, kRetry).status();
   }
 
+  absl::StatusOr<AuditLogPage> ListAuditLog(const ListAuditLogParams& p) override {
+    v1::ListAuditLogRequest req;
+    req.set_from_micros(p.from_micros);
+    req.set_to_micros(p.to_micros);
+    req.set_actor(p.actor);
+    req.set_action(p.action);
+    req.set_page_size(p.page_size);
+    req.set_page_token(p.page_token);
+    ASSIGN_OR_RETURN(v1::ListAuditLogResponse r,
+                     Call("ListAuditLog", &Stub::ListAuditLog, req, kRetry));
+    AuditLogPage page;
+    for (const v1::AuditEntry& e : r.entries()) {
+      page.entries.push_back(AuditEntry{e.id(), e.at_micros(), e.actor(), e.action(), e.detail(),
+                                        e.before_json(), e.after_json()});
+    }
+    page.next_page_token = r.next_page_token();
+    return page;
+  }
+
  private:
   static std::vector<Tier> Tiers(const v1::SetTiersResponse& r) {
     std::vector<Tier> out;

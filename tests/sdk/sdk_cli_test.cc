@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hub/common/secure_random.h"
 #include "tests/sdk/sdk_fixture.h"
 
 extern char** environ;
@@ -409,6 +410,82 @@ TEST_F(SdkCliTest, EarnRuleSubcommands) {
   r = Partner({"balance", "--card=" + card});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_EQ(r.Get("pending"), "125");  // 100 base + 25 Silver, pending for 14 days
+}
+
+// An admin action read back from the audit log through the SDK and through `loyalty audit`.
+TEST_F(SdkCliTest, AuditLogThroughSdkAndCli) {
+  sdk::RegisterPartnerParams cinema;
+  cinema.name = "Cinema";
+  cinema.category = "cinema";
+  cinema.earn_rate_bp = 200;
+  auto reg = admin_->RegisterPartner(cinema);
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  const std::string id = std::to_string(reg->partner.partner_id);
+  EXPECT_EXIT_CODE(Admin({"suspend-partner", "--partner_id=" + id, "--reason=audit check"}), 0);
+  const std::string actor = "admin:" + Sha256Hex(kHubAdminKey).substr(0, 12);
+
+  sdk::ListAuditLogParams only_suspensions;
+  only_suspensions.action = "suspend_partner";
+  auto page = admin_->ListAuditLog(only_suspensions);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->entries.size(), 1u);
+  const sdk::AuditEntry& e = page->entries[0];
+  EXPECT_EQ(e.actor, actor);
+  EXPECT_EQ(e.detail, "partner=" + id + " reason=audit check");
+  EXPECT_THAT(e.before_json, HasSubstr("\"suspended\":false"));
+  EXPECT_THAT(e.after_json, HasSubstr("\"suspended\":true"));
+  EXPECT_EQ(page->next_page_token, "");
+  // Newest first, one per page: set_program, two registrations, then the suspension.
+  sdk::ListAuditLogParams one;
+  one.page_size = 1;
+  auto first = admin_->ListAuditLog(one);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->entries.size(), 1u);
+  EXPECT_EQ(first->entries[0].id, e.id);
+  ASSERT_FALSE(first->next_page_token.empty());
+  one.page_token = first->next_page_token;
+  auto second = admin_->ListAuditLog(one);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->entries.size(), 1u);
+  EXPECT_EQ(second->entries[0].action, "register_partner");
+  EXPECT_LT(second->entries[0].id, e.id);
+  auto as_partner = sdk::MakeAdminConnection(OptionsFor(partner_key_));
+  ASSERT_TRUE(as_partner.ok());
+  EXPECT_EQ((*as_partner)->ListAuditLog({}).status().code(), absl::StatusCode::kPermissionDenied);
+
+  CliRun r = Admin({"audit", "--action=suspend_partner"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("id"), std::to_string(e.id));
+  EXPECT_EQ(r.Get("at_micros"), std::to_string(e.at_micros));
+  EXPECT_EQ(r.Get("actor"), actor);
+  EXPECT_EQ(r.Get("detail"), e.detail);
+  EXPECT_EQ(r.Get("more"), "false");
+  EXPECT_THAT(r.Get("time"), ::testing::MatchesRegex("20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T.*Z"));
+  r = Admin({"audit", "--limit=2"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("more"), "true");
+  EXPECT_EQ(r.Get("action"), "suspend_partner");  // the newest entry comes first
+  EXPECT_THAT(r.out, HasSubstr("\"register_partner\""));
+  r = Admin({"audit", "--actor=" + actor, "--since=2000-01-01T00:00:00Z", "--limit=500"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("more"), "false");
+  EXPECT_THAT(r.out, HasSubstr("\"set_program\""));
+  EXPECT_EXIT_CODE(Admin({"audit", "--actor=admin:000000000000"}), 0);
+  EXPECT_THAT(Admin({"audit", "--actor=admin:000000000000"}).out, HasSubstr("\"entries\":[]"));
+  EXPECT_THAT(Admin({"audit", "--until=2000-01-01T00:00:00Z"}).out, HasSubstr("\"entries\":[]"));
+  EXPECT_THAT(Admin({"audit", "--since=2099-01-01T00:00:00Z"}).out, HasSubstr("\"entries\":[]"));
+  EXPECT_EXIT_CODE(Admin({"audit", "--since=yesterday"}), 3);
+  EXPECT_EXIT_CODE(Admin({"audit", "--limit=0"}), 3);
+  EXPECT_EXIT_CODE(Partner({"audit"}), 6);
+
+  // Text: a header row, then one aligned row per entry.
+  r = Spawn(LOYALTY_CLI_BINARY,
+            {"--hub=" + hub_.target(), "--key_file=" + admin_key_file_, "audit", "--limit=1"}, {});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("TIME +ACTOR +ACTION +DETAIL +BEFORE +AFTER\n"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("Z +" + actor + " +suspend_partner +partner=" + id +
+                                              " reason=audit check +\\{"));
+  EXPECT_THAT(r.out, HasSubstr("more: true"));
 }
 
 TEST_F(SdkCliTest, UsageCredentialsAndReachability) {

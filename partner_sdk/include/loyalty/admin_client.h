@@ -1,6 +1,6 @@
 // AdminClient: the operator's calls (register and suspend partners, set the program,
 // issue bearer cards, adjust points, run expiry, make keys, the bank's earn rules, tiers,
-// promotions, expiring points, PIN unlocks). A value type
+// promotions, expiring points, PIN unlocks, the audit log). A value type
 // over an AdminConnection, like PartnerClient; see admin_connection.h for each call's contract.
 // Thread-safe.
 #ifndef LOYALTY_PARTNER_SDK_ADMIN_CLIENT_H_
@@ -64,6 +64,9 @@ class AdminClient {
     return conn_->ListExpiringPoints(p);
   }
   absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) { return conn_->UnlockMemberPin(p); }
+  absl::StatusOr<AuditLogPage> ListAuditLog(const ListAuditLogParams& p = {}) {
+    return conn_->ListAuditLog(p);
+  }
 
  private:
   std::shared_ptr<AdminConnection> conn_;

@@ -5,11 +5,11 @@
 // Contract: every call has a deadline and returns the hub's status code unchanged.
 // Only calls that are safe to repeat are retried (ListPartners, GetProgram, SetProgram,
 // AdjustPoints with its adjustment_id, RunExpiry, Set/GetBankEarnRules, SetTiers, ListTiers,
-// RunTierReview, ListPromotions, ListExpiringPoints, UnlockMemberPin); RegisterPartner,
-// SuspendPartner, RotateApiKey, IssueBearerCards, CreateOperatorKey, CreatePromotion and
-// EndPromotion have no idempotency key, so they are tried once and an UNAVAILABLE /
-// DEADLINE_EXCEEDED result means "unknown": check with ListPartners / ListPromotions before
-// trying again.
+// RunTierReview, ListPromotions, ListExpiringPoints, UnlockMemberPin, ListAuditLog);
+// RegisterPartner, SuspendPartner, RotateApiKey, IssueBearerCards, CreateOperatorKey,
+// CreatePromotion and EndPromotion have no idempotency key, so they are tried once and an
+// UNAVAILABLE / DEADLINE_EXCEEDED result means "unknown": check with ListPartners /
+// ListPromotions before trying again.
 //
 // Thread-safety: every method may be called from many threads at once.
 #ifndef LOYALTY_PARTNER_SDK_ADMIN_CONNECTION_H_
@@ -69,6 +69,9 @@ class AdminConnection {
       const ListExpiringPointsParams& p) = 0;
   // Clears a member's PIN lock (after 3 wrong PINs). NOT_FOUND for an unknown card.
   virtual absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) = 0;
+  // One page of the audit log, newest first (admin keys only; a finance key gets
+  // PERMISSION_DENIED). INVALID_ARGUMENT naming page_size or page_token.
+  virtual absl::StatusOr<AuditLogPage> ListAuditLog(const ListAuditLogParams& p) = 0;
 };
 
 // Makes the gRPC connection; errors as MakePartnerConnection(). The offline queue

@@ -183,6 +183,31 @@ struct UnlockMemberPinParams {
   std::string card_number;
 };
 
+// One admin or finance action as the hub's audit log keeps it.
+struct AuditEntry {
+  int64_t id = 0;         // ascending in the order the hub wrote the entries
+  int64_t at_micros = 0;  // UTC
+  // "admin:<key id>" (the first 12 hex digits of the key's SHA-256, never the key),
+  // "finance-cli:<os user>", "bootstrap", ...
+  std::string actor;
+  std::string action;       // snake_case: suspend_partner, set_program, ...
+  std::string detail;       // one human line
+  std::string before_json;  // the state before, a JSON object; "" for a creation
+  std::string after_json;   // the state after, a JSON object
+};
+struct ListAuditLogParams {
+  int64_t from_micros = 0;  // entries at or after; 0 = from the start
+  int64_t to_micros = 0;    // entries before; 0 = up to now
+  std::string actor;        // exact match; "" = any
+  std::string action;       // exact match; "" = any
+  int32_t page_size = 0;    // 0 = 100; at most 500
+  std::string page_token;   // next_page_token of the previous page; "" = the newest
+};
+struct AuditLogPage {
+  std::vector<AuditEntry> entries;  // newest first
+  std::string next_page_token;      // "" on the last page
+};
+
 }  // namespace loyalty::sdk
 
 #endif  // LOYALTY_PARTNER_SDK_ADMIN_TYPES_H_

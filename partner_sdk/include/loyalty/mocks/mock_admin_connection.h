@@ -40,6 +40,8 @@ class MockAdminConnection : public AdminConnection {
   MOCK_METHOD(absl::StatusOr<std::vector<ExpiringPoints>>, ListExpiringPoints,
               (const ListExpiringPointsParams&), (override));
   MOCK_METHOD(absl::Status, UnlockMemberPin, (const UnlockMemberPinParams&), (override));
+  MOCK_METHOD(absl::StatusOr<AuditLogPage>, ListAuditLog, (const ListAuditLogParams&),
+              (override));
 };
 
 }  // namespace loyalty::sdk::mocks
