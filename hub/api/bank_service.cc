@@ -1,8 +1,10 @@
 #include "hub/api/bank_service.h"
 
-#include <mutex>
+#include <deque>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
@@ -37,13 +39,11 @@ absl::StatusOr<ClearingParams> ToParams(const v1::ClearingRecord& r, PartnerId b
   return p;
 }
 
-// One clearing record in, one result out: a rejected record is answered, not fatal.
-v1::ClearingResult Process(const ServiceEnv& env, PartnerId bank, const v1::ClearingRecord& r) {
+// The answer to one clearing record: a rejected record is answered, not fatal.
+v1::ClearingResult ResultOf(PartnerId bank, const v1::ClearingRecord& r,
+                            const absl::StatusOr<ClearingOutcome>& outcome) {
   v1::ClearingResult out;
   out.set_clearing_id(r.clearing_id());
-  absl::StatusOr<ClearingOutcome> outcome = absl::UnknownError("not run");
-  absl::StatusOr<ClearingParams> params = ToParams(r, bank, env.pan_hmac_key);
-  outcome = params.ok() ? env.bank->SubmitClearing(*params) : params.status();
   if (!outcome.ok()) {
     out.set_status(v1::CLEARING_STATUS_REJECTED);
     out.set_code(static_cast<int>(outcome.status().code()));
@@ -63,11 +63,15 @@ v1::ClearingResult Process(const ServiceEnv& env, PartnerId bank, const v1::Clea
   return out;
 }
 
-// The clearing stream: authenticate, then read a record, post it on the worker pool,
-// write its result, read the next. Results keep the records' order. Never blocks a gRPC
-// thread: every database call runs on the pool. Each record takes one token of the
-// bank's rate limit; without one the stream ends RESOURCE_EXHAUSTED with a retry delay
-// and the bank resends the unanswered records (clearing ids make that safe).
+// The clearing stream. Reading, posting and writing overlap: records are read while
+// earlier ones are posted, and posted in batches (all records waiting, up to
+// kMaxBatch, in one call of BankLedger::SubmitClearings: one transaction under group
+// commit) while earlier results are written. Results keep the records' order. At most
+// kMaxUnposted records wait; beyond that reading pauses (flow control reaches the bank).
+// Never blocks a gRPC thread: every database call runs on the pool. Each record takes
+// one token of the bank's rate limit; without one the stream ends RESOURCE_EXHAUSTED
+// with a retry delay after the results of the records before it, and the bank resends
+// the unanswered records (clearing ids make that safe).
 class ClearingStream final
     : public grpc::ServerBidiReactor<v1::ClearingRecord, v1::ClearingResult> {
  public:
@@ -82,34 +86,54 @@ class ClearingStream final
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the bank closed its side: every record has been answered
-      Finish(grpc::Status::OK);
-      return;
+    bool read_more = false;
+    bool post = false;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (!ok) {
+        read_closed_ = true;  // the bank closed its side
+      } else if (failed_.ok()) {
+        unposted_.push_back(std::move(incoming_));
+        incoming_.Clear();
+        read_more = static_cast<int>(unposted_.size()) < kMaxUnposted;
+        reading_ = read_more;
+        post = !posting_;
+        posting_ = true;
+      }
     }
-    if (!env_.pool->Submit([this] {
-          if (absl::Status s = CheckRateLimit(env_, {Role::kIssuer, bank_}); !s.ok()) {
-            AddRetryAfterTrailer(ctx_, s);
-            Finish(ToGrpcStatus(s));
-            return;
-          }
-          result_ = Process(env_, bank_, record_);
-          StartWrite(&result_);
-        })) {
-      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "hub is at capacity"));
+    if (read_more) StartRead(&incoming_);
+    if (post && !env_.pool->Submit([this] { PostAll(); })) {
+      absl::MutexLock lock(&mu_);
+      posting_ = false;
+      failed_ = absl::ResourceExhaustedError("hub is at capacity");
     }
+    MaybeFinish();
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "result could not be written"));
-      return;
+    const v1::ClearingResult* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        if (failed_.ok()) failed_ = absl::CancelledError("result could not be written");
+        to_write_.clear();
+      } else {
+        to_write_.pop_front();
+        next = ClaimWrite();
+      }
     }
-    StartRead(&record_);
+    if (next != nullptr) StartWrite(next);
+    MaybeFinish();
   }
 
   void OnDone() override { delete this; }
 
  private:
+  static constexpr int kMaxBatch = 256;
+  static constexpr int kMaxUnposted = 1024;
+
   void Authenticate() {
     absl::StatusOr<Principal> p = env_.auth->Authenticate(header_, peer_);
     absl::Status s = p.status();
@@ -120,7 +144,97 @@ class ClearingStream final
       return;
     }
     bank_ = p->partner_id;
-    StartRead(&record_);
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = true;
+    }
+    StartRead(&incoming_);
+  }
+
+  // On the pool while posting_: posts what waits, batch after batch, until none does.
+  void PostAll() {
+    for (;;) {
+      std::vector<v1::ClearingRecord> batch;
+      bool read_more = false;
+      {
+        absl::MutexLock lock(&mu_);
+        while (!unposted_.empty() && static_cast<int>(batch.size()) < kMaxBatch) {
+          batch.push_back(std::move(unposted_.front()));
+          unposted_.pop_front();
+        }
+        // A cancelled call posts nothing more: the bank resends what was not answered.
+        if (ctx_->IsCancelled() && failed_.ok()) failed_ = absl::CancelledError("call cancelled");
+        if (batch.empty() || !failed_.ok()) {
+          posting_ = false;
+          break;
+        }
+        if (!reading_ && !read_closed_) reading_ = read_more = true;  // room again
+      }
+      if (read_more) StartRead(&incoming_);
+      Post(batch);
+    }
+    MaybeFinish();
+  }
+
+  void Post(const std::vector<v1::ClearingRecord>& batch) {
+    // One token a record, in order; the first record without one ends the stream.
+    absl::Status limited;
+    size_t allowed = batch.size();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      limited = CheckRateLimit(env_, {Role::kIssuer, bank_});
+      if (!limited.ok()) {
+        allowed = i;
+        break;
+      }
+    }
+    std::vector<absl::StatusOr<ClearingOutcome>> outcomes(allowed, absl::UnknownError("not run"));
+    std::vector<ClearingParams> params;
+    std::vector<size_t> index;  // of each params entry in the batch
+    for (size_t i = 0; i < allowed; ++i) {
+      absl::StatusOr<ClearingParams> p = ToParams(batch[i], bank_, env_.pan_hmac_key);
+      if (!p.ok()) {
+        outcomes[i] = p.status();
+        continue;
+      }
+      params.push_back(*std::move(p));
+      index.push_back(i);
+    }
+    std::vector<absl::StatusOr<ClearingOutcome>> posted = env_.bank->SubmitClearings(params);
+    for (size_t k = 0; k < posted.size(); ++k) outcomes[index[k]] = std::move(posted[k]);
+    if (!limited.ok()) AddRetryAfterTrailer(ctx_, limited);
+    const v1::ClearingResult* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      for (size_t i = 0; i < allowed; ++i) to_write_.push_back(ResultOf(bank_, batch[i], outcomes[i]));
+      if (!limited.ok() && failed_.ok()) {
+        failed_ = limited;
+        unposted_.clear();
+      }
+      next = ClaimWrite();
+    }
+    if (next != nullptr) StartWrite(next);
+  }
+
+  // The next result to write, if no write is under way. Elements of a deque keep their
+  // address while others are added at the back.
+  const v1::ClearingResult* ClaimWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || to_write_.empty()) return nullptr;
+    writing_ = true;
+    return &to_write_.front();
+  }
+
+  // Finishes once every result is written: after the bank closed its side, or at once
+  // after a failure (a read still open is cancelled by Finish).
+  void MaybeFinish() {
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || posting_ || writing_ || !to_write_.empty()) return;
+      if (failed_.ok() && !(read_closed_ && unposted_.empty())) return;
+      finished_ = true;
+      status = failed_.ok() ? grpc::Status::OK : ToGrpcStatus(failed_);
+    }
+    Finish(status);
   }
 
   const ServiceEnv env_;
@@ -128,8 +242,17 @@ class ClearingStream final
   const std::string header_;
   const PeerIdentity peer_;
   PartnerId bank_ = 0;
-  v1::ClearingRecord record_;
-  v1::ClearingResult result_;
+  v1::ClearingRecord incoming_;  // the buffer of the read under way
+
+  absl::Mutex mu_;
+  std::deque<v1::ClearingRecord> unposted_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::ClearingResult> to_write_ ABSL_GUARDED_BY(mu_);
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool posting_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // ends the stream once writes drain
 };
 
 }  // namespace

@@ -31,6 +31,27 @@ absl::Status CheckCertificateMatchesKey(const Principal& principal, const PeerId
 
 }  // namespace
 
+absl::StatusOr<std::optional<Principal>> Authenticator::Lookup(const std::string& key_hash) {
+  constexpr size_t kMaxKept = 100'000;  // keys; past it the cache starts over
+  const bool caching = options_.cache_ttl > absl::ZeroDuration();
+  if (caching) {
+    absl::MutexLock lock(&mu_);
+    auto it = kept_.find(key_hash);
+    if (it != kept_.end() && it->second.until > absl::Now()) return it->second.principal;
+  }
+  std::optional<Principal> principal;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(principal, txn.LookupApiKey(key_hash));
+    return absl::OkStatus();
+  }));
+  if (caching && principal.has_value()) {
+    absl::MutexLock lock(&mu_);
+    if (kept_.size() >= kMaxKept) kept_.clear();
+    kept_[key_hash] = Kept{*principal, absl::Now() + options_.cache_ttl};
+  }
+  return principal;
+}
+
 absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header,
                                                       const PeerIdentity& peer) {
   if (!absl::StartsWith(header, kBearer)) {
@@ -41,11 +62,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header,
     return absl::UnauthenticatedError("authorization: malformed api key");
   }
   const std::string hash = Sha256Hex(key);
-  std::optional<Principal> principal;
-  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(principal, txn.LookupApiKey(hash));
-    return absl::OkStatus();
-  }));
+  ASSIGN_OR_RETURN(std::optional<Principal> principal, Lookup(hash));
   if (!principal.has_value()) return absl::UnauthenticatedError("authorization: unknown api key");
   principal->key_id = hash.substr(0, kKeyIdLength);
   if (principal->suspended) {

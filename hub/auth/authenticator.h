@@ -5,11 +5,16 @@
 #ifndef LOYALTY_HUB_AUTH_AUTHENTICATOR_H_
 #define LOYALTY_HUB_AUTH_AUTHENTICATOR_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "hub/store/store.h"
 
 namespace loyalty {
@@ -24,6 +29,10 @@ struct AuthenticatorOptions {
   // Mutual TLS (--tls_client_ca_file): every key must come with a client certificate
   // naming its owner (see ParticipantUri). Default: false.
   bool require_client_certificate = false;
+  // How long a key found in the database is trusted without looking it up again
+  // (--auth_cache_ms): a revoked key or a suspension takes effect this much later at
+  // worst. Unknown keys are never kept. Default: 0 (every request looks its key up).
+  absl::Duration cache_ttl = absl::ZeroDuration();
 };
 
 class Authenticator {
@@ -38,8 +47,17 @@ class Authenticator {
                                          const PeerIdentity& peer = {});
 
  private:
+  // The key's principal, from the cache while fresh, else from the database.
+  absl::StatusOr<std::optional<Principal>> Lookup(const std::string& key_hash);
+
   Store* const store_;
   const AuthenticatorOptions options_;
+  struct Kept {
+    Principal principal;
+    absl::Time until;
+  };
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Kept> kept_ ABSL_GUARDED_BY(mu_);
 };
 
 // The URI a client certificate carries for the owner of `principal`'s key:

@@ -324,49 +324,92 @@ absl::StatusOr<std::vector<std::string>> BankLedger::ListCards(const std::string
   return out;
 }
 
+namespace {
+
+std::string ClearingHash(const ClearingParams& p) {
+  return RequestHash("clearing", {p.card_ref, absl::StrCat(p.amount_minor), p.currency,
+                                  absl::StrCat(p.mcc), p.merchant_id,
+                                  p.refund ? "refund" : "purchase", p.original_clearing_id,
+                                  absl::StrCat(p.occurred_at)});
+}
+
+}  // namespace
+
 absl::StatusOr<ClearingOutcome> BankLedger::SubmitClearing(const ClearingParams& p) {
   RETURN_IF_ERROR(ValidateClearing(p));
-  const std::string hash = RequestHash(
-      "clearing", {p.card_ref, absl::StrCat(p.amount_minor), p.currency, absl::StrCat(p.mcc),
-                   p.merchant_id, p.refund ? "refund" : "purchase", p.original_clearing_id,
-                   absl::StrCat(p.occurred_at)});
+  const std::string hash = ClearingHash(p);
   ClearingOutcome out;
-  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    const Micros now = clock_->NowMicros();
-    ASSIGN_OR_RETURN(std::optional<ClearingRow> seen, txn.FindClearing(p.bank_id, p.clearing_id));
-    if (seen.has_value()) {
-      if (seen->request_hash != hash) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "clearing_id: '", p.clearing_id, "' was already used for a different record"));
-      }
-      out = OutcomeOf(*seen, /*replayed=*/true);
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    if (p.currency != program.currency) {
-      return InvalidField("amount.currency",
-                          absl::StrCat("the program's currency is ", program.currency));
-    }
-    ClearingRow row;
-    row.bank_id = p.bank_id;
-    row.clearing_id = p.clearing_id;
-    row.request_hash = hash;
-    row.card_ref = p.card_ref;
-    row.type = p.refund ? "refund" : "purchase";
-    row.amount_minor = p.amount_minor;
-    row.mcc = p.mcc;
-    row.merchant_id = p.merchant_id;
-    row.original_clearing_id = p.original_clearing_id;
-    row.occurred_at = p.occurred_at != 0 ? p.occurred_at : now;
-    row.posted_at = now;
-    row.month_key = MonthKey(row.occurred_at);
-    RETURN_IF_ERROR(p.refund ? Refund(&txn, p, hash, now, &row)
-                             : Purchase(&txn, program, p, hash, now, &row));
-    RETURN_IF_ERROR(txn.InsertClearing(row));
-    out = OutcomeOf(row, /*replayed=*/false);
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(store_->RunInTransaction(
+      [&](StoreTxn& txn) -> absl::Status { return PostClearing(txn, p, hash, &out); }));
   return out;
+}
+
+std::vector<absl::StatusOr<ClearingOutcome>> BankLedger::SubmitClearings(
+    const std::vector<ClearingParams>& records) {
+  std::vector<absl::StatusOr<ClearingOutcome>> results(records.size(),
+                                                       absl::UnknownError("not run"));
+  std::vector<ClearingOutcome> outcomes(records.size());
+  std::vector<std::string> hashes(records.size());
+  std::vector<size_t> valid;  // indexes of the records that pass validation
+  std::vector<std::function<absl::Status(StoreTxn&)>> work;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (absl::Status s = ValidateClearing(records[i]); !s.ok()) {
+      results[i] = s;
+      continue;
+    }
+    hashes[i] = ClearingHash(records[i]);
+    valid.push_back(i);
+    work.push_back([this, &records, &hashes, &outcomes, i](StoreTxn& txn) {
+      return PostClearing(txn, records[i], hashes[i], &outcomes[i]);
+    });
+  }
+  std::vector<absl::Status> statuses = store_->RunEach(work);
+  for (size_t k = 0; k < valid.size(); ++k) {
+    const size_t i = valid[k];
+    if (statuses[k].ok()) {
+      results[i] = outcomes[i];
+    } else {
+      results[i] = statuses[k];
+    }
+  }
+  return results;
+}
+
+absl::Status BankLedger::PostClearing(StoreTxn& txn, const ClearingParams& p,
+                                      const std::string& hash, ClearingOutcome* out) {
+  const Micros now = clock_->NowMicros();
+  ASSIGN_OR_RETURN(std::optional<ClearingRow> seen, txn.FindClearing(p.bank_id, p.clearing_id));
+  if (seen.has_value()) {
+    if (seen->request_hash != hash) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "clearing_id: '", p.clearing_id, "' was already used for a different record"));
+    }
+    *out = OutcomeOf(*seen, /*replayed=*/true);
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+  if (p.currency != program.currency) {
+    return InvalidField("amount.currency",
+                        absl::StrCat("the program's currency is ", program.currency));
+  }
+  ClearingRow row;
+  row.bank_id = p.bank_id;
+  row.clearing_id = p.clearing_id;
+  row.request_hash = hash;
+  row.card_ref = p.card_ref;
+  row.type = p.refund ? "refund" : "purchase";
+  row.amount_minor = p.amount_minor;
+  row.mcc = p.mcc;
+  row.merchant_id = p.merchant_id;
+  row.original_clearing_id = p.original_clearing_id;
+  row.occurred_at = p.occurred_at != 0 ? p.occurred_at : now;
+  row.posted_at = now;
+  row.month_key = MonthKey(row.occurred_at);
+  RETURN_IF_ERROR(p.refund ? Refund(&txn, p, hash, now, &row)
+                           : Purchase(&txn, program, p, hash, now, &row));
+  RETURN_IF_ERROR(txn.InsertClearing(row));
+  *out = OutcomeOf(row, /*replayed=*/false);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CardStatementView> BankLedger::Statement(PartnerId bank,

@@ -89,12 +89,21 @@ class BankLedger {
   // missing); every business outcome (earned, no earn and why, reversed, unmatched
   // refund) is an OK outcome.
   absl::StatusOr<ClearingOutcome> SubmitClearing(const ClearingParams& p);
+  // Posts records in order, each with SubmitClearing's answer as if it came alone (a
+  // rejected record undoes nothing of the others), in as few transactions as the store
+  // allows: one for them all under group commit.
+  std::vector<absl::StatusOr<ClearingOutcome>> SubmitClearings(
+      const std::vector<ClearingParams>& records);
 
   // `month` is "YYYY-MM".
   absl::StatusOr<CardStatementView> Statement(PartnerId bank, const std::string& card_ref,
                                               const std::string& month);
 
  private:
+  // SubmitClearing's work inside a transaction; `hash` is the record's request hash.
+  absl::Status PostClearing(StoreTxn& txn, const ClearingParams& p, const std::string& hash,
+                            ClearingOutcome* out);
+
   Store* const store_;
   const Clock* const clock_;
 };

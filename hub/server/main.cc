@@ -61,6 +61,9 @@ ABSL_FLAG(int, group_commit_max_batch, 128, "most requests in one group-commit t
 ABSL_FLAG(int, group_commit_window_us, 500,
           "how long a batch waits to fill once its first request is queued, microseconds");
 ABSL_FLAG(int, group_commit_committers, 4, "group-commit batches running at once");
+ABSL_FLAG(int, auth_cache_ms, 1000,
+          "how long a valid API key is trusted without a database lookup; a revoked key or a "
+          "suspended partner is refused at most this much later (0 = look up every request)");
 ABSL_FLAG(int, max_queue, 2048, "requests waiting for a worker before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, expiry_interval_seconds, 3600, "how often to expire lots; 0 = never");
 ABSL_FLAG(int, tier_review_interval_seconds, 86400,
@@ -304,8 +307,10 @@ int Run() {
     return 1;
   }
   RateLimiter rate_limiter(*std::move(limits), SystemClock::Get());
-  Authenticator auth(store->get(), AuthenticatorOptions{
-                                       !absl::GetFlag(FLAGS_tls_client_ca_file).empty()});
+  AuthenticatorOptions auth_options;
+  auth_options.require_client_certificate = !absl::GetFlag(FLAGS_tls_client_ca_file).empty();
+  auth_options.cache_ttl = absl::Milliseconds(std::max(0, absl::GetFlag(FLAGS_auth_cache_ms)));
+  Authenticator auth(store->get(), auth_options);
   BankLedger bank_ledger(posting_store, SystemClock::Get());
   WorkerPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_max_queue));
   ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key, &rate_limiter};

@@ -67,6 +67,23 @@ absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status
   return r.result;
 }
 
+std::vector<absl::Status> GroupCommitStore::RunEach(
+    const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) {
+  if (tl_in_committer || fns.empty()) return Store::RunEach(fns);
+  const LockPlan none;
+  std::vector<Request> requests(fns.size());
+  std::vector<Request*> batch;
+  for (size_t i = 0; i < fns.size(); ++i) {
+    requests[i].fn = &fns[i];
+    requests[i].plan = &none;
+    batch.push_back(&requests[i]);
+  }
+  RunBatch(batch);
+  std::vector<absl::Status> out;
+  for (Request& r : requests) out.push_back(std::move(r.result));
+  return out;
+}
+
 void GroupCommitStore::Committer() {
   tl_in_committer = true;
   for (;;) {

@@ -56,6 +56,9 @@ class GroupCommitStore final : public Store {
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
                                 const LockPlan& plan) override;
+  // One batch of exactly these, run on the calling thread (no window, no queue).
+  std::vector<absl::Status> RunEach(
+      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) override;
   absl::Status Migrate() override { return base_->Migrate(); }
   absl::Status Ping() override { return base_->Ping(); }
 

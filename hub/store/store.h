@@ -244,6 +244,16 @@ class Store {
     return RunInTransaction(fn);
   }
 
+  // Runs `fns` in order, each with the effect of its own transaction (one that fails
+  // undoes nothing of the others), and returns each one's status. A plain store runs a
+  // transaction each; group commit runs them all in one, a savepoint each.
+  virtual std::vector<absl::Status> RunEach(
+      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) {
+    std::vector<absl::Status> out;
+    for (const auto& fn : fns) out.push_back(RunInTransaction(fn));
+    return out;
+  }
+
   // Applies the migrations not applied yet. Safe to call from several processes.
   virtual absl::Status Migrate() = 0;
 
