@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "hub/api/call_tracker.h"
 #include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
 #include "hub/auth/authenticator.h"
@@ -30,6 +31,8 @@ struct ServiceEnv {
   std::string pan_hmac_key;
   // Per-participant request limits; nullptr = none.
   RateLimiter* rate_limiter = nullptr;
+  // Unary calls in flight, for a graceful shutdown; nullptr = not tracked.
+  CallTracker* calls = nullptr;
 };
 
 // The status a client sees: the code always, the message unless it is INTERNAL/UNKNOWN
@@ -53,12 +56,23 @@ template <typename Handler>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const ServiceEnv& env,
                                      const char* method, std::vector<Role> roles, Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (env.calls != nullptr && !env.calls->Enter()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is shutting down, retry"));
+    return reactor;
+  }
   std::string header = AuthorizationHeader(ctx);
   PeerIdentity peer = PeerIdentityOf(*ctx);  // the auth context is read on the gRPC thread
   const bool queued =
       env.pool->Submit([env, ctx, reactor, method, roles = std::move(roles),
                         header = std::move(header), peer = std::move(peer),
                         handler = std::move(handler)]() mutable {
+        // A call whose client gave up (deadline, cancel) while it waited for a worker is
+        // not started: nobody would hear its answer, and a retry runs it anyway.
+        if (ctx->IsCancelled()) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued"));
+          if (env.calls != nullptr) env.calls->Exit();
+          return;
+        }
         absl::StatusOr<Principal> principal = env.auth->Authenticate(header, peer);
         absl::Status status = principal.status();
         std::string actor = "anonymous";
@@ -71,10 +85,12 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Ser
         if (!status.ok()) LogCallFailure(method, actor, status);
         AddRetryAfterTrailer(ctx, status);
         reactor->Finish(ToGrpcStatus(status));
+        if (env.calls != nullptr) env.calls->Exit();
       });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  "hub is at capacity, retry with backoff"));
+    if (env.calls != nullptr) env.calls->Exit();
   }
   return reactor;
 }

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "hub/api/admin_service.h"
 #include "hub/api/bank_service.h"
+#include "hub/api/call_tracker.h"
 #include "hub/api/partner_service.h"
 #include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
@@ -87,6 +88,8 @@ ABSL_FLAG(std::string, rate_limit_overrides, "",
 ABSL_FLAG(std::string, pan_hmac_key_file, "",
           "file holding the key that hashes card PANs (or env LOYALTY_PAN_HMAC_KEY); "
           "without one, BankService takes card tokens only");
+ABSL_FLAG(int, shutdown_grace_seconds, 10,
+          "on SIGTERM/SIGINT, how long calls in flight may run before they are cancelled");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
 ABSL_FLAG(bool, check_invariants, false,
           "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
@@ -226,6 +229,23 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
   }
 }
 
+// Graceful shutdown: health NOT_SERVING and new calls refused (UNAVAILABLE) at once;
+// the calls in flight get up to --shutdown_grace_seconds to finish; then the server
+// closes the connections, giving the last answers kFlushTime to go out (idle clients are
+// not waited for), cancels what is left (a bank clearing stream: the SDK resends its
+// unanswered records) and waits for its callbacks. Queued work of cancelled calls is
+// skipped (ServeUnary), so the worker pool drains quickly when the pool is destroyed.
+void DrainAndShutdown(grpc::Server* server, CallTracker* calls) {
+  constexpr absl::Duration kFlushTime = absl::Milliseconds(500);
+  server->GetHealthCheckService()->SetServingStatus(false);
+  calls->StartDraining();
+  const int grace_seconds = std::max(0, absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  const int left = calls->AwaitIdle(absl::Now() + absl::Seconds(grace_seconds));
+  Log(absl::StrCat("event=drained calls_left=", left));
+  server->Shutdown(absl::ToChronoTime(absl::Now() + kFlushTime));
+  server->Wait();
+}
+
 int Run() {
   MysqlOptions db;
   db.socket = absl::GetFlag(FLAGS_mysql_socket);
@@ -314,6 +334,8 @@ int Run() {
   BankLedger bank_ledger(posting_store, SystemClock::Get());
   WorkerPool pool(absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_max_queue));
   ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key, &rate_limiter};
+  CallTracker calls;
+  env.calls = &calls;
   AdminServiceImpl admin(env);
   PartnerServiceImpl partner(env);
   BankServiceImpl bank(env);
@@ -355,8 +377,7 @@ int Run() {
   Log(absl::StrCat("event=stopping signal=", sig));
   stop.Notify();
   housekeeping.join();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  server->Wait();
+  DrainAndShutdown(server.get(), &calls);
   if (batched != nullptr) {
     const GroupCommitStats gc = batched->stats();
     Log(absl::StrCat("event=group_commit_stats batches=", gc.batches, " requests=", gc.requests,

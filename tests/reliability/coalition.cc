@@ -76,8 +76,7 @@ void SetUpCoalition(const std::string& target, const std::string& admin_key, int
     v1::EnrollMemberRequest req;
     req.set_partner_txn_id(absl::StrCat("enroll-", i));
     v1::EnrollMemberResponse resp;
-    s = Invoke(partner.get(), &v1::PartnerService::Stub::EnrollMember, out->grocer_key, req,
-               &resp);
+    s = Invoke(partner.get(), &v1::PartnerService::Stub::EnrollMember, out->grocer_key, req, &resp);
     ASSERT_TRUE(s.ok()) << "EnrollMember: " << Describe(s);
     out->cards.push_back(resp.card_number());
     out->member_ids.push_back(resp.member_id());

@@ -27,8 +27,8 @@ using ::testing::IsEmpty;
 TEST(CrashTest, HubSigkillUnderLoadLosesNothingAndPostsNothingTwice) {
   const RunMode mode = CurrentRunMode();
   const int kills = mode.long_form ? 100 : 20;
-  const auto bound = std::chrono::steady_clock::now() + (mode.long_form ? std::chrono::minutes(15)
-                                                                        : std::chrono::minutes(2));
+  const auto bound = std::chrono::steady_clock::now() +
+                     (mode.long_form ? std::chrono::minutes(15) : std::chrono::minutes(2));
   std::mt19937_64 rng(mode.seed);
   TestDb db;
   HubProcess hub(db.options());
@@ -44,8 +44,8 @@ TEST(CrashTest, HubSigkillUnderLoadLosesNothingAndPostsNothingTwice) {
     // Let this incarnation answer a few requests, then kill it at a random moment.
     const int64_t progress = load.answered() + 1 + static_cast<int64_t>(rng() % 8);
     ASSERT_TRUE(PollUntil([&] { return load.answered() >= progress; }, std::chrono::seconds(60)))
-        << "no answers after restart " << k << "; unexpected: "
-        << ::testing::PrintToString(load.Unexpected());
+        << "no answers after restart " << k
+        << "; unexpected: " << ::testing::PrintToString(load.Unexpected());
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 30));
     hub.Kill();
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 100));  // clients hit the gap

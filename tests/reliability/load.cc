@@ -188,10 +188,11 @@ void ExpectJournalMatchesAcks(TestDb& db, const Coalition& coalition,
   // Balance rows == journal net per member account == what the answers imply.
   std::map<std::string, std::string> balance, net;
   for (auto& row : QueryRows(o, "SELECT id, balance FROM members")) balance[row[0]] = row[1];
-  for (auto& row : QueryRows(
-           o, "SELECT a, SUM(p) FROM (SELECT credit_account a, points p FROM transfers "
-              "UNION ALL SELECT debit_account a, -points p FROM transfers) j "
-              "WHERE a LIKE 'member:%' GROUP BY a")) {
+  for (auto& row :
+       QueryRows(o,
+                 "SELECT a, SUM(p) FROM (SELECT credit_account a, points p FROM transfers "
+                 "UNION ALL SELECT debit_account a, -points p FROM transfers) j "
+                 "WHERE a LIKE 'member:%' GROUP BY a")) {
     net[row[0].substr(7)] = row[1];
   }
   for (size_t m = 0; m < coalition.member_ids.size(); ++m) {

@@ -97,13 +97,13 @@ TEST(MariadbOutageTest, HubAnswersUnavailableThenReconnectsByItself) {
   for (int k = 0; k < outages; ++k) {
     const int64_t progress = load.answered() + 10 + static_cast<int64_t>(rng() % 20);
     ASSERT_TRUE(PollUntil([&] { return load.answered() >= progress; }, std::chrono::seconds(60)))
-        << "no answers after outage " << k << "; unexpected: "
-        << ::testing::PrintToString(load.Unexpected());
+        << "no answers after outage " << k
+        << "; unexpected: " << ::testing::PrintToString(load.Unexpected());
     const int64_t unavailable_before = Unavailable(load);
     ASSERT_NO_FATAL_FAILURE(mariadb.Kill());
     // The clients are told UNAVAILABLE while the database is down.
-    EXPECT_TRUE(PollUntil([&] { return Unavailable(load) > unavailable_before; },
-                          std::chrono::seconds(30)))
+    EXPECT_TRUE(
+        PollUntil([&] { return Unavailable(load) > unavailable_before; }, std::chrono::seconds(30)))
         << "no UNAVAILABLE during outage " << k;
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 1000));
     ASSERT_NO_FATAL_FAILURE(mariadb.Start());
