@@ -73,7 +73,7 @@ TEST(CrashTest, HubSigkillUnderLoadLosesNothingAndPostsNothingTwice) {
               static_cast<long long>(std::count_if(acks.begin(), acks.end(),
                                                    [](const Ack& a) { return a.replayed; })));
   ASSERT_NO_FATAL_FAILURE(hub.StopAndExpectCleanExit());
-  ExpectJournalMatchesAcks(db, coalition, acks);
+  ExpectJournalMatchesAcks(db.options(), coalition, acks);
   std::string output;
   EXPECT_EQ(RunHubOnce(db.options(), {"--check_invariants"}, &output), 0) << output;
 }

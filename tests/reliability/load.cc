@@ -23,7 +23,8 @@ bool Retryable(grpc::StatusCode code) {
          code == grpc::StatusCode::ABORTED || code == grpc::StatusCode::RESOURCE_EXHAUSTED;
 }
 
-// All rows of `query` as strings (NULL as "").
+}  // namespace
+
 std::vector<std::vector<std::string>> QueryRows(const MysqlOptions& o, const std::string& query) {
   sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
   sql::ConnectOptionsMap props;
@@ -44,6 +45,8 @@ std::vector<std::vector<std::string>> QueryRows(const MysqlOptions& o, const std
   }
   return rows;
 }
+
+namespace {
 
 std::string Key(int64_t partner_id, const std::string& txn_id) {
   return absl::StrCat(partner_id, "/", txn_id);
@@ -153,9 +156,8 @@ void LoadDriver::SendUntilAnswered(Ack ack, int64_t amount_or_points) {
   }
 }
 
-void ExpectJournalMatchesAcks(TestDb& db, const Coalition& coalition,
+void ExpectJournalMatchesAcks(const MysqlOptions& o, const Coalition& coalition,
                               const std::vector<Ack>& acks) {
-  const MysqlOptions& o = db.options();
   // Every posting of the load: partner_id/partner_txn_id -> (hub txn id, kind, points).
   std::map<std::string, std::vector<std::string>> journal;
   for (auto& row : QueryRows(o,

@@ -88,12 +88,16 @@ class LoadDriver {
   std::vector<Ack> acks_ ABSL_GUARDED_BY(mu_);
 };
 
-// Checks the database behind `db` against `acks` (GoogleTest failures, use
+// All rows of `query` on the database `o` names, as strings (NULL as "").
+std::vector<std::vector<std::string>> QueryRows(const MysqlOptions& o, const std::string& query);
+
+// Checks the database `db` against `acks` (GoogleTest failures, use
 // ASSERT_NO_FATAL_FAILURE / EXPECT): every OK request is in the journal exactly once with
 // the answered hub txn id and points, no refused request is in it, nothing else was
 // posted by the coalition's partners, each member's balance row equals the journal net
 // of its account and equals what the OK answers imply.
-void ExpectJournalMatchesAcks(TestDb& db, const Coalition& coalition, const std::vector<Ack>& acks);
+void ExpectJournalMatchesAcks(const MysqlOptions& db, const Coalition& coalition,
+                              const std::vector<Ack>& acks);
 
 }  // namespace loyalty::testing
 

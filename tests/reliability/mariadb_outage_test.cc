@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/load.h"
+#include "tests/reliability/private_mariadb.h"
 #include "tests/reliability/run_mode.h"
 #include "tests/support/hub_process.h"
 #include "tests/support/test_db.h"
@@ -29,45 +30,6 @@ namespace loyalty::testing {
 namespace {
 
 using ::testing::IsEmpty;
-
-// A MariaDB server of this test's own, in a temp folder, through deploy/mariadb.sh.
-class PrivateMariadb {
- public:
-  PrivateMariadb() {
-    std::string dir_template = ::testing::TempDir() + "outage_mdb_XXXXXX";
-    if (mkdtemp(dir_template.data()) != nullptr) dir_ = dir_template;
-  }
-  ~PrivateMariadb() {
-    Script("stop");
-    if (!dir_.empty()) std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
-  }
-
-  void Start() { ASSERT_EQ(Script("start"), 0) << "mariadb.sh start " << dir_; }
-  std::string socket() const { return dir_ + "/mysqld.sock"; }
-
-  // SIGKILL to mariadbd, as a crash would; waits (bounded) until it is gone.
-  void Kill() {
-    std::ifstream in(dir_ + "/mysqld.pid");
-    std::string text;
-    int pid = 0;
-    ASSERT_TRUE(in && std::getline(in, text) &&
-                absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &pid) && pid > 0)
-        << "no pid file in " << dir_;
-    ASSERT_EQ(kill(pid, SIGKILL), 0);
-    ASSERT_TRUE(PollUntil([&] { return kill(pid, 0) != 0; }, std::chrono::seconds(20)))
-        << "mariadbd " << pid << " survived SIGKILL";
-  }
-
- private:
-  int Script(const std::string& action) {
-    if (dir_.empty()) return -1;
-    const int rc = std::system(
-        absl::StrCat("'", LOYALTY_MARIADB_SH, "' ", action, " '", dir_, "' >/dev/null").c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  }
-
-  std::string dir_;
-};
 
 int64_t Unavailable(const LoadDriver& load) {
   const auto codes = load.RetryableCodes();
@@ -121,7 +83,7 @@ TEST(MariadbOutageTest, HubAnswersUnavailableThenReconnectsByItself) {
   ASSERT_EQ(waitpid(hub_pid, &status, WNOHANG), 0) << "the hub exited, status " << status;
   EXPECT_EQ(hub.pid(), hub_pid);
   ASSERT_NO_FATAL_FAILURE(hub.StopAndExpectCleanExit());
-  ExpectJournalMatchesAcks(db, coalition, load.Acks());
+  ExpectJournalMatchesAcks(db.options(), coalition, load.Acks());
   std::string output;
   EXPECT_EQ(RunHubOnce(db.options(), {"--check_invariants"}, &output), 0) << output;
 }
