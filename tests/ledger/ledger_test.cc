@@ -541,5 +541,36 @@ TEST(Balance, NextExpirySumsTheEarliestExpiringLots) {
   f.ExpectInvariants();
 }
 
+// The invariant check must see what it exists to see: rows changed behind the ledger's
+// back (as a bad restore or a hand-edited row would) are reported, each by its rule.
+TEST(InvariantCheck, ReportsRowsChangedBehindTheLedger) {
+  LedgerFixture f;
+  const PartnerId grocer = f.AddPartner("grocery", 500);
+  const std::string card = f.AddMember(grocer);
+  ASSERT_TRUE(f.EarnPoints(grocer, card, 300).ok());
+  const MemberId member = f.Balance(card).member_id;
+  auto violations = [&] {
+    auto v = f.ledger().CheckInvariants();
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : std::vector<std::string>{};
+  };
+  ASSERT_THAT(violations(), ::testing::IsEmpty());
+
+  // A balance nobody posted: differs from the journal and from the lots.
+  f.db().Execute(absl::StrCat("UPDATE members SET balance = balance + 7 WHERE id = ", member));
+  EXPECT_THAT(violations(),
+              ::testing::AllOf(
+                  ::testing::Contains(::testing::HasSubstr("differs from its journal account")),
+                  ::testing::Contains(::testing::HasSubstr("differs from lots remaining"))));
+  f.db().Execute(absl::StrCat("UPDATE members SET balance = balance - 7 WHERE id = ", member));
+  EXPECT_THAT(violations(), ::testing::IsEmpty());
+
+  // A journal entry changed: the member's account no longer adds up to its balance.
+  f.db().Execute(absl::StrCat("UPDATE transfers SET points = points + 1 WHERE credit_account = ",
+                              "'member:", member, "'"));
+  EXPECT_THAT(violations(),
+              ::testing::Contains(::testing::HasSubstr("differs from its journal account")));
+}
+
 }  // namespace
 }  // namespace loyalty::testing

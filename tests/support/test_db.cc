@@ -84,6 +84,12 @@ TestDb::~TestDb() {
   (void)DropDatabase(options_);
 }
 
+void TestDb::Execute(const std::string& sql) {
+  std::unique_ptr<sql::Connection> conn = Connect(options_);
+  std::unique_ptr<sql::Statement> st(conn->createStatement());
+  st->execute(sql);
+}
+
 int64_t TestDb::QueryInt(const std::string& sql) {
   std::unique_ptr<sql::Connection> conn = Connect(options_);
   std::unique_ptr<sql::Statement> st(conn->createStatement());

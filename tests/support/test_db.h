@@ -37,6 +37,8 @@ class TestDb {
   // Runs one SQL query and returns the first column of the first row as int64 (0 when
   // no row): for assertions on what was (not) written.
   int64_t QueryInt(const std::string& sql);
+  // Runs one SQL statement (autocommit), for tests that tamper with rows on purpose.
+  void Execute(const std::string& sql);
 
  private:
   MysqlOptions options_;
