@@ -172,14 +172,63 @@ absl::Status MysqlTxn::Execute(const std::string& sql) {
 }
 
 absl::Status MysqlTxn::Savepoint() {
-  if (batching_) saved_ = buffered_;
+  undo_ = Undo{};
+  undo_.active = batching_;
+  undo_.transfers = buffered_.transfers.size();
   return Execute("SAVEPOINT request");
 }
 
 absl::Status MysqlTxn::RollbackToSavepoint() {
   DropReadCache();
-  if (batching_) buffered_ = saved_;
+  if (undo_.active) buffered_ = BufferAtSavepoint();
+  undo_ = Undo{};
   return Execute("ROLLBACK TO SAVEPOINT request");
+}
+
+void MysqlTxn::BeforeMemberChange(MemberId id) {
+  if (!undo_.active || undo_.whole.has_value() || undo_.members.count(id) > 0) return;
+  auto it = buffered_.members.find(id);
+  undo_.members[id] =
+      it == buffered_.members.end() ? std::nullopt : std::optional<MemberRecord>(it->second);
+  undo_.dirty[id] = buffered_.dirty_members.count(id) > 0;
+}
+
+void MysqlTxn::BeforeResultChange(TxnId id) {
+  if (!undo_.active || undo_.whole.has_value() || undo_.results.count(id) > 0) return;
+  auto it = buffered_.txn_results.find(id);
+  undo_.results[id] = it == buffered_.txn_results.end()
+                          ? std::nullopt
+                          : std::optional<Buffered::TxnResult>(it->second);
+}
+
+void MysqlTxn::BeforeWholeChange() {
+  if (undo_.active && !undo_.whole.has_value()) undo_.whole = BufferAtSavepoint();
+}
+
+MysqlTxn::Buffered MysqlTxn::BufferAtSavepoint() const {
+  if (undo_.whole.has_value()) return *undo_.whole;
+  Buffered b = buffered_;
+  b.transfers.resize(undo_.transfers);
+  for (const auto& [id, old] : undo_.results) {
+    if (old.has_value()) {
+      b.txn_results[id] = *old;
+    } else {
+      b.txn_results.erase(id);
+    }
+  }
+  for (const auto& [id, old] : undo_.members) {
+    if (old.has_value()) {
+      b.members[id] = *old;
+    } else {
+      b.members.erase(id);
+    }
+    if (undo_.dirty.at(id)) {
+      b.dirty_members.insert(id);
+    } else {
+      b.dirty_members.erase(id);
+    }
+  }
+  return b;
 }
 
 namespace {
@@ -224,10 +273,14 @@ sql::PreparedStatement* MysqlTxn::Prepare(const std::string& sql) {
     const bool members = MentionsTable(sql, "members");
     if (!buffered_.empty() &&
         (members || MentionsTable(sql, "txns") || MentionsTable(sql, "transfers"))) {
+      BeforeWholeChange();
       Flush();
     }
     // The statement may change member rows this transaction keeps: read them again.
-    if (members) buffered_.members.clear();
+    if (members && !buffered_.members.empty()) {
+      BeforeWholeChange();
+      buffered_.members.clear();
+    }
   }
   return c_->Prepare(sql);
 }
@@ -306,6 +359,7 @@ void MysqlTxn::Flush() {
 
 absl::Status MysqlTxn::FlushWrites() {
   return Guard([&]() -> absl::Status {
+    BeforeWholeChange();
     Flush();
     return absl::OkStatus();
   });
@@ -370,7 +424,9 @@ void MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
                    absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
   while (rs->next()) {
     MemberRecord m = ReadMember(rs.get());
-    if (buffered_.dirty_members.count(m.id) == 0) buffered_.members[m.id] = m;
+    if (buffered_.dirty_members.count(m.id) > 0) continue;
+    BeforeMemberChange(m.id);
+    buffered_.members[m.id] = m;
   }
 }
 
@@ -453,6 +509,7 @@ absl::Status MysqlTxn::BeginBatch(const std::vector<const LockPlan*>& plans) {
           ") AND remaining > 0 ORDER BY member_id, expires_at, earned_at, id")));
       while (rs->next()) {
         LotRecord l = ReadLot(rs.get());
+        cache_.lot_owner[l.id] = l.member_id;
         cache_.lots[l.member_id].push_back(l);
       }
     }
@@ -461,6 +518,7 @@ absl::Status MysqlTxn::BeginBatch(const std::vector<const LockPlan*>& plans) {
                      ") AND status = 'active' ORDER BY member_id, id DESC")));
     while (rs->next()) {
       HoldRecord h = ReadHold(rs.get());
+      cache_.hold_owner[h.id] = h.member_id;
       cache_.holds[h.member_id].push_back(h);
     }
     return absl::OkStatus();
@@ -727,7 +785,10 @@ absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
     MemberRecord m = ReadMember(rs.get());
-    if (batching_) buffered_.members[id] = m;
+    if (batching_) {
+      BeforeMemberChange(id);
+      buffered_.members[id] = m;
+    }
     return m;
   });
 }
@@ -736,6 +797,7 @@ absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
   if (batching_) {
     auto it = buffered_.members.find(m.id);
     if (it != buffered_.members.end()) {
+      BeforeMemberChange(m.id);
       it->second = m;
       buffered_.dirty_members.insert(m.id);
       return absl::OkStatus();
@@ -906,6 +968,7 @@ absl::StatusOr<TxnId> MysqlTxn::InsertTxn(const TxnRecord& t) {
 absl::Status MysqlTxn::UpdateTxnResult(TxnId id, Points points, Points balance_after,
                                        Points available_after) {
   if (batching_) {
+    BeforeResultChange(id);
     buffered_.txn_results[id] = {points, balance_after, available_after};
     return absl::OkStatus();
   }
@@ -1086,6 +1149,7 @@ absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
     } else if (l.remaining > 0) {
       LotRecord added = l;
       added.id = *id;
+      cache_.lot_owner[added.id] = added.member_id;
       auto key = [](const LotRecord& r) { return std::tie(r.expires_at, r.earned_at, r.id); };
       auto at = std::upper_bound(
           kept->second.begin(), kept->second.end(), added,
@@ -1097,18 +1161,22 @@ absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
 }
 
 absl::Status MysqlTxn::SetLotRemaining(LotId id, Points remaining) {
-  bool kept = false;
-  for (auto& [member, lots] : cache_.lots) {
-    for (auto it = lots.begin(); it != lots.end(); ++it) {
-      if (it->id != id) continue;
-      kept = true;
+  auto owner = cache_.lot_owner.find(id);
+  if (owner == cache_.lot_owner.end()) {
+    // A lot of no kept member, or one with nothing left now refilled: drop them all.
+    DropKeptLots(std::nullopt);
+  } else if (auto kept = cache_.lots.find(owner->second); kept != cache_.lots.end()) {
+    std::vector<LotRecord>& lots = kept->second;
+    auto it = std::find_if(lots.begin(), lots.end(),
+                           [&](const LotRecord& l) { return l.id == id; });
+    if (it == lots.end()) {
+      DropKeptLots(owner->second);  // emptied earlier and refilled now
+    } else if (remaining > 0) {
       it->remaining = remaining;
-      if (remaining <= 0) lots.erase(it);  // OpenLots lists only lots with points left
-      break;
+    } else {
+      lots.erase(it);  // OpenLots lists only lots with points left
     }
   }
-  // A lot kept by no member may be one with nothing left, now refilled: drop them all.
-  if (!kept) DropKeptLots(std::nullopt);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE lots SET remaining = ? WHERE id = ?");
     st->setInt64(1, remaining);
@@ -1284,13 +1352,9 @@ absl::StatusOr<std::optional<HoldRecord>> MysqlTxn::HoldOfAuthorization(TxnId au
 }
 
 absl::Status MysqlTxn::UpdateHold(int64_t id, const std::string& status, Points points) {
-  std::optional<MemberId> owner;
-  for (const auto& [member, holds] : cache_.holds) {
-    for (const HoldRecord& h : holds) {
-      if (h.id == id) owner = member;
-    }
-  }
-  DropKeptHolds(owner);
+  auto owner = cache_.hold_owner.find(id);
+  DropKeptHolds(owner == cache_.hold_owner.end() ? std::nullopt
+                                                 : std::optional<MemberId>(owner->second));
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE holds SET status = ?, points = ? WHERE id = ?");
     st->setString(1, status);

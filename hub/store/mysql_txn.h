@@ -224,6 +224,9 @@ class MysqlTxn final : public StoreTxn {
     // expiry, newest first). Dropped for a member when its lots or holds are written.
     std::map<MemberId, std::vector<LotRecord>> lots;
     std::map<MemberId, std::vector<HoldRecord>> holds;
+    // Owners of the kept lots and holds, to find them by id.
+    std::map<LotId, MemberId> lot_owner;
+    std::map<int64_t, MemberId> hold_owner;
   };
   // Locks the members in ascending id order and keeps their rows.
   void LockMembersInOrder(std::vector<MemberId> ids);
@@ -254,13 +257,32 @@ class MysqlTxn final : public StoreTxn {
   // Puts a buffered transaction result into a row read from the table.
   void PatchTxn(TxnRecord* t) const;
 
+  // What RollbackToSavepoint needs to put the buffer back as it was at Savepoint():
+  // the old value of each entry changed since (a copy of the whole buffer would cost a
+  // batch time quadratic in its size), or the whole buffer when a flush or a drop of
+  // the kept rows changed everything.
+  struct Undo {
+    bool active = false;
+    size_t transfers = 0;
+    std::map<TxnId, std::optional<Buffered::TxnResult>> results;
+    std::map<MemberId, std::optional<MemberRecord>> members;
+    std::map<MemberId, bool> dirty;
+    std::optional<Buffered> whole;
+  };
+  // Record the old values before a change of one entry, or of everything.
+  void BeforeMemberChange(MemberId id);
+  void BeforeResultChange(TxnId id);
+  void BeforeWholeChange();
+  // The buffer as it was at Savepoint().
+  Buffered BufferAtSavepoint() const;
+
   MysqlConnection* c_;
   bool retry_ = false;
   bool doomed_ = false;
   bool batching_ = false;
   ReadCache cache_;
   Buffered buffered_;
-  Buffered saved_;  // as of the last Savepoint()
+  Undo undo_;
 };
 
 template <typename Sql, typename Bind>
