@@ -132,11 +132,12 @@ absl::Status MysqlStore::Attempt(MysqlConnection* c,
   MysqlTxn txn(c);
   absl::Status status = fn(txn);
   try {
-    if (status.ok()) {
-      c->conn->commit();
-    } else {
-      c->conn->rollback();
-    }
+    // COMMIT and ROLLBACK as statements: Connector/C++ 1.1's commit() over libmariadb
+    // returned normally on a connection whose server had just been killed (the MariaDB
+    // outage harness caught postings answered as done that never committed); a
+    // statement that cannot reach the server always throws.
+    std::unique_ptr<sql::Statement> st(c->conn->createStatement());
+    st->execute(status.ok() ? "COMMIT" : "ROLLBACK");
   } catch (const sql::SQLException& e) {
     bool commit_retry = false;
     absl::Status s = StatusFromSqlException(e, &commit_retry, &c->broken);
@@ -202,7 +203,7 @@ absl::Status MysqlStore::Migrate() {
       ins->setInt(1, m.version);
       ins->setString(2, m.name);
       ins->executeUpdate();
-      conn->commit();
+      st->execute("COMMIT");
     }
     st->execute("DO RELEASE_LOCK('loyalty_migrate')");
   } catch (const sql::SQLException& e) {
