@@ -95,7 +95,7 @@ PartnerRequest ClearingRequest(const ClearingParams& p) {
 
 // A purchase: earn by the bank's rules, within the card's monthly cap.
 absl::Status Purchase(StoreTxn* txn, const ProgramRecord& program, const ClearingParams& p,
-                      const std::string& hash, Micros now, ClearingRow* row) {
+                      const std::string& hash, const Clock& clock, ClearingRow* row) {
   ASSIGN_OR_RETURN(std::optional<CardLinkRow> link, txn->FindCardLink(p.card_ref));
   if (!link.has_value() || !link->active || link->bank_id != p.bank_id) {
     row->status = clearing_status::kNoEarn;
@@ -107,7 +107,9 @@ absl::Status Purchase(StoreTxn* txn, const ProgramRecord& program, const Clearin
     return absl::FailedPreconditionError(
         "rules: the bank has no earn rules yet (AdminService.SetBankEarnRules)");
   }
-  ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(txn, link->member_id, now));
+  ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(txn, link->member_id, clock));
+  const Micros now = book.now();
+  row->posted_at = now;
   row->member_id = book.id();
   ASSIGN_OR_RETURN(RateChoice rate, ChooseRate(txn, *rules, p));
   Points points = 0;
@@ -145,7 +147,8 @@ absl::Status Purchase(StoreTxn* txn, const ProgramRecord& program, const Clearin
 
 // A refund: reverses the purchase's points in proportion to the amount refunded (floor);
 // the refund that completes the purchase's amount reverses all that is left.
-absl::Status Refund(StoreTxn* txn, const ClearingParams& p, const std::string& hash, Micros now,
+absl::Status Refund(StoreTxn* txn, const ClearingParams& p, const std::string& hash,
+                    const Clock& clock,
                     ClearingRow* row) {
   ASSIGN_OR_RETURN(std::optional<ClearingRow> orig,
                    txn->FindClearing(p.bank_id, p.original_clearing_id));
@@ -173,7 +176,9 @@ absl::Status Refund(StoreTxn* txn, const ClearingParams& p, const std::string& h
   }
   ASSIGN_OR_RETURN(std::optional<TxnRecord> earn, txn->GetTxn(orig->hub_txn_id));
   LOYALTY_CHECK(earn.has_value());
-  ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(txn, earn->member_id, now));
+  ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(txn, earn->member_id, clock));
+  const Micros now = book.now();
+  row->posted_at = now;
   ASSIGN_OR_RETURN(earn, txn->GetTxn(orig->hub_txn_id));  // re-read under the member lock
   const Points reversible = earn->points - earn->reversed_points;
   Points points = reversible;
@@ -405,8 +410,9 @@ absl::Status BankLedger::PostClearing(StoreTxn& txn, const ClearingParams& p,
   row.occurred_at = p.occurred_at != 0 ? p.occurred_at : now;
   row.posted_at = now;
   row.month_key = MonthKey(row.occurred_at);
-  RETURN_IF_ERROR(p.refund ? Refund(&txn, p, hash, now, &row)
-                           : Purchase(&txn, program, p, hash, now, &row));
+  // A record that posts takes its time from its member's lock (MemberBook::Lock).
+  RETURN_IF_ERROR(p.refund ? Refund(&txn, p, hash, *clock_, &row)
+                           : Purchase(&txn, program, p, hash, *clock_, &row));
   RETURN_IF_ERROR(txn.InsertClearing(row));
   *out = OutcomeOf(row, /*replayed=*/false);
   return absl::OkStatus();

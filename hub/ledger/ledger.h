@@ -189,10 +189,6 @@ class Ledger {
   absl::StatusOr<std::vector<std::string>> CheckInvariants();
 
  private:
-  // Checks the member's PIN when `points` exceed the program's threshold. A wrong PIN
-  // counts (and commits) a failure; the third locks the PIN until the operator unlocks.
-  absl::Status VerifyPin(const std::string& card_number, Points points, const std::string& pin);
-
   Store* const store_;
   const Clock* const clock_;
 };

@@ -65,9 +65,9 @@ absl::Status ReverseRedemption(StoreTxn* txn, MemberBook* book, const TxnRecord&
 
 }  // namespace
 
-absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, Micros now) {
+absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, const Clock& clock) {
   for (int hops = 0; hops < 8; ++hops) {
-    absl::StatusOr<MemberBook> book = MemberBook::Lock(txn, member, now);
+    absl::StatusOr<MemberBook> book = MemberBook::Lock(txn, member, clock);
     if (!book.ok() || !book->member().merged_into.has_value()) return book;
     member = *book->member().merged_into;
   }
@@ -83,7 +83,6 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
       "reverse",
       {p.original_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
                      txn.FindTxn(p.req.partner_id, p.original_partner_txn_id));
     const bool is_earn = original.has_value() && original->kind == txn_kind::kEarn;
@@ -93,7 +92,8 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
       return absl::NotFoundError(
           "original_partner_txn_id: no earn, redemption or capture with this id");
     }
-    ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(&txn, original->member_id, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(&txn, original->member_id, *clock_));
+    const Micros now = book.now();
     // Re-read under the member lock: a concurrent reversal may have moved it.
     ASSIGN_OR_RETURN(original, txn.GetTxn(original->id));
     const Points reversible = original->points - original->reversed_points;
@@ -177,9 +177,9 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
   const std::string hash =
       RequestHash(txn_kind::kAdjust, {p.card_number, absl::StrCat(p.points), p.reason});
   return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+    const Micros now = book.now();
     const std::string before =
         AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json();
     TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
@@ -227,7 +227,7 @@ absl::StatusOr<ExpiryOutcome> Ledger::RunExpiry() {
       ExpiryOutcome one;
       RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
         // Locking a member expires its due lots (MemberBook::Lock).
-        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, member, now));
+        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, member, *clock_));
         one.lots_expired = book.expired_lots();
         one.points_expired = book.expired_points();
         return absl::OkStatus();

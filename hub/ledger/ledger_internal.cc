@@ -77,9 +77,9 @@ absl::StatusOr<CardRecord> ResolveCard(StoreTxn* txn, absl::string_view field,
 }
 
 absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view field,
-                                            const std::string& card_number, Micros now) {
+                                            const std::string& card_number, const Clock& clock) {
   ASSIGN_OR_RETURN(CardRecord card, ResolveCard(txn, field, card_number));
-  ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(txn, card.member_id, now));
+  ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(txn, card.member_id, clock));
   ASSIGN_OR_RETURN(CardRecord again, ResolveCard(txn, field, card_number));
   if (again.member_id != card.member_id) {
     return absl::AbortedError(absl::StrCat(field, ": card moved to another member, retry"));

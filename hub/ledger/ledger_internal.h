@@ -31,8 +31,9 @@ absl::StatusOr<CardRecord> ResolveCard(StoreTxn* txn, absl::string_view field,
 
 // Locks the member of a card and checks the card still points at it afterwards (a
 // concurrent bearer-card registration may have moved it).
+// The book's now() is the posting's time (MemberBook::Lock).
 absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view field,
-                                            const std::string& card_number, Micros now);
+                                            const std::string& card_number, const Clock& clock);
 
 // The program, or FAILED_PRECONDITION if the operator has not set one yet.
 absl::StatusOr<ProgramRecord> RequireProgram(StoreTxn* txn);
@@ -63,7 +64,15 @@ absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& orig
 
 // The member that holds an original transaction's lots today (follows bearer-card
 // merges), locked.
-absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, Micros now);
+absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, const Clock& clock);
+
+// Checks the member's PIN when `points` exceed the program's threshold, inside the
+// redemption's own transaction (no transaction of its own). Returns the verdict: OK,
+// or the error to answer, in which case the caller posts nothing but commits (a wrong
+// PIN's failure count is saved in `book`; the third locks the PIN until the operator
+// unlocks it). A non-OK StatusOr is a database error.
+absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* book,
+                                      Points points, const std::string& pin);
 
 // The expiry of a lot earned at `earned_at` under `program`.
 absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at);

@@ -86,8 +86,8 @@ absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req, const std::s
   RETURN_IF_ERROR(ValidateCardNumber("new_card_number", new_card_number));
   const std::string hash = RequestHash(txn_kind::kLinkCard, {card_number, new_card_number});
   return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
+    const Micros now = book.now();
     absl::Status inserted = txn.InsertCard({new_card_number, book.id(), false}, now);
     if (absl::IsAlreadyExists(inserted)) {
       return absl::AlreadyExistsError("new_card_number: already in use");
@@ -107,7 +107,6 @@ absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
   RETURN_IF_ERROR(ValidateCardNumber("bearer_card_number", bearer_card_number));
   const std::string hash = RequestHash(txn_kind::kMerge, {card_number, bearer_card_number});
   return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(CardRecord target_card, ResolveCard(&txn, "card_number", card_number));
     ASSIGN_OR_RETURN(CardRecord bearer_card,
                      ResolveCard(&txn, "bearer_card_number", bearer_card_number));
@@ -120,8 +119,12 @@ absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
     // Lock both members in ascending id order.
     const MemberId first = std::min(bearer_card.member_id, target_card.member_id);
     const MemberId second = std::max(bearer_card.member_id, target_card.member_id);
-    ASSIGN_OR_RETURN(MemberBook a, MemberBook::Lock(&txn, first, now));
-    ASSIGN_OR_RETURN(MemberBook b, MemberBook::Lock(&txn, second, now));
+    ASSIGN_OR_RETURN(MemberBook a, MemberBook::Lock(&txn, first, *clock_));
+    ASSIGN_OR_RETURN(MemberBook b, MemberBook::Lock(&txn, second, *clock_));
+    // One time for the posting over both members: the later of theirs.
+    const Micros now = std::max(a.now(), b.now());
+    RETURN_IF_ERROR(a.AdvanceTo(now));
+    RETURN_IF_ERROR(b.AdvanceTo(now));
     MemberBook& bearer = a.id() == bearer_card.member_id ? a : b;
     MemberBook& target = a.id() == bearer_card.member_id ? b : a;
     if (!bearer.member().anonymous || bearer.member().merged_into.has_value()) {
@@ -155,10 +158,12 @@ absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
     m.balance = 0;
     m.debt = 0;
     m.merged_into = target.id();
+    m.last_posted_at = std::max(m.last_posted_at, now);
+    t.last_posted_at = std::max(t.last_posted_at, now);
     RETURN_IF_ERROR(txn.UpdateMember(m));
     RETURN_IF_ERROR(txn.UpdateMember(t));
     // A moved debt can leave the target's holds promising more than it now has.
-    ASSIGN_OR_RETURN(MemberBook merged, MemberBook::Lock(&txn, target.id(), now));
+    ASSIGN_OR_RETURN(MemberBook merged, MemberBook::Lock(&txn, target.id(), *clock_));
     RETURN_IF_ERROR(merged.FitHoldsToBalance());
     RETURN_IF_ERROR(merged.Save());
     return FinishPosting(&txn, id, moved, merged, &out);
@@ -169,8 +174,8 @@ absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
   RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
   BalanceView view;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    const Micros now = clock_->NowMicros();
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
+    const Micros now = book.now();
     ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book.Lots());
     view = BalanceView{};
     view.member_id = book.id();

@@ -160,15 +160,19 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
       txn_kind::kEarn, {p.card_number, absl::StrCat(p.amount_minor), p.currency,
                         absl::StrCat(p.stated_points), absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+    const Micros now = book.now();
     ASSIGN_OR_RETURN(EarnFigures f, ComputeEarn(&txn, p, program, partner, book.id(), now));
     TxnRecord rec = NewTxn(p.req, txn_kind::kEarn, book.id(), hash, now);
     rec.amount_minor = p.amount_minor;
     rec.currency = p.currency;
-    const Micros available_at = now + int64_t{partner.return_window_days} * 86'400'000'000;
+    // No return window: spendable at once, whatever the clock of the hub that reads it.
+    const Micros available_at =
+        partner.return_window_days > 0
+            ? now + int64_t{partner.return_window_days} * 86'400'000'000
+            : 0;
     FillBreakdown(f, &out);
     book.mutable_member().tier = f.plan.tier;  // re-evaluated on every earn, down too
     return PostEarn(&txn, program, partner.id, &book, rec, f.base, f.credited, now, &out,
@@ -210,15 +214,18 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
   // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
   if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
-  RETURN_IF_ERROR(VerifyPin(p.card_number, p.points, p.pin));
   const std::string hash = RequestHash(
       txn_kind::kRedeem, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
-  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
+  absl::Status pin_verdict;
+  absl::StatusOr<Posting> posted = RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    pin_verdict = absl::OkStatus();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+    const Micros now = book.now();
+    ASSIGN_OR_RETURN(pin_verdict, CheckPin(program, &book, p.points, p.pin));
+    if (!pin_verdict.ok()) return absl::OkStatus();  // commits the failure count, posts nothing
     if (p.points > book.available()) {
       return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
                                                         std::max<Points>(0, book.available()),
@@ -234,6 +241,8 @@ absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
     RETURN_IF_ERROR(book.Save());
     return FinishPosting(&txn, id, p.points, book, &out);
   }, CardLockPlan(p.card_number));
+  if (posted.ok() && !pin_verdict.ok()) return pin_verdict;
+  return posted;
 }
 
 absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
@@ -242,15 +251,18 @@ absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
   RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
   // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
   if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
-  RETURN_IF_ERROR(VerifyPin(p.card_number, p.points, p.pin));
   const std::string hash = RequestHash(txn_kind::kAuthorize, {p.card_number, absl::StrCat(p.points),
                                                               absl::StrCat(p.req.occurred_at)});
-  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
+  absl::Status pin_verdict;
+  absl::StatusOr<Posting> posted = RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+    pin_verdict = absl::OkStatus();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+    const Micros now = book.now();
+    ASSIGN_OR_RETURN(pin_verdict, CheckPin(program, &book, p.points, p.pin));
+    if (!pin_verdict.ok()) return absl::OkStatus();  // commits the failure count, posts nothing
     if (p.points > book.available()) {
       return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
                                                         std::max<Points>(0, book.available()),
@@ -265,13 +277,13 @@ absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
     hold.points = p.points;
     hold.status = hold_status::kActive;
     hold.expires_at = now + program.hold_timeout_seconds * 1'000'000;
-    RETURN_IF_ERROR(txn.InsertHold(hold));
-    // Reload the holds so available reflects this one.
-    ASSIGN_OR_RETURN(book, MemberBook::Lock(&txn, book.id(), now));
+    RETURN_IF_ERROR(book.AddHold(hold));
     RETURN_IF_ERROR(book.Save());
     out.hold_expires_at = hold.expires_at;
     return FinishPosting(&txn, id, p.points, book, &out);
   }, CardLockPlan(p.card_number));
+  if (posted.ok() && !pin_verdict.ok()) return pin_verdict;
+  return posted;
 }
 
 absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
@@ -283,10 +295,10 @@ absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
       txn_kind::kCapture,
       {p.authorization_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
-    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, now));
+    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
+    const Micros now = book.now();
     ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
     if (hold->status != hold_status::kActive) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -321,10 +333,10 @@ absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
       ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
   const std::string hash = RequestHash(txn_kind::kVoid, {p.authorization_partner_txn_id});
   return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
     RETURN_IF_ERROR(RequirePartner(&txn, p.req.partner_id).status());
     ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
-    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, now));
+    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
+    const Micros now = book.now();
     ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
     if (hold->status == hold_status::kCaptured) {
       return absl::FailedPreconditionError(

@@ -100,9 +100,9 @@ absl::StatusOr<Ledger::TierReview> Ledger::RunTierReview() {
     for (MemberId m : members) {
       bool changed = false;
       RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, m, now));
+        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, m, *clock_));
         ASSIGN_OR_RETURN(std::vector<TierRow> tiers, txn.ListTiers());
-        ASSIGN_OR_RETURN(int64_t spend, txn.SpendSince(m, now - kRollingYear));
+        ASSIGN_OR_RETURN(int64_t spend, txn.SpendSince(m, book.now() - kRollingYear));
         const TierRow* t = TierFor(tiers, spend);
         const std::string tier = t == nullptr ? "" : t->name;
         changed = tier != book.member().tier;
@@ -184,7 +184,7 @@ absl::Status Ledger::SetMemberPin(const std::string& card_number, const std::str
   RETURN_IF_ERROR(ValidatePin("pin", pin));
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(MemberBook book,
-                     LockMemberOfCard(&txn, "card_number", card_number, clock_->NowMicros()));
+                     LockMemberOfCard(&txn, "card_number", card_number, *clock_));
     // A new PIN clears the failure count, but a locked PIN stays locked until the
     // operator unlocks it: a partner cannot lift the lock by setting another PIN.
     book.mutable_member().pin_hash = PinHash(book.id(), pin);
@@ -196,8 +196,8 @@ absl::Status Ledger::SetMemberPin(const std::string& card_number, const std::str
 absl::Status Ledger::UnlockMemberPin(const std::string& actor, const std::string& card_number) {
   RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    const Micros now = clock_->NowMicros();
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, now));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
+    const Micros now = book.now();
     const auto state = [&book] {
       return AuditState()
           .Int("member_id", book.id())
@@ -212,40 +212,33 @@ absl::Status Ledger::UnlockMemberPin(const std::string& actor, const std::string
   });
 }
 
-absl::Status Ledger::VerifyPin(const std::string& card_number, Points points,
-                               const std::string& pin) {
-  absl::Status verdict;
-  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    verdict = absl::OkStatus();
-    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    if (program.pin_threshold_points == 0 || points <= program.pin_threshold_points) {
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(MemberBook book,
-                     LockMemberOfCard(&txn, "card_number", card_number, clock_->NowMicros()));
-    MemberRecord& m = book.mutable_member();
-    if (m.pin_failures >= kMaxPinFailures) {
-      verdict = absl::FailedPreconditionError(
-          "pin: locked after 3 wrong PINs; the operator can unlock it (UnlockMemberPin)");
-    } else if (!m.pin_hash.has_value()) {
-      verdict = absl::FailedPreconditionError(
-          absl::StrCat("pin: redemptions above ", program.pin_threshold_points,
-                       " points need a PIN and the member has none (SetMemberPin)"));
-    } else if (pin.empty()) {
-      verdict = InvalidField("pin", absl::StrCat("required for redemptions above ",
-                                                 program.pin_threshold_points, " points"));
-    } else if (*m.pin_hash != PinHash(m.id, pin)) {
-      ++m.pin_failures;
-      verdict = absl::PermissionDeniedError(
-          absl::StrCat("pin: wrong PIN, ", kMaxPinFailures - m.pin_failures, " attempts left"));
-      return book.Save();  // the failure counts even though the redemption fails
-    } else if (m.pin_failures > 0) {
-      m.pin_failures = 0;
-      return book.Save();
-    }
+absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* book,
+                                      Points points, const std::string& pin) {
+  if (program.pin_threshold_points == 0 || points <= program.pin_threshold_points) {
     return absl::OkStatus();
-  }));
-  return verdict;
+  }
+  MemberRecord& m = book->mutable_member();
+  if (m.pin_failures >= kMaxPinFailures) {
+    return absl::FailedPreconditionError(
+        "pin: locked after 3 wrong PINs; the operator can unlock it (UnlockMemberPin)");
+  }
+  if (!m.pin_hash.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("pin: redemptions above ", program.pin_threshold_points,
+                     " points need a PIN and the member has none (SetMemberPin)"));
+  }
+  if (pin.empty()) {
+    return InvalidField("pin", absl::StrCat("required for redemptions above ",
+                                            program.pin_threshold_points, " points"));
+  }
+  if (*m.pin_hash != PinHash(m.id, pin)) {
+    ++m.pin_failures;
+    RETURN_IF_ERROR(book->Save());  // the failure counts even though the redemption fails
+    return absl::PermissionDeniedError(
+        absl::StrCat("pin: wrong PIN, ", kMaxPinFailures - m.pin_failures, " attempts left"));
+  }
+  if (m.pin_failures > 0) m.pin_failures = 0;  // saved with the redemption
+  return absl::OkStatus();
 }
 
 }  // namespace loyalty

@@ -26,12 +26,26 @@ absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
   return txn->InsertTransfer(t);
 }
 
-absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, Micros now) {
+absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, const Clock& clock) {
   ASSIGN_OR_RETURN(MemberRecord m, txn->LockMember(id));
-  ASSIGN_OR_RETURN(std::vector<HoldRecord> holds, txn->ActiveHolds(id, now));
-  MemberBook book(txn, std::move(m), std::move(holds), now);
+  // Read after the lock: a request that waited for it judges at the time it got it.
+  const Micros now = std::max(clock.NowMicros(), m.last_posted_at);
+  MemberBook book(txn, std::move(m), {}, now);
+  RETURN_IF_ERROR(book.ReloadHolds());
   RETURN_IF_ERROR(book.ExpireDue(now));
   return book;
+}
+
+absl::Status MemberBook::ReloadHolds() {
+  ASSIGN_OR_RETURN(holds_, txn_->ActiveHolds(member_.id, now_));
+  return absl::OkStatus();
+}
+
+absl::Status MemberBook::AdvanceTo(Micros t) {
+  if (t <= now_) return absl::OkStatus();
+  now_ = t;
+  RETURN_IF_ERROR(ReloadHolds());  // a hold may have timed out in between
+  return ExpireDue(t);
 }
 
 absl::Status MemberBook::ExpireDue(Micros now) {
@@ -246,6 +260,12 @@ absl::Status MemberBook::FitHoldsToBalance() {
   return absl::OkStatus();
 }
 
+absl::Status MemberBook::AddHold(const HoldRecord& hold) {
+  LOYALTY_CHECK(hold.member_id == member_.id && hold.points > 0);
+  RETURN_IF_ERROR(txn_->InsertHold(hold));
+  return ReloadHolds();  // with its row id
+}
+
 absl::Status MemberBook::CloseHold(int64_t hold_id, const std::string& status, Points points) {
   auto it = std::find_if(holds_.begin(), holds_.end(),
                          [&](const HoldRecord& h) { return h.id == hold_id; });
@@ -259,6 +279,7 @@ absl::Status MemberBook::Save() {
   LOYALTY_CHECK(member_.balance >= 0 || member_.debt > 0);
   // Holds never reserve more than the member has, unless a debt explains it.
   LOYALTY_CHECK(available() >= 0 || member_.debt > 0);
+  member_.last_posted_at = std::max(member_.last_posted_at, now_);
   return txn_->UpdateMember(member_);
 }
 

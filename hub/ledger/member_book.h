@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "hub/common/clock.h"
 #include "hub/store/store.h"
 
 namespace loyalty {
@@ -28,10 +29,19 @@ struct TakeRecord {
 
 class MemberBook {
  public:
-  // Locks the member (SELECT ... FOR UPDATE), loads its holds active at `now`, and
-  // expires its lots due by `now` (lazy expiry: no operation ever sees a point past
-  // its lot's expiry, whether or not the expiry sweep has run yet).
-  static absl::StatusOr<MemberBook> Lock(StoreTxn* txn, MemberId id, Micros now);
+  // Locks the member (SELECT ... FOR UPDATE), then fixes the posting's time: `clock`
+  // read after the lock, raised to the member's last posted_at (several hubs' clocks
+  // differ; time never runs backwards for a member). Loads its holds active then, and
+  // expires its lots due by then (lazy expiry: no operation ever sees a point past its
+  // lot's expiry, whether or not the expiry sweep has run yet).
+  static absl::StatusOr<MemberBook> Lock(StoreTxn* txn, MemberId id, const Clock& clock);
+
+  // The time this book judges and posts at (see Lock); the one place a posting's `now`
+  // comes from.
+  Micros now() const { return now_; }
+  // Moves now() forward to `t` (a posting over two members uses the later of their
+  // times) and expires what falls due by then. No-op when `t` is not later.
+  absl::Status AdvanceTo(Micros t);
 
   // Moves the remaining points of lots due by `now` to breakage in their own `expire`
   // transaction, and writes the member row. Lock calls it; call it again after putting
@@ -83,6 +93,9 @@ class MemberBook {
   // debt took points a hold had reserved.
   absl::Status FitHoldsToBalance();
 
+  // Records a new active hold and counts it in held() from now on.
+  absl::Status AddHold(const HoldRecord& hold);
+
   // Ends a hold (captured or voided), keeping `points` on its row for the record.
   absl::Status CloseHold(int64_t hold_id, const std::string& status, Points points);
 
@@ -92,6 +105,9 @@ class MemberBook {
  private:
   MemberBook(StoreTxn* txn, MemberRecord m, std::vector<HoldRecord> holds, Micros now)
       : txn_(txn), member_(std::move(m)), holds_(std::move(holds)), now_(now) {}
+
+  // The holds active at now_, newest first.
+  absl::Status ReloadHolds();
 
   // Keeps lots_ in lot order after a lot was added or refilled.
   void SortLots();

@@ -71,7 +71,7 @@ TxnRecord ReadTxn(sql::ResultSet* rs) {
 }
 
 constexpr char kMemberColumns[] =
-    "id, balance, debt, anonymous, merged_into, tier, pin_hash, pin_failures";
+    "id, balance, debt, anonymous, merged_into, tier, pin_hash, pin_failures, last_posted_at";
 
 MemberRecord ReadMember(sql::ResultSet* rs) {
   MemberRecord m;
@@ -83,6 +83,7 @@ MemberRecord ReadMember(sql::ResultSet* rs) {
   m.tier = rs->getString("tier");
   if (!rs->isNull("pin_hash")) m.pin_hash = rs->getString("pin_hash");
   m.pin_failures = rs->getInt("pin_failures");
+  m.last_posted_at = rs->getInt64("last_posted_at");
   return m;
 }
 
@@ -331,11 +332,13 @@ void MysqlTxn::Flush() {
         "UPDATE members m JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS balance, "
         "CAST(? AS SIGNED) AS debt, CAST(? AS SIGNED) AS anonymous, "
         "CAST(? AS SIGNED) AS merged_into, CAST(? AS CHAR) AS tier, "
-        "CAST(? AS CHAR) AS pin_hash, CAST(? AS SIGNED) AS pin_failures",
-        Repeat(" UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?", "", n - 1),
+        "CAST(? AS CHAR) AS pin_hash, CAST(? AS SIGNED) AS pin_failures, "
+        "CAST(? AS SIGNED) AS last_posted_at",
+        Repeat(" UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?", "", n - 1),
         ") v ON m.id = v.id SET m.balance = v.balance, m.debt = v.debt, "
         "m.anonymous = v.anonymous, m.merged_into = v.merged_into, m.tier = v.tier, "
-        "m.pin_hash = v.pin_hash, m.pin_failures = v.pin_failures"));
+        "m.pin_hash = v.pin_hash, m.pin_failures = v.pin_failures, "
+        "m.last_posted_at = v.last_posted_at"));
     int k = 1;
     for (size_t i = first; i < first + n; ++i) {
       const MemberRecord& m = *dirty[i];
@@ -351,6 +354,7 @@ void MysqlTxn::Flush() {
         st->setNull(k++, sql::DataType::CHAR);
       }
       st->setInt(k++, m.pin_failures);
+      st->setInt64(k++, m.last_posted_at);
     }
     st->executeUpdate();
   });
@@ -806,7 +810,7 @@ absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "UPDATE members SET balance = ?, debt = ?, anonymous = ?, merged_into = ?, tier = ?, "
-        "pin_hash = ?, pin_failures = ? WHERE id = ?");
+        "pin_hash = ?, pin_failures = ?, last_posted_at = ? WHERE id = ?");
     st->setInt64(1, m.balance);
     st->setInt64(2, m.debt);
     st->setInt(3, m.anonymous ? 1 : 0);
@@ -818,7 +822,8 @@ absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
       st->setNull(6, sql::DataType::CHAR);
     }
     st->setInt(7, m.pin_failures);
-    st->setInt64(8, m.id);
+    st->setInt64(8, m.last_posted_at);
+    st->setInt64(9, m.id);
     st->executeUpdate();
     return absl::OkStatus();
   });

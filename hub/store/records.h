@@ -67,6 +67,8 @@ struct MemberRecord {
   std::string tier;  // "" = no tier
   std::optional<std::string> pin_hash;
   int pin_failures = 0;
+  // posted_at of the member's latest posting: the floor of the next posting's now.
+  Micros last_posted_at = 0;
 };
 
 struct CardRecord {

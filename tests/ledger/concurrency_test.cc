@@ -395,6 +395,80 @@ TEST(Concurrency, MixedWorkloadWithExpiryAndClockMoves) {
 
 // An exclusive category admits one active partner even when registrations race: the
 // losers get FAILED_PRECONDITION naming the winner (docs/api.md RegisterPartner).
+// Two hub instances on one database whose clocks differ by an hour, 16 threads on one
+// hot member. A posting's time is read after the member lock and never goes below the
+// member's last posting, and a lot with no return window is spendable at once: no
+// answer shows points as pending or available understated, time never runs backwards
+// for the member, and nothing aborts.
+TEST(Concurrency, HotMemberWithASecondHubWhoseClockRunsBehind) {
+  LedgerFixture f;
+  FakeClock behind(LedgerFixture::kStart - 3'600'000'000);
+  Ledger slow(f.db().store(), &behind);
+  const PartnerId grocer = f.AddPartner("grocery");
+  const PartnerId cinema = f.AddPartner("cinema");
+  const std::string card = f.AddMember(grocer);
+  ASSERT_TRUE(f.EarnPoints(grocer, card, 1000).ok());
+  const MemberId member = f.Balance(card).member_id;
+
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 15;
+  std::mutex mu;
+  std::vector<std::string> wrong;
+  auto note = [&](const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (wrong.size() < 20) wrong.push_back(what);
+  };
+  std::atomic<int> seq{0};
+  RunTogether(kThreads, [&](int t, StartGate& gate) {
+    Ledger& ledger = t % 2 == 0 ? f.ledger() : slow;
+    FakeClock& clock = t % 2 == 0 ? f.clock() : behind;
+    gate.Wait();
+    for (int i = 0; i < kPerThread; ++i) {
+      clock.Advance(1'000);
+      const std::string id = absl::StrCat("hot-", seq.fetch_add(1));
+      absl::StatusOr<Posting> p;
+      if (i % 3 == 0) {
+        p = ledger.Redeem(RedeemParams{{cinema, id, 0}, card, 5, ""});
+      } else {
+        EarnParams e;
+        e.req = {grocer, id, 0};
+        e.card_number = card;
+        e.currency = "EUR";
+        e.stated_points = 10;
+        p = ledger.Earn(e);
+      }
+      if (!p.ok()) {
+        note(absl::StrCat(id, ": ", p.status().ToString()));
+        continue;
+      }
+      if (p->available_after != p->balance_after) {
+        note(absl::StrCat(id, ": available_after ", p->available_after, " balance_after ",
+                          p->balance_after));
+      }
+      absl::StatusOr<BalanceView> b = ledger.GetBalance(card);
+      if (!b.ok() || b->pending != 0 || b->available != b->balance) {
+        note(absl::StrCat("balance after ", id, ": ",
+                          b.ok() ? absl::StrCat("pending ", b->pending, " available ",
+                                                b->available, " balance ", b->balance)
+                                 : b.status().ToString()));
+      }
+    }
+  });
+  EXPECT_THAT(wrong, ::testing::IsEmpty());
+  // In the order the member's postings took its lock (txn ids), time never goes back.
+  EXPECT_EQ(f.Query(absl::StrCat(
+                "SELECT COUNT(*) FROM txns a JOIN txns b ON b.member_id = a.member_id "
+                "AND b.id > a.id AND b.posted_at < a.posted_at WHERE a.member_id = ",
+                member)),
+            0);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT last_posted_at FROM members WHERE id = ", member)),
+            f.Query(absl::StrCat("SELECT MAX(posted_at) FROM txns WHERE member_id = ", member)));
+  const BalanceView end = f.Balance(card);
+  // Each thread: 10 earns of 10 and 5 redemptions of 5.
+  EXPECT_EQ(end.balance, 1000 + kThreads * (10 * 10 - 5 * 5));
+  f.ExpectInvariants();
+}
+
 TEST(Concurrency, RacingRegistrationsInOneCategory) {
   LedgerFixture f;
   constexpr int kThreads = 8;

@@ -217,11 +217,14 @@ TEST(Redeem, EqualExpiryTieBreaksByEarnedAtThenLotId) {
   // Earned 31 Jan: one month later is clamped to 28 Feb.
   f.clock().Set(Utc(2026, 1, 31, 10));
   LotId late = f.LotOf(Ok(f.EarnPoints(grocer, card, 10)));
-  // The clock steps back a day (e.g. a corrected host clock): these lots get larger ids
-  // but an earlier earned_at, and the same clamped expiry.
+  // Time never runs backwards for one member, so the earlier lots come from a bearer
+  // card earned a day before (by a hub whose clock runs behind) and merged in: they get
+  // larger ids but an earlier earned_at, and the same clamped expiry.
+  const std::string bearer = Ok(f.ledger().IssueBearerCards("ops", 1)).at(0);
   f.clock().Set(Utc(2026, 1, 30, 10));
-  LotId early_a = f.LotOf(Ok(f.EarnPoints(grocer, card, 10)));
-  LotId early_b = f.LotOf(Ok(f.EarnPoints(grocer, card, 10)));
+  LotId early_a = f.LotOf(Ok(f.EarnPoints(grocer, bearer, 10)));
+  LotId early_b = f.LotOf(Ok(f.EarnPoints(grocer, bearer, 10)));
+  Ok(f.ledger().RegisterBearerCard(f.Request(grocer), card, bearer));
   for (LotId lot : {late, early_a, early_b}) {
     EXPECT_EQ(f.LotField(lot, "expires_at"), Utc(2026, 2, 28, 10)) << "lot " << lot;
   }
