@@ -1,5 +1,6 @@
 #include "tests/load/driver.h"
 
+#include <cassert>
 #include <cmath>
 #include <optional>
 #include <utility>
@@ -29,8 +30,12 @@ absl::StatusOr<Mix> ParseMix(absl::string_view text) {
     }
     int weight = 0;
     if (kind < 0 || !absl::SimpleAtoi(kv.second, &weight) || weight < 0 || weight > kMaxWeight) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "mix: bad part '", part, "' (want kind:weight, kinds earn redeem balance reverse)"));
+      std::string kinds;
+      for (int k = 0; k < kOpKinds; ++k) {
+        absl::StrAppend(&kinds, k > 0 ? " " : "", OpKindName(static_cast<OpKind>(k)));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("mix: bad part '", part, "' (want kind:weight, kinds ", kinds, ")"));
     }
     mix.weight[kind] = weight;
   }
@@ -39,10 +44,24 @@ absl::StatusOr<Mix> ParseMix(absl::string_view text) {
   return mix;
 }
 
+bool PingOnly(const Mix& mix) {
+  for (int k = 0; k < kOpKinds; ++k) {
+    if (static_cast<OpKind>(k) != OpKind::kPing && mix.weight[k] > 0) return false;
+  }
+  return mix.weight[static_cast<int>(OpKind::kPing)] > 0;
+}
+
 Driver::Driver(std::vector<std::shared_ptr<grpc::Channel>> channels, const Coalition& coalition,
                DriverOptions options, Stats* stats)
     : coalition_(coalition), options_(std::move(options)), stats_(stats) {
-  for (const auto& ch : channels) stubs_.push_back(v1::PartnerService::NewStub(ch));
+  for (const auto& ch : channels) {
+    stubs_.push_back(v1::PartnerService::NewStub(ch));
+    health_stubs_.push_back(grpc::health::v1::Health::NewStub(ch));
+  }
+  // Every other kind picks partners and cards.
+  assert(PingOnly(options_.mix) ||
+         (!coalition_.partners.empty() &&
+          coalition_.cards.size() >= static_cast<size_t>(options_.members)));
   for (int w : options_.mix.weight) total_weight_ += w;
   if (options_.hot_fraction > 0 && options_.hot_share > 0) {
     hot_members_ = std::max(1, static_cast<int>(std::lround(options_.members * options_.hot_fraction)));
@@ -136,6 +155,11 @@ v1::PartnerService::Stub* Driver::NextStub() {
   return stubs_[next_stub_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()].get();
 }
 
+grpc::health::v1::Health::Stub* Driver::NextHealthStub() {
+  return health_stubs_[next_stub_.fetch_add(1, std::memory_order_relaxed) % health_stubs_.size()]
+      .get();
+}
+
 std::string Driver::NextTxnId() {
   return absl::StrCat("ld-", options_.id_prefix, "-", next_txn_.fetch_add(1));
 }
@@ -149,6 +173,7 @@ void Driver::StartOp(int64_t intended_us, Done done) {
     case OpKind::kRedeem: return Redeem(intended_us, std::move(done));
     case OpKind::kBalance: return Balance(intended_us, std::move(done));
     case OpKind::kReverse: return Reverse(intended_us, std::move(done));
+    case OpKind::kPing: return Ping(intended_us, std::move(done));
   }
 }
 
@@ -241,6 +266,14 @@ void Driver::Reverse(int64_t intended_us, Done done) {
               stats_->RecordRpc();
               Finish(OpKind::kReverse, intended_us, s, done);
             });
+}
+
+// The gRPC ceiling: a health check costs the hub a round trip and nothing else.
+void Driver::Ping(int64_t intended_us, Done done) {
+  PingAsync(NextHealthStub(), options_.deadline, [this, intended_us, done](const grpc::Status& s) {
+    stats_->RecordRpc();
+    Finish(OpKind::kPing, intended_us, s, done);
+  });
 }
 
 }  // namespace loyalty::load

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 #include "tests/load/coalition.h"
 #include "tests/load/stats.h"
@@ -31,9 +32,11 @@ namespace loyalty::load {
 struct Mix {
   std::array<int, kOpKinds> weight{};
 };
-// Parses "earn:70,redeem:10,balance:15,reverse:5" (kinds may be left out; weights
-// 0..1000000, at least one positive). Errors name the offending part.
+// Parses "earn:70,redeem:10,balance:15,reverse:5" or "ping:100" (kinds may be left
+// out; weights 0..1000000, at least one positive). Errors name the offending part.
 absl::StatusOr<Mix> ParseMix(absl::string_view text);
+// True when the mix draws nothing but pings: it needs no coalition.
+bool PingOnly(const Mix& mix);
 
 struct DriverOptions {
   Mix mix;
@@ -49,7 +52,8 @@ struct DriverOptions {
 // Thread-safe; operations complete on gRPC callback threads.
 class Driver {
  public:
-  // `channels` are used round-robin; `stats` must outlive the driver.
+  // `channels` are used round-robin; `stats` must outlive the driver. `coalition` may
+  // be empty when the mix is PingOnly.
   Driver(std::vector<std::shared_ptr<grpc::Channel>> channels, const Coalition& coalition,
          DriverOptions options, Stats* stats);
   ~Driver();
@@ -83,6 +87,7 @@ class Driver {
   void Redeem(int64_t intended_us, Done done);
   void Balance(int64_t intended_us, Done done);
   void Reverse(int64_t intended_us, Done done);
+  void Ping(int64_t intended_us, Done done);
   std::optional<EarnRef> TakeReversible();
   void Finish(OpKind kind, int64_t intended_us, const grpc::Status& status, const Done& done);
 
@@ -90,12 +95,14 @@ class Driver {
   size_t PickPartner();
   const std::string& PickCard();
   v1::PartnerService::Stub* NextStub();
+  grpc::health::v1::Health::Stub* NextHealthStub();
   std::string NextTxnId();
 
   const Coalition& coalition_;
   const DriverOptions options_;
   Stats* const stats_;
   std::vector<std::unique_ptr<v1::PartnerService::Stub>> stubs_;
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs_;  // same channels
   int total_weight_ = 0;
   int hot_members_ = 0;
 

@@ -1,9 +1,12 @@
 // loyalty-load: a load generator for the loyalty hub. Sets up (or reuses) a coalition,
-// runs a mix of earn / redeem pairs / balance / reverse over the gRPC callback API,
-// prints progress every second and a summary to stderr, and one JSON line to stdout.
+// runs a mix of earn / redeem pairs / balance / reverse / ping over the gRPC callback
+// API, prints progress every second and a summary to stderr, and one JSON line to stdout.
 //
 //   loyalty-load --target=127.0.0.1:50051 --admin_key_file=KEY --setup_file=SETUP
 //       --scenario=earn --mix=earn:100 --inflight=256 --warmup_s=5 --duration_s=20
+//
+// `--mix=ping:100` (health checks only) needs no coalition and sets none up: it
+// measures the gRPC ceiling of the hub and machine, the other scenarios' yardstick.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -33,7 +36,8 @@ ABSL_FLAG(bool, setup_only, false, "set up the coalition and exit");
 ABSL_FLAG(std::string, scenario, "custom", "scenario name for the report");
 ABSL_FLAG(std::string, mix, "earn:70,redeem:10,balance:15,reverse:5",
           "operation weights; redeem = AuthorizeRedemption + CaptureRedemption, reverse = "
-          "reverse an earlier earn of this run");
+          "reverse an earlier earn of this run, ping = grpc.health.v1.Health/Check (no "
+          "API key, no database; a mix of pings only skips the coalition setup)");
 ABSL_FLAG(int, members, 1000, "members the load spreads over (enrolled if missing)");
 ABSL_FLAG(int, partners, 2, "partners in the coalition (each its own category)");
 ABSL_FLAG(int64_t, start_points, 100'000, "points each new member gets at setup");
@@ -217,11 +221,15 @@ int Main() {
   setup.inflight = std::max(1, absl::GetFlag(FLAGS_setup_inflight));
   setup.id_prefix = nonce;
   const int64_t setup_start_us = NowMicros();
-  absl::StatusOr<Coalition> coalition = PrepareCoalition(channels[0], setup);
-  if (!coalition.ok()) return Fail(absl::StrCat("setup: ", coalition.status().ToString()));
-  std::fprintf(stderr, "loyalty-load: coalition ready (%zu partners, %zu members) in %.1f s\n",
-               coalition->partners.size(), coalition->cards.size(),
-               static_cast<double>(NowMicros() - setup_start_us) / 1e6);
+  // Pings touch no partner or member: a ping-only run needs no coalition (nor admin key).
+  absl::StatusOr<Coalition> coalition = Coalition{};
+  if (absl::GetFlag(FLAGS_setup_only) || !PingOnly(*mix)) {
+    coalition = PrepareCoalition(channels[0], setup);
+    if (!coalition.ok()) return Fail(absl::StrCat("setup: ", coalition.status().ToString()));
+    std::fprintf(stderr, "loyalty-load: coalition ready (%zu partners, %zu members) in %.1f s\n",
+                 coalition->partners.size(), coalition->cards.size(),
+                 static_cast<double>(NowMicros() - setup_start_us) / 1e6);
+  }
   if (absl::GetFlag(FLAGS_setup_only)) return 0;
 
   DriverOptions options;

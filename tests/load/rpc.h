@@ -1,5 +1,5 @@
-// One unary PartnerService call through the gRPC callback API: no thread waits for it;
-// `done(status, response)` runs on a gRPC callback thread when it finishes.
+// One unary PartnerService call (or health check) through the gRPC callback API: no
+// thread waits for it; `done` runs on a gRPC callback thread when it finishes.
 #ifndef LOYALTY_TESTS_LOAD_RPC_H_
 #define LOYALTY_TESTS_LOAD_RPC_H_
 
@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 
 namespace loyalty::load {
@@ -43,6 +44,34 @@ void CallAsync(v1::PartnerService::Stub* stub, PartnerMethod<Req, Resp> method,
                              delete call;
                              done(status, resp);
                            });
+}
+
+// Calls grpc.health.v1.Health/Check for the whole server (service "") through `stub`,
+// failing DEADLINE_EXCEEDED after `deadline`. No API key: the hub's health service (the
+// default one of gRPC) takes none, so the call measures gRPC alone. An answer other
+// than SERVING comes back as UNAVAILABLE. `done(status)` is called exactly once.
+template <typename Done>
+void PingAsync(grpc::health::v1::Health::Stub* stub, std::chrono::milliseconds deadline,
+               Done done) {
+  struct Call {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+  };
+  auto* call = new Call;
+  call->ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+  stub->async()->Check(
+      &call->ctx, &call->req, &call->resp,
+      [call, done = std::move(done)](grpc::Status status) mutable {
+        if (status.ok() &&
+            call->resp.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+          status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                "health: " + grpc::health::v1::HealthCheckResponse::
+                                                 ServingStatus_Name(call->resp.status()));
+        }
+        delete call;  // before `done`, as in CallAsync
+        done(status);
+      });
 }
 
 inline bool Retryable(grpc::StatusCode code) {

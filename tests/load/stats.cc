@@ -11,6 +11,7 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kRedeem: return "redeem";
     case OpKind::kBalance: return "balance";
     case OpKind::kReverse: return "reverse";
+    case OpKind::kPing: return "ping";
   }
   return "?";
 }

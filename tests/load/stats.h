@@ -17,9 +17,11 @@
 namespace loyalty::load {
 
 // What a load operation does. A redeem is a pair: AuthorizeRedemption then
-// CaptureRedemption, timed from the start of the first to the end of the second.
-enum class OpKind { kEarn = 0, kRedeem = 1, kBalance = 2, kReverse = 3 };
-inline constexpr int kOpKinds = 4;
+// CaptureRedemption, timed from the start of the first to the end of the second. A
+// ping is the hub's grpc.health.v1.Health/Check: no auth, no database, so its rate is
+// the gRPC ceiling the other kinds are compared with.
+enum class OpKind { kEarn = 0, kRedeem = 1, kBalance = 2, kReverse = 3, kPing = 4 };
+inline constexpr int kOpKinds = 5;
 const char* OpKindName(OpKind kind);
 
 // Microseconds on a monotonic clock; the origin is arbitrary.
