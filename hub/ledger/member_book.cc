@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
+#include "hub/store/batch_rows.h"
 
 namespace loyalty {
 
@@ -110,9 +111,7 @@ Micros MemberBook::next_release() const {
 }
 
 void MemberBook::SortLots() {
-  std::sort(lots_->begin(), lots_->end(), [](const LotRecord& a, const LotRecord& b) {
-    return std::tie(a.expires_at, a.earned_at, a.id) < std::tie(b.expires_at, b.earned_at, b.id);
-  });
+  std::sort(lots_->begin(), lots_->end(), LotBefore);
 }
 
 absl::StatusOr<std::vector<LotRecord>*> MemberBook::Lots() {

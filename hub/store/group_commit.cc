@@ -5,13 +5,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "hub/common/status_macros.h"
+#include "hub/store/batch_rows.h"
+#include "hub/store/working_set.h"
 
 namespace loyalty {
 namespace {
 
-// A request whose idempotency key a concurrent batch committed first runs once more
-// (it then finds the key and replays); more than this means something else is wrong.
-constexpr int kMaxReruns = 3;
+// True when the plan names something to lock or an idempotency key: a posting.
+bool IsPosting(const LockPlan& plan) {
+  return !plan.card_number.empty() || !plan.txn_id.empty() || !plan.key.empty();
+}
 
 // Set on committer threads: a transaction asked for from inside a batch's function
 // must not wait for a batch (it would wait for itself).
@@ -48,12 +51,13 @@ GroupCommitStats GroupCommitStore::stats() const {
 
 absl::Status GroupCommitStore::RunInTransaction(
     const std::function<absl::Status(StoreTxn&)>& fn) {
-  return RunInTransaction(fn, LockPlan{});
+  // Not a posting (administration, reads, a replay lookup): its own transaction, now.
+  return base_->RunInTransaction(fn);
 }
 
 absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
                                                 const LockPlan& plan) {
-  if (tl_in_committer) return base_->RunInTransaction(fn);
+  if (tl_in_committer || !IsPosting(plan)) return base_->RunInTransaction(fn);
   Request r;
   r.fn = &fn;
   r.plan = &plan;
@@ -115,34 +119,31 @@ auto GroupCommitStore::TakeBatch() -> std::vector<Request*> {
 
 void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
   std::vector<absl::Status> results(batch.size());
+  std::vector<const LockPlan*> plans;
+  for (const Request* r : batch) plans.push_back(r->plan);
   int64_t attempts = 0;
-  int64_t reruns = 0;
-  absl::Status status = base_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+  WorkingSetStats costs;
+  // The one retry layer: the store runs the whole batch again after a deadlock, a lock
+  // wait timeout or an idempotency key committed concurrently (the rerun replays it).
+  absl::Status status = base_->RunBatchTransaction([&](BatchRows& rows) -> absl::Status {
     ++attempts;
-    // Every member the batch will touch, locked up front in one order, and what its
-    // requests will read, read at once.
-    std::vector<const LockPlan*> plans;
-    for (const Request* r : batch) plans.push_back(r->plan);
-    RETURN_IF_ERROR(txn.BeginBatch(plans));
-    for (size_t i = 0; i < batch.size(); ++i) {
-      for (int run = 0;; ++run) {
-        RETURN_IF_ERROR(txn.Savepoint());
-        absl::Status s = (*batch[i]->fn)(txn);
-        if (txn.Doomed()) return s.ok() ? absl::AbortedError("transaction ended") : s;
-        if (s.ok()) {
-          results[i] = absl::OkStatus();  // the next request's savepoint replaces this one
-          break;
-        }
-        RETURN_IF_ERROR(txn.RollbackToSavepoint());
-        if (txn.TakeRetry() && run < kMaxReruns) {
-          ++reruns;
-          continue;
-        }
-        results[i] = s;
-        break;
+    WorkingSet set(&rows);
+    RETURN_IF_ERROR(set.Load(plans));  // plan + load
+    for (size_t i = 0; i < batch.size(); ++i) {  // apply
+      absl::Status s;
+      for (bool with_savepoint : {false, true}) {
+        RETURN_IF_ERROR(set.BeginRequest(with_savepoint));
+        s = (*batch[i]->fn)(set);
+        if (rows.Doomed()) return s.ok() ? absl::AbortedError("transaction ended") : s;
+        const bool rerun = !s.ok() && set.WantsRerunWithSavepoint() && !with_savepoint;
+        RETURN_IF_ERROR(set.EndRequest(s.ok()));
+        if (!rerun) break;
       }
+      results[i] = s;
     }
-    return txn.FlushWrites();
+    RETURN_IF_ERROR(set.Write());  // write; the store commits
+    costs = set.stats();
+    return absl::OkStatus();
   });
   if (!status.ok()) {
     // Nothing of the batch committed: every request fails, retryable by the client with
@@ -158,7 +159,8 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
     ++stats_.batches;
     stats_.requests += static_cast<int64_t>(batch.size());
     stats_.batch_retries += attempts - 1;
-    stats_.request_reruns += reruns;
+    stats_.request_reruns += costs.reruns_with_savepoint;
+    stats_.savepoints += costs.savepoints;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i]->result = std::move(results[i]);

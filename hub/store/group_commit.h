@@ -41,7 +41,8 @@ struct GroupCommitStats {
   int64_t batches = 0;
   int64_t requests = 0;
   int64_t batch_retries = 0;  // whole batches run again after a deadlock or timeout
-  int64_t request_reruns = 0;  // single requests run again (idempotency key race)
+  int64_t request_reruns = 0;  // requests run again under a savepoint (WorkingSet)
+  int64_t savepoints = 0;      // SAVEPOINT statements (requests that wrote past the set)
 };
 
 // Thread-safe. REQUIRES: `base` outlives this store.

@@ -36,7 +36,7 @@ PromotionRow ReadPromotion(sql::ResultSet* rs) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<TierRow>> MysqlTxn::QueryTiers() {
+absl::StatusOr<std::vector<TierRow>> MysqlTxn::ListTiers() {
   return Guard([&]() -> absl::StatusOr<std::vector<TierRow>> {
     std::unique_ptr<sql::ResultSet> rs(
         Prepare("SELECT name, threshold_minor, multiplier_bp FROM tiers ORDER BY "
@@ -49,7 +49,6 @@ absl::StatusOr<std::vector<TierRow>> MysqlTxn::QueryTiers() {
 }
 
 absl::Status MysqlTxn::ReplaceTiers(const std::vector<TierRow>& tiers) {
-  DropReadCache();
   return Guard([&]() -> absl::Status {
     Prepare("DELETE FROM tiers")->executeUpdate();
     auto* ins =
@@ -65,7 +64,6 @@ absl::Status MysqlTxn::ReplaceTiers(const std::vector<TierRow>& tiers) {
 }
 
 absl::StatusOr<int64_t> MysqlTxn::InsertPromotion(const PromotionRow& p) {
-  DropReadCache();
   return Guard([&]() -> absl::StatusOr<int64_t> {
     auto* st = Prepare(
         "INSERT INTO promotions (name, funder_id, scope, scope_value, kind, starts_at, ends_at, "
@@ -90,7 +88,7 @@ absl::StatusOr<int64_t> MysqlTxn::InsertPromotion(const PromotionRow& p) {
   });
 }
 
-absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::QueryPromotions(Micros now, bool all) {
+absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, bool all) {
   return Guard([&]() -> absl::StatusOr<std::vector<PromotionRow>> {
     auto* st = Prepare(absl::StrCat(
         "SELECT ", kPromotionColumns,
@@ -107,7 +105,6 @@ absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::QueryPromotions(Micros now, 
 }
 
 absl::Status MysqlTxn::EndPromotion(int64_t id, Micros now) {
-  DropReadCache();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE promotions SET ended = 1, ends_at = LEAST(ends_at, ?) WHERE id = ?");
     st->setInt64(1, now);

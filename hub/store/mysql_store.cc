@@ -80,27 +80,89 @@ absl::Status ExecuteAdmin(const MysqlOptions& o, const std::string& sql) {
   return absl::OkStatus();
 }
 
+class MysqlStore;
+
+// Ids from blocks reserved in id_blocks (migration 0008), each in a short transaction
+// on a connection of its own, so a batch holding member locks never holds the counter
+// row. A block never starts below the table's largest id (rows written by other tools).
+class IdBlocks final : public IdSource {
+ public:
+  explicit IdBlocks(MysqlStore* store) : store_(store) {}
+  absl::StatusOr<int64_t> Next(IdKind kind) override;
+
+ private:
+  // Ids per reservation. A hub that stops leaves the rest of its blocks unused (gaps).
+  static constexpr int64_t kBlock = 4096;
+  struct Range {
+    int64_t next = 0;
+    int64_t end = 0;
+  };
+  MysqlStore* const store_;
+  absl::Mutex mu_;
+  Range ranges_[4] ABSL_GUARDED_BY(mu_);
+};
+
 class MysqlStore final : public Store {
  public:
-  explicit MysqlStore(MysqlOptions options) : options_(std::move(options)) {}
+  explicit MysqlStore(MysqlOptions options) : options_(std::move(options)), ids_(this) {}
 
   using Store::RunInTransaction;
 
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
+  absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) override;
   absl::Status Migrate() override;
   absl::Status Ping() override;
+
+  // Reserves ids [first, first + n) of `table` in a transaction of its own.
+  absl::StatusOr<int64_t> ReserveIds(const char* table, int64_t n);
 
  private:
   absl::StatusOr<std::unique_ptr<MysqlConnection>> Borrow();
   void Return(std::unique_ptr<MysqlConnection> c);
   // One attempt; sets *retry when another attempt may succeed.
-  absl::Status Attempt(MysqlConnection* c, const std::function<absl::Status(StoreTxn&)>& fn,
+  absl::Status Attempt(MysqlConnection* c, const std::function<absl::Status(BatchRows&)>& fn,
                        bool* retry);
 
   const MysqlOptions options_;
+  IdBlocks ids_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<MysqlConnection>> idle_ ABSL_GUARDED_BY(mu_);
 };
+
+absl::StatusOr<int64_t> IdBlocks::Next(IdKind kind) {
+  static constexpr const char* kTables[] = {"txns", "lots", "consumptions", "holds"};
+  const int k = static_cast<int>(kind);
+  absl::MutexLock lock(&mu_);
+  Range& r = ranges_[k];
+  if (r.next == r.end) {
+    // Once per kBlock ids; other kinds wait meanwhile, which is fine at that rate.
+    ASSIGN_OR_RETURN(int64_t first, store_->ReserveIds(kTables[k], kBlock));
+    r = {first, first + kBlock};
+  }
+  return r.next++;
+}
+
+absl::StatusOr<int64_t> MysqlStore::ReserveIds(const char* table, int64_t n) {
+  ASSIGN_OR_RETURN(std::unique_ptr<MysqlConnection> c, Borrow());
+  absl::StatusOr<int64_t> first;
+  try {
+    std::unique_ptr<sql::Statement> st(c->conn->createStatement());
+    st->execute(absl::StrCat(
+        "UPDATE id_blocks SET next_id = LAST_INSERT_ID(GREATEST(next_id, (SELECT "
+        "COALESCE(MAX(id), 0) + 1 FROM ", table, "))) + ", n, " WHERE name = '", table, "'"));
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT LAST_INSERT_ID()"));
+    LOYALTY_CHECK(rs->next());
+    first = rs->getInt64(1);
+    st->execute("COMMIT");
+    LOYALTY_CHECK(*first > 0);
+  } catch (const sql::SQLException& e) {
+    bool retry = false;
+    first = absl::UnavailableError(absl::StrCat(
+        "reserving ", table, " ids: ", StatusFromSqlException(e, &retry, &c->broken).message()));
+  }
+  Return(std::move(c));
+  return first;
+}
 
 absl::StatusOr<std::unique_ptr<MysqlConnection>> MysqlStore::Borrow() {
   EnsureThreadInit();
@@ -128,8 +190,8 @@ void MysqlStore::Return(std::unique_ptr<MysqlConnection> c) {
 }
 
 absl::Status MysqlStore::Attempt(MysqlConnection* c,
-                                 const std::function<absl::Status(StoreTxn&)>& fn, bool* retry) {
-  MysqlTxn txn(c);
+                                 const std::function<absl::Status(BatchRows&)>& fn, bool* retry) {
+  MysqlTxn txn(c, &ids_);
   absl::Status status = fn(txn);
   try {
     // COMMIT and ROLLBACK as statements: Connector/C++ 1.1's commit() over libmariadb
@@ -149,6 +211,10 @@ absl::Status MysqlStore::Attempt(MysqlConnection* c,
 }
 
 absl::Status MysqlStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) {
+  return RunBatchTransaction([&fn](BatchRows& rows) { return fn(rows); });
+}
+
+absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) {
   absl::Status last;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {

@@ -12,9 +12,7 @@
 #include "hub/common/status_macros.h"
 
 namespace loyalty {
-namespace {
-
-constexpr int kErrDuplicateKey = 1062;
+namespace rows {
 
 std::optional<int64_t> OptInt(sql::ResultSet* rs, const char* col) {
   if (rs->isNull(col)) return std::nullopt;
@@ -44,7 +42,7 @@ PartnerRecord ReadPartner(sql::ResultSet* rs) {
   return p;
 }
 
-constexpr char kTxnColumns[] =
+extern const char kTxnColumns[] =
     "id, partner_id, partner_txn_id, kind, member_id, points, amount_minor, currency, "
     "request_hash, original_txn_id, reversed_points, balance_after, available_after, "
     "posted_at, occurred_at, note";
@@ -70,7 +68,7 @@ TxnRecord ReadTxn(sql::ResultSet* rs) {
   return t;
 }
 
-constexpr char kMemberColumns[] =
+extern const char kMemberColumns[] =
     "id, balance, debt, anonymous, merged_into, tier, pin_hash, pin_failures, last_posted_at";
 
 MemberRecord ReadMember(sql::ResultSet* rs) {
@@ -87,7 +85,7 @@ MemberRecord ReadMember(sql::ResultSet* rs) {
   return m;
 }
 
-constexpr char kLotColumns[] =
+extern const char kLotColumns[] =
     "id, member_id, funder_id, earn_txn_id, points, remaining, earned_at, expires_at, "
     "available_at";
 
@@ -117,7 +115,19 @@ HoldRecord ReadHold(sql::ResultSet* rs) {
   return h;
 }
 
-}  // namespace
+}  // namespace rows
+
+using rows::OptInt;
+using rows::ReadHold;
+using rows::ReadLot;
+using rows::ReadMember;
+using rows::ReadPartner;
+using rows::ReadTxn;
+using rows::SetOptInt;
+using rows::kErrDuplicateKey;
+using rows::kLotColumns;
+using rows::kMemberColumns;
+using rows::kTxnColumns;
 
 sql::PreparedStatement* MysqlConnection::Prepare(const std::string& sql) {
   auto it = statements.find(sql);
@@ -126,14 +136,6 @@ sql::PreparedStatement* MysqlConnection::Prepare(const std::string& sql) {
   sql::PreparedStatement* raw = st.get();
   statements.emplace(sql, std::move(st));
   return raw;
-}
-
-bool MysqlConnection::SupportsReturning() {
-  if (!returning.has_value()) {
-    const std::string version(conn->getMetaData()->getDatabaseProductVersion());
-    returning = version.find("MariaDB") != std::string::npos;
-  }
-  return *returning;
 }
 
 absl::Status StatusFromSqlException(const sql::SQLException& e, bool* retry, bool* broken) {
@@ -172,380 +174,7 @@ absl::Status MysqlTxn::Execute(const std::string& sql) {
   });
 }
 
-absl::Status MysqlTxn::Savepoint() {
-  undo_ = Undo{};
-  undo_.active = batching_;
-  undo_.transfers = buffered_.transfers.size();
-  return Execute("SAVEPOINT request");
-}
-
-absl::Status MysqlTxn::RollbackToSavepoint() {
-  DropReadCache();
-  if (undo_.active) buffered_ = BufferAtSavepoint();
-  undo_ = Undo{};
-  return Execute("ROLLBACK TO SAVEPOINT request");
-}
-
-void MysqlTxn::BeforeMemberChange(MemberId id) {
-  if (!undo_.active || undo_.whole.has_value() || undo_.members.count(id) > 0) return;
-  auto it = buffered_.members.find(id);
-  undo_.members[id] =
-      it == buffered_.members.end() ? std::nullopt : std::optional<MemberRecord>(it->second);
-  undo_.dirty[id] = buffered_.dirty_members.count(id) > 0;
-}
-
-void MysqlTxn::BeforeResultChange(TxnId id) {
-  if (!undo_.active || undo_.whole.has_value() || undo_.results.count(id) > 0) return;
-  auto it = buffered_.txn_results.find(id);
-  undo_.results[id] = it == buffered_.txn_results.end()
-                          ? std::nullopt
-                          : std::optional<Buffered::TxnResult>(it->second);
-}
-
-void MysqlTxn::BeforeWholeChange() {
-  if (undo_.active && !undo_.whole.has_value()) undo_.whole = BufferAtSavepoint();
-}
-
-MysqlTxn::Buffered MysqlTxn::BufferAtSavepoint() const {
-  if (undo_.whole.has_value()) return *undo_.whole;
-  Buffered b = buffered_;
-  b.transfers.resize(undo_.transfers);
-  for (const auto& [id, old] : undo_.results) {
-    if (old.has_value()) {
-      b.txn_results[id] = *old;
-    } else {
-      b.txn_results.erase(id);
-    }
-  }
-  for (const auto& [id, old] : undo_.members) {
-    if (old.has_value()) {
-      b.members[id] = *old;
-    } else {
-      b.members.erase(id);
-    }
-    if (undo_.dirty.at(id)) {
-      b.dirty_members.insert(id);
-    } else {
-      b.dirty_members.erase(id);
-    }
-  }
-  return b;
-}
-
-namespace {
-
-// True if `sql` names `table` as a word ("members" but not "member_id").
-bool MentionsTable(absl::string_view sql, absl::string_view table) {
-  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  for (size_t at = sql.find(table); at != absl::string_view::npos; at = sql.find(table, at + 1)) {
-    const size_t end = at + table.size();
-    if ((at == 0 || !word(sql[at - 1])) && (end == sql.size() || !word(sql[end]))) return true;
-  }
-  return false;
-}
-
-// Multi-row statements are cut into chunks of these sizes (largest first), so a
-// connection prepares at most a few texts per statement whatever the batch size.
-constexpr size_t kChunkSizes[] = {64, 16, 4, 1};
-
-// Calls `emit(first, n)` for consecutive chunks covering [0, total).
-template <typename Emit>
-void ForChunks(size_t total, Emit&& emit) {
-  size_t first = 0;
-  for (size_t size : kChunkSizes) {
-    while (total - first >= size) {
-      emit(first, size);
-      first += size;
-    }
-  }
-}
-
-// "(?, ?), (?, ?)" style repetition: `n` copies of `one` joined by `sep`.
-std::string Repeat(absl::string_view one, absl::string_view sep, size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i == 0 ? "" : sep, one);
-  return out;
-}
-
-}  // namespace
-
-sql::PreparedStatement* MysqlTxn::Prepare(const std::string& sql) {
-  if (batching_) {
-    const bool members = MentionsTable(sql, "members");
-    if (!buffered_.empty() &&
-        (members || MentionsTable(sql, "txns") || MentionsTable(sql, "transfers"))) {
-      BeforeWholeChange();
-      Flush();
-    }
-    // The statement may change member rows this transaction keeps: read them again.
-    if (members && !buffered_.members.empty()) {
-      BeforeWholeChange();
-      buffered_.members.clear();
-    }
-  }
-  return c_->Prepare(sql);
-}
-
-void MysqlTxn::Flush() {
-  Buffered& b = buffered_;
-  ForChunks(b.transfers.size(), [&](size_t first, size_t n) {
-    auto* st = c_->Prepare(absl::StrCat(
-        "INSERT INTO transfers (txn_id, debit_account, credit_account, points, posted_at) VALUES ",
-        Repeat("(?, ?, ?, ?, ?)", ", ", n)));
-    int k = 1;
-    for (size_t i = first; i < first + n; ++i) {
-      const TransferRecord& t = b.transfers[i];
-      st->setInt64(k++, t.txn_id);
-      st->setString(k++, t.debit_account);
-      st->setString(k++, t.credit_account);
-      st->setInt64(k++, t.points);
-      st->setInt64(k++, t.posted_at);
-    }
-    st->executeUpdate();
-  });
-  b.transfers.clear();
-
-  std::vector<std::pair<TxnId, Buffered::TxnResult>> results(b.txn_results.begin(),
-                                                             b.txn_results.end());
-  ForChunks(results.size(), [&](size_t first, size_t n) {
-    auto* st = c_->Prepare(absl::StrCat(
-        "UPDATE txns t JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS points, "
-        "CAST(? AS SIGNED) AS balance_after, CAST(? AS SIGNED) AS available_after",
-        Repeat(" UNION ALL SELECT ?, ?, ?, ?", "", n - 1),
-        ") v ON t.id = v.id SET t.points = v.points, t.balance_after = v.balance_after, "
-        "t.available_after = v.available_after"));
-    int k = 1;
-    for (size_t i = first; i < first + n; ++i) {
-      st->setInt64(k++, results[i].first);
-      st->setInt64(k++, results[i].second.points);
-      st->setInt64(k++, results[i].second.balance_after);
-      st->setInt64(k++, results[i].second.available_after);
-    }
-    st->executeUpdate();
-  });
-  b.txn_results.clear();
-
-  std::vector<const MemberRecord*> dirty;
-  for (MemberId id : b.dirty_members) dirty.push_back(&b.members.at(id));
-  ForChunks(dirty.size(), [&](size_t first, size_t n) {
-    auto* st = c_->Prepare(absl::StrCat(
-        "UPDATE members m JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS balance, "
-        "CAST(? AS SIGNED) AS debt, CAST(? AS SIGNED) AS anonymous, "
-        "CAST(? AS SIGNED) AS merged_into, CAST(? AS CHAR) AS tier, "
-        "CAST(? AS CHAR) AS pin_hash, CAST(? AS SIGNED) AS pin_failures, "
-        "CAST(? AS SIGNED) AS last_posted_at",
-        Repeat(" UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?", "", n - 1),
-        ") v ON m.id = v.id SET m.balance = v.balance, m.debt = v.debt, "
-        "m.anonymous = v.anonymous, m.merged_into = v.merged_into, m.tier = v.tier, "
-        "m.pin_hash = v.pin_hash, m.pin_failures = v.pin_failures, "
-        "m.last_posted_at = v.last_posted_at"));
-    int k = 1;
-    for (size_t i = first; i < first + n; ++i) {
-      const MemberRecord& m = *dirty[i];
-      st->setInt64(k++, m.id);
-      st->setInt64(k++, m.balance);
-      st->setInt64(k++, m.debt);
-      st->setInt(k++, m.anonymous ? 1 : 0);
-      SetOptInt(st, k++, m.merged_into);
-      st->setString(k++, m.tier);
-      if (m.pin_hash.has_value()) {
-        st->setString(k++, *m.pin_hash);
-      } else {
-        st->setNull(k++, sql::DataType::CHAR);
-      }
-      st->setInt(k++, m.pin_failures);
-      st->setInt64(k++, m.last_posted_at);
-    }
-    st->executeUpdate();
-  });
-  b.dirty_members.clear();
-}
-
-absl::Status MysqlTxn::FlushWrites() {
-  return Guard([&]() -> absl::Status {
-    BeforeWholeChange();
-    Flush();
-    return absl::OkStatus();
-  });
-}
-
-void MysqlTxn::PatchTxn(TxnRecord* t) const {
-  auto it = buffered_.txn_results.find(t->id);
-  if (it == buffered_.txn_results.end()) return;
-  t->points = it->second.points;
-  t->balance_after = it->second.balance_after;
-  t->available_after = it->second.available_after;
-}
-
-// Cached reads: the first read of a transaction with the cache enabled is kept.
 absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
-  if (batching_ && cache_.program.has_value()) return *cache_.program;
-  ASSIGN_OR_RETURN(std::optional<ProgramRecord> p, QueryProgram());
-  if (batching_) cache_.program = p;
-  return p;
-}
-
-absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::GetPartner(PartnerId id) {
-  if (batching_) {
-    auto it = cache_.partners.find(id);
-    if (it != cache_.partners.end()) return it->second;
-  }
-  ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, QueryPartner(id));
-  if (batching_) cache_.partners[id] = p;
-  return p;
-}
-
-absl::StatusOr<std::vector<TierRow>> MysqlTxn::ListTiers() {
-  if (batching_ && cache_.tiers.has_value()) return *cache_.tiers;
-  ASSIGN_OR_RETURN(std::vector<TierRow> tiers, QueryTiers());
-  if (batching_) cache_.tiers = tiers;
-  return tiers;
-}
-
-absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, bool all) {
-  if (!batching_) return QueryPromotions(now, all);
-  if (!cache_.promotions.has_value()) {
-    ASSIGN_OR_RETURN(cache_.promotions, QueryPromotions(now, /*all=*/true));
-  }
-  if (all) return *cache_.promotions;
-  // The filter of QueryPromotions, over the kept rows (already in id order).
-  std::vector<PromotionRow> out;
-  for (const PromotionRow& p : *cache_.promotions) {
-    if (!p.ended && p.starts_at <= now && p.ends_at > now) out.push_back(p);
-  }
-  return out;
-}
-
-void MysqlTxn::LockMembersInOrder(std::vector<MemberId> ids) {
-  if (ids.empty()) return;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  // Ids are integers, so the list is spelled into the statement; the index walk of
-  // ORDER BY id takes the locks in ascending order.
-  std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
-  std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-      absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id IN (",
-                   absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
-  while (rs->next()) {
-    MemberRecord m = ReadMember(rs.get());
-    if (buffered_.dirty_members.count(m.id) > 0) continue;
-    BeforeMemberChange(m.id);
-    buffered_.members[m.id] = m;
-  }
-}
-
-template <typename Key, typename Bind, typename Row>
-void MysqlTxn::SelectIn(const std::string& select, const std::string& group,
-                        const std::vector<Key>& keys, Bind&& bind, Row&& row) {
-  ForChunks(keys.size(), [&](size_t first, size_t n) {
-    auto* st = PrepareBufferAware(absl::StrCat(select, "(", Repeat(group, ", ", n), ")"));
-    int k = 1;
-    for (size_t i = first; i < first + n; ++i) k = bind(st, k, keys[i]);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    while (rs->next()) row(rs.get());
-  });
-}
-
-absl::Status MysqlTxn::BeginBatch(const std::vector<const LockPlan*>& plans) {
-  batching_ = true;
-  return Guard([&]() -> absl::Status {
-    std::vector<std::string> cards;
-    std::vector<std::pair<PartnerId, std::string>> keys;
-    std::vector<MemberId> members;
-    for (const LockPlan* p : plans) {
-      if (!p->card_number.empty()) cards.push_back(p->card_number);
-      if (!p->key.empty()) keys.emplace_back(p->key_partner, p->key);
-      if (!p->txn_id.empty()) {
-        auto* st = PrepareBufferAware(
-            "SELECT member_id FROM txns WHERE partner_id = ? AND partner_txn_id = ?");
-        st->setInt64(1, p->txn_partner);
-        st->setString(2, p->txn_id);
-        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        if (rs->next()) members.push_back(rs->getInt64(1));
-      }
-    }
-    std::sort(cards.begin(), cards.end());
-    cards.erase(std::unique(cards.begin(), cards.end()), cards.end());
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-
-    const std::string card_select =
-        "SELECT card_number, member_id, bearer FROM cards WHERE card_number IN ";
-    auto bind_card = [](sql::PreparedStatement* st, int k, const std::string& card) {
-      st->setString(k, card);
-      return k + 1;
-    };
-    // The cards' members, read before the locks (the cards are read again under them).
-    SelectIn(card_select, "?", cards, bind_card,
-             [&](sql::ResultSet* rs) { members.push_back(rs->getInt64(2)); });
-    LockMembersInOrder(members);
-    SelectIn(card_select, "?", cards, bind_card, [&](sql::ResultSet* rs) {
-      CardRecord c{rs->getString(1), rs->getInt64(2), rs->getInt(3) != 0};
-      if (buffered_.members.count(c.member_id) > 0) cache_.cards[c.number] = c;
-    });
-
-    for (const auto& key : keys) cache_.txns[key] = std::nullopt;
-    SelectIn(
-        absl::StrCat("SELECT ", kTxnColumns, " FROM txns WHERE (partner_id, partner_txn_id) IN "),
-        "(?, ?)", keys,
-        [](sql::PreparedStatement* st, int k, const std::pair<PartnerId, std::string>& key) {
-          st->setInt64(k, key.first);
-          st->setString(k + 1, key.second);
-          return k + 2;
-        },
-        [&](sql::ResultSet* rs) {
-          TxnRecord t = ReadTxn(rs);
-          cache_.txns[{t.partner_id, t.partner_txn_id}] = t;
-        });
-
-    std::vector<MemberId> locked;
-    for (const auto& [id, row] : buffered_.members) locked.push_back(id);
-    if (locked.empty()) return absl::OkStatus();
-    const std::string ids = absl::StrJoin(locked, ",");
-    for (MemberId id : locked) {
-      cache_.lots[id];
-      cache_.holds[id];
-    }
-    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
-    {
-      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
-          "SELECT ", kLotColumns, " FROM lots WHERE member_id IN (", ids,
-          ") AND remaining > 0 ORDER BY member_id, expires_at, earned_at, id")));
-      while (rs->next()) {
-        LotRecord l = ReadLot(rs.get());
-        cache_.lot_owner[l.id] = l.member_id;
-        cache_.lots[l.member_id].push_back(l);
-      }
-    }
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-        absl::StrCat("SELECT * FROM holds WHERE member_id IN (", ids,
-                     ") AND status = 'active' ORDER BY member_id, id DESC")));
-    while (rs->next()) {
-      HoldRecord h = ReadHold(rs.get());
-      cache_.hold_owner[h.id] = h.member_id;
-      cache_.holds[h.member_id].push_back(h);
-    }
-    return absl::OkStatus();
-  });
-}
-
-void MysqlTxn::DropKeptLots(std::optional<MemberId> member) {
-  if (member.has_value()) {
-    cache_.lots.erase(*member);
-  } else {
-    cache_.lots.clear();
-  }
-}
-
-void MysqlTxn::DropKeptHolds(std::optional<MemberId> member) {
-  if (member.has_value()) {
-    cache_.holds.erase(*member);
-  } else {
-    cache_.holds.clear();
-  }
-}
-
-absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::QueryProgram() {
   return Guard([&]() -> absl::StatusOr<std::optional<ProgramRecord>> {
     std::unique_ptr<sql::ResultSet> rs(
         Prepare("SELECT point_value_micros, currency, expiry_months, hold_timeout_seconds, "
@@ -569,7 +198,6 @@ absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::QueryProgram() {
 }
 
 absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
-  DropReadCache();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO program (id, point_value_micros, currency, expiry_months, "
@@ -600,7 +228,6 @@ absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
 }
 
 absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
-  DropReadCache();
   return Guard([&]() -> absl::StatusOr<PartnerId> {
     auto* st = Prepare(
         "INSERT INTO partners (name, category, role, earn_rate_bp, max_points_per_txn, "
@@ -627,7 +254,7 @@ absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
   });
 }
 
-absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::QueryPartner(PartnerId id) {
+absl::StatusOr<std::optional<PartnerRecord>> MysqlTxn::GetPartner(PartnerId id) {
   return Guard([&]() -> absl::StatusOr<std::optional<PartnerRecord>> {
     auto* st = Prepare("SELECT * FROM partners WHERE id = ?");
     st->setInt64(1, id);
@@ -659,7 +286,6 @@ absl::StatusOr<std::vector<PartnerRecord>> MysqlTxn::ListPartners() {
 }
 
 absl::Status MysqlTxn::SetPartnerSuspended(PartnerId id) {
-  DropReadCache();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE partners SET suspended = 1, active_category = NULL WHERE id = ?");
     st->setInt64(1, id);
@@ -777,36 +403,17 @@ absl::StatusOr<MemberId> MysqlTxn::InsertMember(bool anonymous, Micros now) {
 }
 
 absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
-  if (batching_) {
-    // Locked earlier in this transaction: the lock is still held, the row is as kept.
-    auto it = buffered_.members.find(id);
-    if (it != buffered_.members.end()) return it->second;
-  }
   return Guard([&]() -> absl::StatusOr<MemberRecord> {
-    auto* st = PrepareBufferAware(
+    auto* st = Prepare(
         absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id = ? FOR UPDATE"));
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
-    MemberRecord m = ReadMember(rs.get());
-    if (batching_) {
-      BeforeMemberChange(id);
-      buffered_.members[id] = m;
-    }
-    return m;
+    return ReadMember(rs.get());
   });
 }
 
 absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
-  if (batching_) {
-    auto it = buffered_.members.find(m.id);
-    if (it != buffered_.members.end()) {
-      BeforeMemberChange(m.id);
-      it->second = m;
-      buffered_.dirty_members.insert(m.id);
-      return absl::OkStatus();
-    }
-  }
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "UPDATE members SET balance = ?, debt = ?, anonymous = ?, merged_into = ?, tier = ?, "
@@ -830,28 +437,16 @@ absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
 }
 
 absl::StatusOr<std::optional<CardRecord>> MysqlTxn::FindCard(const std::string& number) {
-  if (batching_) {
-    auto it = cache_.cards.find(number);
-    if (it != cache_.cards.end() && buffered_.members.count(it->second.member_id) > 0) {
-      return it->second;
-    }
-  }
   return Guard([&]() -> absl::StatusOr<std::optional<CardRecord>> {
     auto* st = Prepare("SELECT card_number, member_id, bearer FROM cards WHERE card_number = ?");
     st->setString(1, number);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::nullopt;
-    CardRecord c;
-    c.number = rs->getString(1);
-    c.member_id = rs->getInt64(2);
-    c.bearer = rs->getInt(3) != 0;
-    if (batching_ && buffered_.members.count(c.member_id) > 0) cache_.cards[number] = c;
-    return c;
+    return CardRecord{rs->getString(1), rs->getInt64(2), rs->getInt(3) != 0};
   });
 }
 
 absl::Status MysqlTxn::InsertCard(const CardRecord& card, Micros now) {
-  cache_.cards.clear();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO cards (card_number, member_id, bearer, created_at) VALUES (?, ?, ?, ?)");
@@ -872,7 +467,6 @@ absl::Status MysqlTxn::InsertCard(const CardRecord& card, Micros now) {
 }
 
 absl::Status MysqlTxn::RepointCards(MemberId from, MemberId to) {
-  cache_.cards.clear();
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE cards SET member_id = ? WHERE member_id = ?");
     st->setInt64(1, to);
@@ -884,99 +478,38 @@ absl::Status MysqlTxn::RepointCards(MemberId from, MemberId to) {
 
 absl::StatusOr<std::optional<TxnRecord>> MysqlTxn::FindTxn(PartnerId partner,
                                                            const std::string& partner_txn_id) {
-  if (batching_) {
-    auto it = cache_.txns.find({partner, partner_txn_id});
-    if (it != cache_.txns.end()) {
-      std::optional<TxnRecord> t = it->second;
-      if (t.has_value()) PatchTxn(&*t);
-      return t;
-    }
-  }
   return Guard([&]() -> absl::StatusOr<std::optional<TxnRecord>> {
-    auto* st = PrepareBufferAware(absl::StrCat(
-        "SELECT ", kTxnColumns, " FROM txns WHERE partner_id = ? AND partner_txn_id = ?"));
+    auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns,
+                                    " FROM txns WHERE partner_id = ? AND partner_txn_id = ?"));
     st->setInt64(1, partner);
     st->setString(2, partner_txn_id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::nullopt;
-    TxnRecord t = ReadTxn(rs.get());
-    PatchTxn(&t);
-    return t;
+    return ReadTxn(rs.get());
   });
 }
 
 absl::StatusOr<std::optional<TxnRecord>> MysqlTxn::GetTxn(TxnId id) {
   return Guard([&]() -> absl::StatusOr<std::optional<TxnRecord>> {
-    auto* st =
-        PrepareBufferAware(absl::StrCat("SELECT ", kTxnColumns, " FROM txns WHERE id = ?"));
+    auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns, " FROM txns WHERE id = ?"));
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::nullopt;
-    TxnRecord t = ReadTxn(rs.get());
-    PatchTxn(&t);
-    return t;
+    return ReadTxn(rs.get());
   });
 }
 
 absl::StatusOr<TxnId> MysqlTxn::InsertTxn(const TxnRecord& t) {
-  return Guard([&]() -> absl::StatusOr<TxnId> {
-    auto text = [](bool returning) {
-      return absl::StrCat(
-          "INSERT INTO txns (partner_id, partner_txn_id, kind, member_id, points, amount_minor, "
-          "currency, request_hash, original_txn_id, reversed_points, balance_after, "
-          "available_after, posted_at, occurred_at, note) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-          returning ? " RETURNING id" : "");
-    };
-    auto bind = [&](sql::PreparedStatement* st) {
-      st->setInt64(1, t.partner_id);
-      if (t.partner_txn_id.empty()) {
-        st->setNull(2, sql::DataType::VARCHAR);
-      } else {
-        st->setString(2, t.partner_txn_id);
-      }
-      st->setString(3, t.kind);
-      st->setInt64(4, t.member_id);
-      st->setInt64(5, t.points);
-      st->setInt64(6, t.amount_minor);
-      st->setString(7, t.currency);
-      st->setString(8, t.request_hash);
-      SetOptInt(st, 9, t.original_txn_id);
-      st->setInt64(10, t.balance_after);
-      st->setInt64(11, t.available_after);
-      st->setInt64(12, t.posted_at);
-      st->setInt64(13, t.occurred_at);
-      st->setString(14, t.note);
-    };
-    const std::pair<PartnerId, std::string> key{t.partner_id, t.partner_txn_id};
-    try {
-      const TxnId id = InsertReturningId(text, bind);
-      if (batching_ && !t.partner_txn_id.empty()) {
-        TxnRecord kept = t;
-        kept.id = id;
-        kept.reversed_points = 0;
-        cache_.txns[key] = kept;
-      }
-      return id;
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() == kErrDuplicateKey) {
-        // A concurrent request with the same key committed first: the retry finds it.
-        cache_.txns.erase(key);
-        retry_ = true;
-        return absl::AbortedError("idempotency key inserted concurrently");
-      }
-      throw;
-    }
-  });
+  ASSIGN_OR_RETURN(TxnId id, ids_->Next(IdKind::kTxn));
+  TxnRecord row = t;
+  row.id = id;
+  row.reversed_points = 0;
+  RETURN_IF_ERROR(InsertTxns({row}));
+  return id;
 }
 
 absl::Status MysqlTxn::UpdateTxnResult(TxnId id, Points points, Points balance_after,
                                        Points available_after) {
-  if (batching_) {
-    BeforeResultChange(id);
-    buffered_.txn_results[id] = {points, balance_after, available_after};
-    return absl::OkStatus();
-  }
   return Guard([&]() -> absl::Status {
     auto* st =
         Prepare("UPDATE txns SET points = ?, balance_after = ?, available_after = ? WHERE id = ?");
@@ -990,9 +523,6 @@ absl::Status MysqlTxn::UpdateTxnResult(TxnId id, Points points, Points balance_a
 }
 
 absl::Status MysqlTxn::AddTxnReversed(TxnId id, Points points) {
-  for (auto& [key, t] : cache_.txns) {
-    if (t.has_value() && t->id == id) t->reversed_points += points;
-  }
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE txns SET reversed_points = reversed_points + ? WHERE id = ?");
     st->setInt64(1, points);
@@ -1002,24 +532,7 @@ absl::Status MysqlTxn::AddTxnReversed(TxnId id, Points points) {
   });
 }
 
-absl::Status MysqlTxn::InsertTransfer(const TransferRecord& t) {
-  if (batching_) {
-    buffered_.transfers.push_back(t);
-    return absl::OkStatus();
-  }
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO transfers (txn_id, debit_account, credit_account, points, posted_at) "
-        "VALUES (?, ?, ?, ?, ?)");
-    st->setInt64(1, t.txn_id);
-    st->setString(2, t.debit_account);
-    st->setString(3, t.credit_account);
-    st->setInt64(4, t.points);
-    st->setInt64(5, t.posted_at);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
-}
+absl::Status MysqlTxn::InsertTransfer(const TransferRecord& t) { return InsertTransfers({t}); }
 
 absl::StatusOr<Points> MysqlTxn::SumEarnedSince(PartnerId partner, MemberId member, Micros since) {
   return Guard([&]() -> absl::StatusOr<Points> {
@@ -1091,20 +604,7 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::BonusTxnsOf(TxnId earn) {
 }
 
 absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLots(MemberId member) {
-  if (batching_) {
-    auto it = cache_.lots.find(member);
-    if (it != cache_.lots.end()) return it->second;
-  }
-  return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
-    auto* st = Prepare(absl::StrCat("SELECT ", kLotColumns,
-                                    " FROM lots WHERE member_id = ? AND remaining > 0 "
-                                    "ORDER BY expires_at, earned_at, id"));
-    st->setInt64(1, member);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<LotRecord> out;
-    while (rs->next()) out.push_back(ReadLot(rs.get()));
-    return out;
-  });
+  return OpenLotsOf({member});
 }
 
 absl::StatusOr<std::optional<LotRecord>> MysqlTxn::LotOfEarn(TxnId earn_txn) {
@@ -1128,60 +628,14 @@ absl::StatusOr<LotRecord> MysqlTxn::GetLot(LotId id) {
 }
 
 absl::StatusOr<LotId> MysqlTxn::InsertLot(const LotRecord& l) {
-  absl::StatusOr<LotId> id = Guard([&]() -> absl::StatusOr<LotId> {
-    auto text = [](bool returning) {
-      return absl::StrCat(
-          "INSERT INTO lots (member_id, funder_id, earn_txn_id, points, remaining, earned_at, "
-          "expires_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          returning ? " RETURNING id" : "");
-    };
-    return InsertReturningId(text, [&](sql::PreparedStatement* st) {
-      st->setInt64(1, l.member_id);
-      st->setInt64(2, l.funder_id);
-      st->setInt64(3, l.earn_txn_id);
-      st->setInt64(4, l.points);
-      st->setInt64(5, l.remaining);
-      st->setInt64(6, l.earned_at);
-      st->setInt64(7, l.expires_at);
-      st->setInt64(8, l.available_at);
-    });
-  });
-  // Keep the member's open lots current, in OpenLots order.
-  auto kept = cache_.lots.find(l.member_id);
-  if (kept != cache_.lots.end()) {
-    if (!id.ok()) {
-      cache_.lots.erase(kept);
-    } else if (l.remaining > 0) {
-      LotRecord added = l;
-      added.id = *id;
-      cache_.lot_owner[added.id] = added.member_id;
-      auto key = [](const LotRecord& r) { return std::tie(r.expires_at, r.earned_at, r.id); };
-      auto at = std::upper_bound(
-          kept->second.begin(), kept->second.end(), added,
-          [&](const LotRecord& a, const LotRecord& b) { return key(a) < key(b); });
-      kept->second.insert(at, added);
-    }
-  }
+  ASSIGN_OR_RETURN(LotId id, ids_->Next(IdKind::kLot));
+  LotRecord row = l;
+  row.id = id;
+  RETURN_IF_ERROR(InsertLots({row}));
   return id;
 }
 
 absl::Status MysqlTxn::SetLotRemaining(LotId id, Points remaining) {
-  auto owner = cache_.lot_owner.find(id);
-  if (owner == cache_.lot_owner.end()) {
-    // A lot of no kept member, or one with nothing left now refilled: drop them all.
-    DropKeptLots(std::nullopt);
-  } else if (auto kept = cache_.lots.find(owner->second); kept != cache_.lots.end()) {
-    std::vector<LotRecord>& lots = kept->second;
-    auto it = std::find_if(lots.begin(), lots.end(),
-                           [&](const LotRecord& l) { return l.id == id; });
-    if (it == lots.end()) {
-      DropKeptLots(owner->second);  // emptied earlier and refilled now
-    } else if (remaining > 0) {
-      it->remaining = remaining;
-    } else {
-      lots.erase(it);  // OpenLots lists only lots with points left
-    }
-  }
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE lots SET remaining = ? WHERE id = ?");
     st->setInt64(1, remaining);
@@ -1192,8 +646,6 @@ absl::Status MysqlTxn::SetLotRemaining(LotId id, Points remaining) {
 }
 
 absl::Status MysqlTxn::MoveLots(MemberId from, MemberId to) {
-  DropKeptLots(from);
-  DropKeptLots(to);
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE lots SET member_id = ? WHERE member_id = ?");
     st->setInt64(1, to);
@@ -1218,21 +670,10 @@ absl::StatusOr<std::vector<MemberId>> MysqlTxn::MembersWithExpiredLots(Micros no
 }
 
 absl::Status MysqlTxn::InsertConsumption(const ConsumptionRecord& c) {
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO consumptions (txn_id, lot_id, funder_id, redeemer_id, kind, points, "
-        "restores_id, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    st->setInt64(1, c.txn_id);
-    st->setInt64(2, c.lot_id);
-    st->setInt64(3, c.funder_id);
-    SetOptInt(st, 4, c.redeemer_id);
-    st->setString(5, c.kind);
-    st->setInt64(6, c.points);
-    SetOptInt(st, 7, c.restores_id);
-    st->setInt64(8, c.posted_at);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+  ASSIGN_OR_RETURN(int64_t id, ids_->Next(IdKind::kConsumption));
+  ConsumptionRecord row = c;
+  row.id = id;
+  return InsertConsumptions({row});
 }
 
 absl::StatusOr<std::vector<ConsumptionRecord>> MysqlTxn::ConsumptionsOfTxn(TxnId txn) {
@@ -1330,20 +771,10 @@ absl::Status MysqlTxn::MoveDebts(MemberId from, MemberId to) {
 }
 
 absl::Status MysqlTxn::InsertHold(const HoldRecord& h) {
-  DropKeptHolds(h.member_id);
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO holds (auth_txn_id, member_id, partner_id, points, status, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    st->setInt64(1, h.auth_txn_id);
-    st->setInt64(2, h.member_id);
-    st->setInt64(3, h.partner_id);
-    st->setInt64(4, h.points);
-    st->setString(5, h.status);
-    st->setInt64(6, h.expires_at);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+  ASSIGN_OR_RETURN(int64_t id, ids_->Next(IdKind::kHold));
+  HoldRecord row = h;
+  row.id = id;
+  return InsertHolds({row});
 }
 
 absl::StatusOr<std::optional<HoldRecord>> MysqlTxn::HoldOfAuthorization(TxnId auth_txn) {
@@ -1357,9 +788,6 @@ absl::StatusOr<std::optional<HoldRecord>> MysqlTxn::HoldOfAuthorization(TxnId au
 }
 
 absl::Status MysqlTxn::UpdateHold(int64_t id, const std::string& status, Points points) {
-  auto owner = cache_.hold_owner.find(id);
-  DropKeptHolds(owner == cache_.hold_owner.end() ? std::nullopt
-                                                 : std::optional<MemberId>(owner->second));
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE holds SET status = ?, points = ? WHERE id = ?");
     st->setString(1, status);
@@ -1371,16 +799,6 @@ absl::Status MysqlTxn::UpdateHold(int64_t id, const std::string& status, Points 
 }
 
 absl::StatusOr<std::vector<HoldRecord>> MysqlTxn::ActiveHolds(MemberId member, Micros now) {
-  if (batching_) {
-    auto it = cache_.holds.find(member);
-    if (it != cache_.holds.end()) {
-      std::vector<HoldRecord> out;
-      for (const HoldRecord& h : it->second) {
-        if (h.expires_at > now) out.push_back(h);
-      }
-      return out;
-    }
-  }
   return Guard([&]() -> absl::StatusOr<std::vector<HoldRecord>> {
     auto* st = Prepare(
         "SELECT * FROM holds WHERE member_id = ? AND status = 'active' AND expires_at > ? "

@@ -11,13 +11,12 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "hub/common/status_macros.h"
-#include "hub/store/store.h"
+#include "hub/store/batch_rows.h"
 
 namespace loyalty {
 
@@ -26,36 +25,68 @@ struct MysqlConnection {
   std::unique_ptr<sql::Connection> conn;
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
   bool broken = false;  // a network-level error: do not reuse
-  std::optional<bool> returning;  // the server takes INSERT ... RETURNING (MariaDB)
 
   sql::PreparedStatement* Prepare(const std::string& sql);
-  bool SupportsReturning();
 };
 
 // Converts a Connector/C++ exception to a Status; marks `retry` for the errors that a
 // fresh attempt of the whole transaction may cure, and `broken` for lost connections.
 absl::Status StatusFromSqlException(const sql::SQLException& e, bool* retry, bool* broken);
 
-class MysqlTxn final : public StoreTxn {
+// Row readers and column lists shared by the mysql_*.cc files.
+namespace rows {
+inline constexpr int kErrDuplicateKey = 1062;
+extern const char kTxnColumns[];
+extern const char kMemberColumns[];
+extern const char kLotColumns[];
+std::optional<int64_t> OptInt(sql::ResultSet* rs, const char* col);
+void SetOptInt(sql::PreparedStatement* st, int idx, const std::optional<int64_t>& v);
+PartnerRecord ReadPartner(sql::ResultSet* rs);
+TxnRecord ReadTxn(sql::ResultSet* rs);
+MemberRecord ReadMember(sql::ResultSet* rs);
+LotRecord ReadLot(sql::ResultSet* rs);
+HoldRecord ReadHold(sql::ResultSet* rs);
+}  // namespace rows
+
+// Plain row mapping: each method is the statement(s) its contract in store.h or
+// batch_rows.h names, on one connection, in the transaction the store opened. No state
+// of a batch lives here (working_set.h holds it).
+class MysqlTxn final : public BatchRows {
  public:
-  explicit MysqlTxn(MysqlConnection* c) : c_(c) {}
+  // REQUIRES: `c` and `ids` outlive the transaction.
+  MysqlTxn(MysqlConnection* c, IdSource* ids) : c_(c), ids_(ids) {}
   MysqlTxn(const MysqlTxn&) = delete;
   MysqlTxn& operator=(const MysqlTxn&) = delete;
 
   // True once a statement failed in a way a new attempt may cure.
   bool retry() const { return retry_; }
 
+  // BatchRows (mysql_txn_sets.cc).
+  absl::StatusOr<std::vector<MemberId>> MembersOfTxns(const std::vector<TxnKey>& keys) override;
+  absl::StatusOr<std::vector<CardRecord>> FindCards(
+      const std::vector<std::string>& numbers) override;
+  absl::StatusOr<std::vector<MemberRecord>> LockMembers(std::vector<MemberId> ids) override;
+  absl::StatusOr<std::vector<TxnRecord>> FindTxns(const std::vector<TxnKey>& keys) override;
+  absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override;
+  absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override;
+  absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,
+                                                           Micros since) override;
+  absl::Status InsertTxns(const std::vector<TxnRecord>& txns) override;
+  absl::Status InsertLots(const std::vector<LotRecord>& lots) override;
+  absl::Status InsertConsumptions(const std::vector<ConsumptionRecord>& rows) override;
+  absl::Status InsertTransfers(const std::vector<TransferRecord>& rows) override;
+  absl::Status InsertHolds(const std::vector<HoldRecord>& rows) override;
+  absl::Status UpdateMembers(const std::vector<MemberRecord>& members) override;
+  absl::Status UpdateLotsRemaining(const std::vector<std::pair<LotId, Points>>& remaining) override;
+  absl::Status UpdateHolds(const std::vector<HoldRecord>& holds) override;
+  absl::Status UpdateTxns(const std::vector<TxnRecord>& txns) override;
   absl::Status Savepoint() override;
   absl::Status RollbackToSavepoint() override;
-  absl::Status BeginBatch(const std::vector<const LockPlan*>& plans) override;
-  absl::Status FlushWrites() override;
   bool Doomed() const override { return doomed_ || c_->broken; }
-  bool TakeRetry() override {
-    const bool r = retry_;
-    retry_ = false;
-    return r;
-  }
+  bool Retryable() const override { return retry_; }
+  IdSource& ids() override { return *ids_; }
 
+  // StoreTxn.
   absl::StatusOr<std::optional<ProgramRecord>> GetProgram() override;
   absl::Status PutProgram(const ProgramRecord& program, Micros now) override;
   absl::StatusOr<PartnerId> InsertPartner(const PartnerRecord& partner) override;
@@ -181,123 +212,26 @@ class MysqlTxn final : public StoreTxn {
   template <typename Fn>
   auto Guard(Fn&& body) -> decltype(body());
 
-  // Prepares (once per connection) a statement. In batch mode, a statement on a table
-  // with buffered writes (members, txns, transfers) writes the buffer first, and one that
-  // may change member rows drops the kept ones. Throws sql::SQLException.
-  sql::PreparedStatement* Prepare(const std::string& sql);
-  // For the statements that know the buffer (they read kept rows or add new ones).
-  sql::PreparedStatement* PrepareBufferAware(const std::string& sql) { return c_->Prepare(sql); }
-  // Writes the buffer; throws sql::SQLException.
-  void Flush();
+  // Prepares (once per connection) a statement. Throws sql::SQLException.
+  sql::PreparedStatement* Prepare(const std::string& sql) { return c_->Prepare(sql); }
   int64_t LastInsertId();
-  // Runs an INSERT built by `sql(returning)` (bound by `bind`) and returns the new row's
-  // id: from INSERT ... RETURNING id in one round trip where the server takes it, else
-  // from LAST_INSERT_ID(). Throws sql::SQLException.
-  template <typename Sql, typename Bind>
-  int64_t InsertReturningId(Sql&& sql, Bind&& bind);
   // Runs a "SELECT key, SUM(...)" query with the given int64 parameters into a map.
   absl::StatusOr<std::map<int64_t, int64_t>> SumsByKey(const std::string& sql,
                                                       std::initializer_list<int64_t> params);
-
   // Runs one statement that takes no parameters and returns no rows.
   absl::Status Execute(const std::string& sql);
-
-  // The uncached reads behind GetProgram, GetPartner, ListTiers and ListPromotions(all).
-  absl::StatusOr<std::optional<ProgramRecord>> QueryProgram();
-  absl::StatusOr<std::optional<PartnerRecord>> QueryPartner(PartnerId id);
-  absl::StatusOr<std::vector<TierRow>> QueryTiers();
-  absl::StatusOr<std::vector<PromotionRow>> QueryPromotions(Micros now, bool all);
-
-  // What batch mode keeps of reads; cleared by writes of these tables and by rollbacks.
-  struct ReadCache {
-    std::optional<std::optional<ProgramRecord>> program;
-    std::map<PartnerId, std::optional<PartnerRecord>> partners;
-    std::optional<std::vector<TierRow>> tiers;
-    std::optional<std::vector<PromotionRow>> promotions;  // all of them
-    // Cards of members this transaction holds locked (a card only moves between members
-    // that are both locked), so the row cannot change under the transaction.
-    std::map<std::string, CardRecord> cards;
-    // Transactions by (partner, partner_txn_id) as of BeginBatch or as inserted since;
-    // nullopt = no such key.
-    std::map<std::pair<PartnerId, std::string>, std::optional<TxnRecord>> txns;
-    // Of locked members: open lots (OpenLots order) and holds with status active (any
-    // expiry, newest first). Dropped for a member when its lots or holds are written.
-    std::map<MemberId, std::vector<LotRecord>> lots;
-    std::map<MemberId, std::vector<HoldRecord>> holds;
-    // Owners of the kept lots and holds, to find them by id.
-    std::map<LotId, MemberId> lot_owner;
-    std::map<int64_t, MemberId> hold_owner;
-  };
-  // Locks the members in ascending id order and keeps their rows.
-  void LockMembersInOrder(std::vector<MemberId> ids);
   // Runs `select` + "(group, group, ...)" over `keys` in chunks, binding each key with
   // `bind(st, first_index, key) -> next index` and passing each row to `row`. Throws
   // sql::SQLException.
   template <typename Key, typename Bind, typename Row>
   void SelectIn(const std::string& select, const std::string& group,
                 const std::vector<Key>& keys, Bind&& bind, Row&& row);
-  void DropReadCache() { cache_ = ReadCache{}; }
-  // The lots or holds kept for no member, or for the one given.
-  void DropKeptLots(std::optional<MemberId> member);
-  void DropKeptHolds(std::optional<MemberId> member);
-
-  // What batch mode keeps of writes until Flush.
-  struct Buffered {
-    std::vector<TransferRecord> transfers;
-    struct TxnResult {
-      Points points, balance_after, available_after;
-    };
-    std::map<TxnId, TxnResult> txn_results;
-    std::map<MemberId, MemberRecord> members;  // rows locked by this transaction, current
-    std::set<MemberId> dirty_members;          // of those, the ones changed since read
-    bool empty() const {
-      return transfers.empty() && txn_results.empty() && dirty_members.empty();
-    }
-  };
-  // Puts a buffered transaction result into a row read from the table.
-  void PatchTxn(TxnRecord* t) const;
-
-  // What RollbackToSavepoint needs to put the buffer back as it was at Savepoint():
-  // the old value of each entry changed since (a copy of the whole buffer would cost a
-  // batch time quadratic in its size), or the whole buffer when a flush or a drop of
-  // the kept rows changed everything.
-  struct Undo {
-    bool active = false;
-    size_t transfers = 0;
-    std::map<TxnId, std::optional<Buffered::TxnResult>> results;
-    std::map<MemberId, std::optional<MemberRecord>> members;
-    std::map<MemberId, bool> dirty;
-    std::optional<Buffered> whole;
-  };
-  // Record the old values before a change of one entry, or of everything.
-  void BeforeMemberChange(MemberId id);
-  void BeforeResultChange(TxnId id);
-  void BeforeWholeChange();
-  // The buffer as it was at Savepoint().
-  Buffered BufferAtSavepoint() const;
 
   MysqlConnection* c_;
+  IdSource* ids_;
   bool retry_ = false;
   bool doomed_ = false;
-  bool batching_ = false;
-  ReadCache cache_;
-  Buffered buffered_;
-  Undo undo_;
 };
-
-template <typename Sql, typename Bind>
-int64_t MysqlTxn::InsertReturningId(Sql&& sql, Bind&& bind) {
-  const bool returning = c_->SupportsReturning();
-  sql::PreparedStatement* st = PrepareBufferAware(sql(returning));
-  bind(st);
-  if (!returning) {
-    st->executeUpdate();
-    return LastInsertId();
-  }
-  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-  LOYALTY_CHECK(rs->next());
-  return rs->getInt64(1);
-}
 
 template <typename Fn>
 auto MysqlTxn::Guard(Fn&& body) -> decltype(body()) {

@@ -17,6 +17,8 @@
 
 namespace loyalty {
 
+class BatchRows;  // batch_rows.h
+
 // What a partner's request will touch, known before it runs: the member of a card or
 // of an earlier transaction of the partner (empty fields: none), and the request's own
 // idempotency key.
@@ -196,33 +198,6 @@ class StoreTxn {
 
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
-
-  // Group commit (group_commit.h) runs several requests in one transaction, each after a
-  // Savepoint() (which replaces the previous one) and undone by RollbackToSavepoint() if
-  // it fails, so one request's failure undoes its own writes only.
-  virtual absl::Status Savepoint() = 0;
-  virtual absl::Status RollbackToSavepoint() = 0;
-  // Starts batch mode for the rest of this transaction (a group-commit batch's requests
-  // share it), given what each request will touch:
-  // - the members of the plans' cards and transactions are locked up front in ascending
-  //   id order (batches running side by side then never deadlock on each other) and
-  //   their rows, cards, open lots and active holds are read in one statement each, as
-  //   are the requests' own idempotency keys;
-  // - the program, partners, tiers and promotions are read once and kept;
-  // - member updates, transaction results and journal transfers are buffered and
-  //   written by FlushWrites() as multi-row statements.
-  // Every read still sees this transaction's own writes: kept rows are kept current or
-  // dropped when written, and any other statement on a buffered table flushes first.
-  // A rollback to the savepoint undoes the buffer and drops what was kept.
-  virtual absl::Status BeginBatch(const std::vector<const LockPlan*>& plans) = 0;
-  // Writes what batch mode buffered. REQUIRES: called before the commit.
-  virtual absl::Status FlushWrites() = 0;
-  // True once an error ended the whole transaction (a deadlock, a lost connection), not
-  // just one statement: nothing more can be done in it.
-  virtual bool Doomed() const = 0;
-  // True if the last failure may pass when the same request runs again (a concurrent
-  // insert of the same idempotency key committed first); clears the flag.
-  virtual bool TakeRetry() = 0;
 };
 
 // A database. Thread-safe: each call borrows its own connection.
@@ -252,6 +227,15 @@ class Store {
     std::vector<absl::Status> out;
     for (const auto& fn : fns) out.push_back(RunInTransaction(fn));
     return out;
+  }
+
+  // Runs `fn` in one database transaction with the row-level access the batch pipeline
+  // needs (batch_rows.h), committing if it returns OK and rolling back otherwise.
+  // Deadlocks, lock wait timeouts and idempotency-key races run `fn` again from the
+  // start, a bounded number of times. UNIMPLEMENTED for a store without it.
+  virtual absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) {
+    (void)fn;
+    return absl::UnimplementedError("this store has no batch access");
   }
 
   // Applies the migrations not applied yet. Safe to call from several processes.

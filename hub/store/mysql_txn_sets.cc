@@ -1,0 +1,416 @@
+// MysqlTxn's BatchRows: the set-based reads of a batch's load stage and the multi-row
+// statements of its write stage (batch_rows.h). Each statement covers a chunk of keys or
+// rows; chunk sizes are few and fixed so a connection prepares few statement texts.
+#include <cppconn/datatype.h>
+#include <cppconn/statement.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "hub/store/mysql_txn.h"
+
+namespace loyalty {
+
+bool LotBefore(const LotRecord& a, const LotRecord& b) {
+  return std::tie(a.expires_at, a.earned_at, a.id) < std::tie(b.expires_at, b.earned_at, b.id);
+}
+
+namespace {
+
+// Multi-row statements are cut into chunks of these sizes (largest first).
+constexpr size_t kChunkSizes[] = {64, 16, 4, 1};
+
+// Calls `emit(first, n)` for consecutive chunks covering [0, total).
+template <typename Emit>
+void ForChunks(size_t total, Emit&& emit) {
+  size_t first = 0;
+  for (size_t size : kChunkSizes) {
+    while (total - first >= size) {
+      emit(first, size);
+      first += size;
+    }
+  }
+}
+
+// `n` copies of `one` joined by `sep`: "(?, ?), (?, ?)".
+std::string Repeat(absl::string_view one, absl::string_view sep, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i == 0 ? "" : sep, one);
+  return out;
+}
+
+void SetOptString(sql::PreparedStatement* st, int idx, const std::string& v) {
+  if (v.empty()) {
+    st->setNull(idx, sql::DataType::VARCHAR);
+  } else {
+    st->setString(idx, v);
+  }
+}
+
+int BindKey(sql::PreparedStatement* st, int k, const TxnKey& key) {
+  st->setInt64(k, key.partner);
+  st->setString(k + 1, key.id);
+  return k + 2;
+}
+
+}  // namespace
+
+template <typename Key, typename Bind, typename Row>
+void MysqlTxn::SelectIn(const std::string& select, const std::string& group,
+                        const std::vector<Key>& keys, Bind&& bind, Row&& row) {
+  ForChunks(keys.size(), [&](size_t first, size_t n) {
+    auto* st = Prepare(absl::StrCat(select, "(", Repeat(group, ", ", n), ")"));
+    int k = 1;
+    for (size_t i = first; i < first + n; ++i) k = bind(st, k, keys[i]);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    while (rs->next()) row(rs.get());
+  });
+}
+
+absl::StatusOr<std::vector<MemberId>> MysqlTxn::MembersOfTxns(const std::vector<TxnKey>& keys) {
+  return Guard([&]() -> absl::StatusOr<std::vector<MemberId>> {
+    std::vector<MemberId> out;
+    SelectIn("SELECT member_id FROM txns WHERE (partner_id, partner_txn_id) IN ", "(?, ?)", keys,
+             BindKey, [&](sql::ResultSet* rs) { out.push_back(rs->getInt64(1)); });
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<CardRecord>> MysqlTxn::FindCards(
+    const std::vector<std::string>& numbers) {
+  return Guard([&]() -> absl::StatusOr<std::vector<CardRecord>> {
+    std::vector<CardRecord> out;
+    SelectIn(
+        "SELECT card_number, member_id, bearer FROM cards WHERE card_number IN ", "?", numbers,
+        [](sql::PreparedStatement* st, int k, const std::string& n) {
+          st->setString(k, n);
+          return k + 1;
+        },
+        [&](sql::ResultSet* rs) {
+          out.push_back({rs->getString(1), rs->getInt64(2), rs->getInt(3) != 0});
+        });
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<MemberRecord>> MysqlTxn::LockMembers(std::vector<MemberId> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<MemberRecord> out;
+  if (ids.empty()) return out;
+  return Guard([&]() -> absl::StatusOr<std::vector<MemberRecord>> {
+    // Ids are integers, so the list is spelled into the statement (one text whatever
+    // the count); the index walk of ORDER BY id takes the locks in ascending order.
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+        absl::StrCat("SELECT ", rows::kMemberColumns, " FROM members WHERE id IN (",
+                     absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
+    while (rs->next()) out.push_back(rows::ReadMember(rs.get()));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::FindTxns(const std::vector<TxnKey>& keys) {
+  return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
+    std::vector<TxnRecord> out;
+    SelectIn(absl::StrCat("SELECT ", rows::kTxnColumns,
+                          " FROM txns WHERE (partner_id, partner_txn_id) IN "),
+             "(?, ?)", keys, BindKey,
+             [&](sql::ResultSet* rs) { out.push_back(rows::ReadTxn(rs)); });
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLotsOf(const std::vector<MemberId>& ids) {
+  std::vector<LotRecord> out;
+  if (ids.empty()) return out;
+  return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
+        "SELECT ", rows::kLotColumns, " FROM lots WHERE member_id IN (", absl::StrJoin(ids, ","),
+        ") AND remaining > 0 ORDER BY member_id, ", kLotOrderSql)));
+    while (rs->next()) out.push_back(rows::ReadLot(rs.get()));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<HoldRecord>> MysqlTxn::ActiveHoldsOf(const std::vector<MemberId>& ids) {
+  std::vector<HoldRecord> out;
+  if (ids.empty()) return out;
+  return Guard([&]() -> absl::StatusOr<std::vector<HoldRecord>> {
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+        absl::StrCat("SELECT * FROM holds WHERE member_id IN (", absl::StrJoin(ids, ","),
+                     ") AND status = 'active' ORDER BY member_id, id DESC")));
+    while (rs->next()) out.push_back(rows::ReadHold(rs.get()));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<PartnerId>> MysqlTxn::EarnPartnersSince(MemberId member,
+                                                                   Micros since) {
+  return Guard([&]() -> absl::StatusOr<std::vector<PartnerId>> {
+    auto* st = Prepare(
+        "SELECT DISTINCT partner_id FROM txns WHERE member_id = ? AND kind = 'earn' AND "
+        "posted_at >= ?");
+    st->setInt64(1, member);
+    st->setInt64(2, since);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<PartnerId> out;
+    while (rs->next()) out.push_back(rs->getInt64(1));
+    return out;
+  });
+}
+
+absl::Status MysqlTxn::InsertTxns(const std::vector<TxnRecord>& txns) {
+  return Guard([&]() -> absl::Status {
+    try {
+      ForChunks(txns.size(), [&](size_t first, size_t n) {
+        auto* st = Prepare(absl::StrCat(
+            "INSERT INTO txns (id, partner_id, partner_txn_id, kind, member_id, points, "
+            "amount_minor, currency, request_hash, original_txn_id, reversed_points, "
+            "balance_after, available_after, posted_at, occurred_at, note) VALUES ",
+            Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ", ", n)));
+        int k = 1;
+        for (size_t i = first; i < first + n; ++i) {
+          const TxnRecord& t = txns[i];
+          LOYALTY_CHECK(t.id > 0);
+          st->setInt64(k++, t.id);
+          st->setInt64(k++, t.partner_id);
+          SetOptString(st, k++, t.partner_txn_id);
+          st->setString(k++, t.kind);
+          st->setInt64(k++, t.member_id);
+          st->setInt64(k++, t.points);
+          st->setInt64(k++, t.amount_minor);
+          st->setString(k++, t.currency);
+          st->setString(k++, t.request_hash);
+          rows::SetOptInt(st, k++, t.original_txn_id);
+          st->setInt64(k++, t.reversed_points);
+          st->setInt64(k++, t.balance_after);
+          st->setInt64(k++, t.available_after);
+          st->setInt64(k++, t.posted_at);
+          st->setInt64(k++, t.occurred_at);
+          st->setString(k++, t.note);
+        }
+        st->executeUpdate();
+      });
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != rows::kErrDuplicateKey) throw;
+      // An idempotency key committed by another transaction since it was read: a new
+      // attempt finds it and replays. The statement's rows are not written; the rest of
+      // the transaction cannot go on without them.
+      retry_ = true;
+      doomed_ = true;
+      return absl::AbortedError("idempotency key inserted concurrently");
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertLots(const std::vector<LotRecord>& lots) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(lots.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO lots (id, member_id, funder_id, earn_txn_id, points, remaining, "
+          "earned_at, expires_at, available_at) VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?)", ", ", n)));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const LotRecord& l = lots[i];
+        LOYALTY_CHECK(l.id > 0);
+        st->setInt64(k++, l.id);
+        st->setInt64(k++, l.member_id);
+        st->setInt64(k++, l.funder_id);
+        st->setInt64(k++, l.earn_txn_id);
+        st->setInt64(k++, l.points);
+        st->setInt64(k++, l.remaining);
+        st->setInt64(k++, l.earned_at);
+        st->setInt64(k++, l.expires_at);
+        st->setInt64(k++, l.available_at);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertConsumptions(const std::vector<ConsumptionRecord>& rows) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(rows.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO consumptions (id, txn_id, lot_id, funder_id, redeemer_id, kind, points, "
+          "restores_id, posted_at) VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?)", ", ", n)));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const ConsumptionRecord& c = rows[i];
+        LOYALTY_CHECK(c.id > 0);
+        st->setInt64(k++, c.id);
+        st->setInt64(k++, c.txn_id);
+        st->setInt64(k++, c.lot_id);
+        st->setInt64(k++, c.funder_id);
+        rows::SetOptInt(st, k++, c.redeemer_id);
+        st->setString(k++, c.kind);
+        st->setInt64(k++, c.points);
+        rows::SetOptInt(st, k++, c.restores_id);
+        st->setInt64(k++, c.posted_at);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertTransfers(const std::vector<TransferRecord>& rows) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(rows.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO transfers (txn_id, debit_account, credit_account, points, posted_at) "
+          "VALUES ",
+          Repeat("(?, ?, ?, ?, ?)", ", ", n)));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const TransferRecord& t = rows[i];
+        st->setInt64(k++, t.txn_id);
+        st->setString(k++, t.debit_account);
+        st->setString(k++, t.credit_account);
+        st->setInt64(k++, t.points);
+        st->setInt64(k++, t.posted_at);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertHolds(const std::vector<HoldRecord>& rows) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(rows.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO holds (id, auth_txn_id, member_id, partner_id, points, status, "
+          "expires_at) VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?, ?)", ", ", n)));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const HoldRecord& h = rows[i];
+        LOYALTY_CHECK(h.id > 0);
+        st->setInt64(k++, h.id);
+        st->setInt64(k++, h.auth_txn_id);
+        st->setInt64(k++, h.member_id);
+        st->setInt64(k++, h.partner_id);
+        st->setInt64(k++, h.points);
+        st->setString(k++, h.status);
+        st->setInt64(k++, h.expires_at);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::UpdateMembers(const std::vector<MemberRecord>& members) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(members.size(), [&](size_t first, size_t n) {
+      // One upsert per chunk: every row exists (locked by this transaction), so the
+      // INSERT part never inserts; ON DUPLICATE KEY UPDATE writes the new values.
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO members (id, balance, debt, anonymous, merged_into, tier, pin_hash, "
+          "pin_failures, last_posted_at, created_at) VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", ", ", n),
+          " ON DUPLICATE KEY UPDATE balance = VALUES(balance), debt = VALUES(debt), "
+          "anonymous = VALUES(anonymous), merged_into = VALUES(merged_into), "
+          "tier = VALUES(tier), pin_hash = VALUES(pin_hash), "
+          "pin_failures = VALUES(pin_failures), last_posted_at = VALUES(last_posted_at)"));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const MemberRecord& m = members[i];
+        st->setInt64(k++, m.id);
+        st->setInt64(k++, m.balance);
+        st->setInt64(k++, m.debt);
+        st->setInt(k++, m.anonymous ? 1 : 0);
+        rows::SetOptInt(st, k++, m.merged_into);
+        st->setString(k++, m.tier);
+        if (m.pin_hash.has_value()) {
+          st->setString(k++, *m.pin_hash);
+        } else {
+          st->setNull(k++, sql::DataType::CHAR);
+        }
+        st->setInt(k++, m.pin_failures);
+        st->setInt64(k++, m.last_posted_at);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::UpdateLotsRemaining(
+    const std::vector<std::pair<LotId, Points>>& remaining) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(remaining.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "UPDATE lots l JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS remaining",
+          Repeat(" UNION ALL SELECT ?, ?", "", n - 1),
+          ") v ON l.id = v.id SET l.remaining = v.remaining"));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        st->setInt64(k++, remaining[i].first);
+        st->setInt64(k++, remaining[i].second);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::UpdateHolds(const std::vector<HoldRecord>& holds) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(holds.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "UPDATE holds h JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS CHAR) AS status, "
+          "CAST(? AS SIGNED) AS points",
+          Repeat(" UNION ALL SELECT ?, ?, ?", "", n - 1),
+          ") v ON h.id = v.id SET h.status = v.status, h.points = v.points"));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        st->setInt64(k++, holds[i].id);
+        st->setString(k++, holds[i].status);
+        st->setInt64(k++, holds[i].points);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::UpdateTxns(const std::vector<TxnRecord>& txns) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(txns.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "UPDATE txns t JOIN (SELECT CAST(? AS SIGNED) AS id, CAST(? AS SIGNED) AS points, "
+          "CAST(? AS SIGNED) AS balance_after, CAST(? AS SIGNED) AS available_after, "
+          "CAST(? AS SIGNED) AS reversed_points",
+          Repeat(" UNION ALL SELECT ?, ?, ?, ?, ?", "", n - 1),
+          ") v ON t.id = v.id SET t.points = v.points, t.balance_after = v.balance_after, "
+          "t.available_after = v.available_after, t.reversed_points = v.reversed_points"));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        st->setInt64(k++, txns[i].id);
+        st->setInt64(k++, txns[i].points);
+        st->setInt64(k++, txns[i].balance_after);
+        st->setInt64(k++, txns[i].available_after);
+        st->setInt64(k++, txns[i].reversed_points);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::Savepoint() { return Execute("SAVEPOINT request"); }
+
+absl::Status MysqlTxn::RollbackToSavepoint() { return Execute("ROLLBACK TO SAVEPOINT request"); }
+
+}  // namespace loyalty

@@ -1,0 +1,669 @@
+#include "hub/store/working_set.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "hub/common/money.h"
+#include "hub/common/status_macros.h"
+
+namespace loyalty {
+
+// ---- undo log
+
+template <typename K, typename V>
+void WorkingSet::Remember(std::map<K, V>& m, const K& k) {
+  if (!in_request_ || with_savepoint_) return;  // a rerun is undone by its savepoint
+  auto it = m.find(k);
+  if (it == m.end()) {
+    undo_.push_back([&m, k] { m.erase(k); });
+  } else {
+    undo_.push_back([&m, k, old = it->second] { m[k] = old; });
+  }
+}
+
+template <typename K>
+void WorkingSet::Remember(std::set<K>& s, const K& k) {
+  if (!in_request_ || with_savepoint_) return;
+  const bool had = s.count(k) > 0;
+  undo_.push_back([&s, k, had] {
+    if (had) {
+      s.insert(k);
+    } else {
+      s.erase(k);
+    }
+  });
+}
+
+template <typename T>
+void WorkingSet::Remember(std::vector<T>& v) {
+  if (!in_request_ || with_savepoint_) return;
+  undo_.push_back([&v, n = v.size()] { v.resize(n); });
+}
+
+// ---- load
+
+absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
+  std::vector<std::string> cards;
+  std::vector<TxnKey> named;  // earlier transactions the requests refer to
+  std::vector<TxnKey> keys;   // named ones and the requests' own idempotency keys
+  for (const LockPlan* p : plans) {
+    if (!p->card_number.empty()) cards.push_back(p->card_number);
+    if (!p->txn_id.empty()) named.push_back({p->txn_partner, p->txn_id});
+    if (!p->key.empty()) keys.push_back({p->key_partner, p->key});
+  }
+  auto unique = [](auto& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  unique(cards);
+  unique(named);
+  keys.insert(keys.end(), named.begin(), named.end());
+  unique(keys);
+
+  // Which members: read before the locks, checked again under them.
+  std::vector<MemberId> ids;
+  ASSIGN_OR_RETURN(std::vector<CardRecord> before, rows_->FindCards(cards));
+  for (const CardRecord& c : before) ids.push_back(c.member_id);
+  if (!named.empty()) {
+    ASSIGN_OR_RETURN(std::vector<MemberId> of_txns, rows_->MembersOfTxns(named));
+    ids.insert(ids.end(), of_txns.begin(), of_txns.end());
+  }
+  ASSIGN_OR_RETURN(std::vector<MemberRecord> locked, rows_->LockMembers(std::move(ids)));
+  RETURN_IF_ERROR(KeepMembers(locked));
+  // A card that moved to another member meanwhile is read again when used.
+  ASSIGN_OR_RETURN(std::vector<CardRecord> after, rows_->FindCards(cards));
+  for (const CardRecord& c : after) {
+    if (members_.count(c.member_id) > 0) cards_[c.number] = c;
+  }
+  for (const TxnKey& k : keys) txn_keys_[k] = std::nullopt;
+  ASSIGN_OR_RETURN(std::vector<TxnRecord> txns, rows_->FindTxns(keys));
+  for (TxnRecord& t : txns) {
+    txn_keys_[{t.partner_id, t.partner_txn_id}] = t.id;
+    txns_[t.id] = std::move(t);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows) {
+  std::vector<MemberId> ids;
+  for (const MemberRecord& m : rows) {
+    ids.push_back(m.id);
+    members_[m.id] = MemberState{m, {}, {}};
+  }
+  if (ids.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<LotRecord> lots, rows_->OpenLotsOf(ids));
+  for (LotRecord& l : lots) {  // in lot order per member
+    members_[l.member_id].lots.push_back(l.id);
+    lots_[l.id] = std::move(l);
+  }
+  ASSIGN_OR_RETURN(std::vector<HoldRecord> holds, rows_->ActiveHoldsOf(ids));
+  for (HoldRecord& h : holds) {  // newest first per member
+    members_[h.member_id].holds.push_back(h.id);
+    holds_[h.id] = std::move(h);
+  }
+  return absl::OkStatus();
+}
+
+// ---- requests
+
+absl::Status WorkingSet::BeginRequest(bool with_savepoint) {
+  LOYALTY_CHECK(!in_request_ && undo_.empty());
+  wants_rerun_ = false;
+  savepoint_set_ = false;
+  with_savepoint_ = with_savepoint;
+  if (with_savepoint) {
+    ++stats_.reruns_with_savepoint;
+    RETURN_IF_ERROR(Flush());
+    RETURN_IF_ERROR(rows_->Savepoint());
+    ++stats_.savepoints;
+    savepoint_set_ = true;
+  }
+  in_request_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::EndRequest(bool ok) {
+  LOYALTY_CHECK(in_request_);
+  in_request_ = false;
+  absl::Status status;
+  if (!ok) {
+    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
+    if (savepoint_set_) status = rows_->RollbackToSavepoint();
+    // A rerun's changes are not in the undo log: what is kept is read again.
+    if (with_savepoint_) ForgetAll();
+  }
+  undo_.clear();
+  with_savepoint_ = false;
+  savepoint_set_ = false;
+  return status;
+}
+
+absl::Status WorkingSet::EnsureSavepoint() {
+  if (!in_request_ || savepoint_set_) return absl::OkStatus();
+  RETURN_IF_ERROR(rows_->Savepoint());
+  ++stats_.savepoints;
+  savepoint_set_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::BeforeCall(const char* method, Access access) {
+  (void)method;
+  switch (access) {
+    case Access::kRead:
+      return absl::OkStatus();
+    case Access::kWrite:
+      return EnsureSavepoint();
+    case Access::kReadBuffered:
+      if (!Unwritten()) return absl::OkStatus();
+      // Writing the batch out is safe when nothing of this request is in it, or when
+      // the request runs under a savepoint set before the batch was written.
+      if (!in_request_ || with_savepoint_ || (undo_.empty() && !savepoint_set_)) return Flush();
+      wants_rerun_ = true;
+      return absl::AbortedError(
+          absl::StrCat(method, ": reads rows of the batch; rerun with a savepoint"));
+  }
+  return absl::InternalError("unknown access");
+}
+
+bool WorkingSet::Unwritten() const {
+  return !new_txns_.empty() || !new_lots_.empty() || !new_holds_.empty() ||
+         !consumptions_.empty() || !transfers_.empty() || !dirty_members_.empty() ||
+         !dirty_txns_.empty() || !dirty_lots_.empty() || !dirty_holds_.empty();
+}
+
+void WorkingSet::ForgetAll() {
+  members_.clear();
+  cards_.clear();
+  txn_keys_.clear();
+  txns_.clear();
+  lots_.clear();
+  holds_.clear();
+  new_txns_.clear();
+  new_lots_.clear();
+  new_holds_.clear();
+  consumptions_.clear();
+  transfers_.clear();
+  dirty_members_.clear();
+  dirty_txns_.clear();
+  dirty_lots_.clear();
+  dirty_holds_.clear();
+}
+
+// ---- write
+
+absl::Status WorkingSet::Flush() {
+  if (!Unwritten()) return absl::OkStatus();
+  ++stats_.flushes;
+  auto rows_of = [](const auto& ids, const auto& table) {
+    std::vector<typename std::decay_t<decltype(table)>::mapped_type> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) out.push_back(table.at(id));
+    return out;
+  };
+  RETURN_IF_ERROR(rows_->InsertTxns(rows_of(new_txns_, txns_)));
+  RETURN_IF_ERROR(rows_->InsertLots(rows_of(new_lots_, lots_)));
+  RETURN_IF_ERROR(rows_->InsertConsumptions(consumptions_));
+  RETURN_IF_ERROR(rows_->InsertTransfers(transfers_));
+  RETURN_IF_ERROR(rows_->InsertHolds(rows_of(new_holds_, holds_)));
+  std::vector<MemberRecord> members;
+  for (MemberId id : dirty_members_) members.push_back(members_.at(id).row);
+  RETURN_IF_ERROR(rows_->UpdateMembers(members));
+  std::vector<std::pair<LotId, Points>> remaining;
+  for (LotId id : dirty_lots_) remaining.emplace_back(id, lots_.at(id).remaining);
+  RETURN_IF_ERROR(rows_->UpdateLotsRemaining(remaining));
+  RETURN_IF_ERROR(rows_->UpdateHolds(rows_of(dirty_holds_, holds_)));
+  RETURN_IF_ERROR(rows_->UpdateTxns(rows_of(dirty_txns_, txns_)));
+  new_txns_.clear();
+  new_lots_.clear();
+  new_holds_.clear();
+  consumptions_.clear();
+  transfers_.clear();
+  dirty_members_.clear();
+  dirty_txns_.clear();
+  dirty_lots_.clear();
+  dirty_holds_.clear();
+  return absl::OkStatus();
+}
+
+// ---- program and rules: read once per batch, forgotten when written
+
+absl::StatusOr<std::optional<ProgramRecord>> WorkingSet::GetProgram() {
+  if (!program_.has_value()) {
+    ASSIGN_OR_RETURN(program_, target()->GetProgram());
+  }
+  return *program_;
+}
+
+absl::Status WorkingSet::PutProgram(const ProgramRecord& program, Micros now) {
+  program_.reset();
+  return ForwardingTxn::PutProgram(program, now);
+}
+
+absl::StatusOr<PartnerId> WorkingSet::InsertPartner(const PartnerRecord& partner) {
+  partners_.clear();
+  return ForwardingTxn::InsertPartner(partner);
+}
+
+absl::StatusOr<std::optional<PartnerRecord>> WorkingSet::GetPartner(PartnerId id) {
+  auto it = partners_.find(id);
+  if (it != partners_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, target()->GetPartner(id));
+  partners_[id] = p;
+  return p;
+}
+
+absl::Status WorkingSet::SetPartnerSuspended(PartnerId id) {
+  partners_.clear();
+  return ForwardingTxn::SetPartnerSuspended(id);
+}
+
+absl::StatusOr<std::vector<TierRow>> WorkingSet::ListTiers() {
+  if (!tiers_.has_value()) {
+    ASSIGN_OR_RETURN(tiers_, target()->ListTiers());
+  }
+  return *tiers_;
+}
+
+absl::Status WorkingSet::ReplaceTiers(const std::vector<TierRow>& tiers) {
+  tiers_.reset();
+  return ForwardingTxn::ReplaceTiers(tiers);
+}
+
+absl::StatusOr<std::vector<PromotionRow>> WorkingSet::ListPromotions(Micros now, bool all) {
+  if (!promotions_.has_value()) {
+    ASSIGN_OR_RETURN(promotions_, target()->ListPromotions(now, /*all=*/true));
+  }
+  if (all) return *promotions_;
+  std::vector<PromotionRow> out;  // the filter of MysqlTxn::ListPromotions, in id order
+  for (const PromotionRow& p : *promotions_) {
+    if (!p.ended && p.starts_at <= now && p.ends_at > now) out.push_back(p);
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> WorkingSet::InsertPromotion(const PromotionRow& p) {
+  promotions_.reset();
+  return ForwardingTxn::InsertPromotion(p);
+}
+
+absl::Status WorkingSet::EndPromotion(int64_t id, Micros now) {
+  promotions_.reset();
+  return ForwardingTxn::EndPromotion(id, now);
+}
+
+// ---- members and cards
+
+absl::StatusOr<MemberRecord> WorkingSet::LockMember(MemberId id) {
+  auto it = members_.find(id);
+  if (it != members_.end()) return it->second.row;  // locked at load, still held
+  // Not planned (a merge chain, a card that moved): lock it now.
+  ASSIGN_OR_RETURN(std::vector<MemberRecord> locked, rows_->LockMembers({id}));
+  if (locked.empty()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
+  // Kept rows are as in the database, so a failed request need not forget them.
+  RETURN_IF_ERROR(KeepMembers(locked));
+  return locked.front();
+}
+
+absl::Status WorkingSet::UpdateMember(const MemberRecord& member) {
+  auto it = members_.find(member.id);
+  if (it == members_.end()) return ForwardingTxn::UpdateMember(member);
+  Remember(members_, member.id);
+  Remember(dirty_members_, member.id);
+  it->second.row = member;
+  dirty_members_.insert(member.id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CardRecord>> WorkingSet::FindCard(const std::string& number) {
+  auto it = cards_.find(number);
+  if (it != cards_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<CardRecord> card, target()->FindCard(number));
+  if (card.has_value() && members_.count(card->member_id) > 0) cards_[number] = *card;
+  return card;
+}
+
+absl::Status WorkingSet::InsertCard(const CardRecord& card, Micros now) {
+  RETURN_IF_ERROR(ForwardingTxn::InsertCard(card, now));
+  if (members_.count(card.member_id) > 0) {
+    Remember(cards_, card.number);
+    cards_[card.number] = card;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::RepointCards(MemberId from, MemberId to) {
+  RETURN_IF_ERROR(ForwardingTxn::RepointCards(from, to));
+  for (auto& [number, card] : cards_) {
+    if (card.member_id != from) continue;
+    Remember(cards_, number);
+    card.member_id = to;
+  }
+  return absl::OkStatus();
+}
+
+// ---- transactions and the journal
+
+absl::StatusOr<std::optional<TxnRecord>> WorkingSet::FindTxn(PartnerId partner,
+                                                             const std::string& partner_txn_id) {
+  const TxnKey key{partner, partner_txn_id};
+  auto it = txn_keys_.find(key);
+  if (it != txn_keys_.end()) {
+    if (!it->second.has_value()) return std::nullopt;
+    return txns_.at(*it->second);
+  }
+  // Every key the batch made is in txn_keys_, so the database's answer is complete.
+  ASSIGN_OR_RETURN(std::optional<TxnRecord> found, target()->FindTxn(partner, partner_txn_id));
+  if (!found.has_value()) return std::nullopt;
+  auto kept = txns_.find(found->id);
+  if (kept != txns_.end()) return kept->second;  // changed by the batch: newer
+  txns_[found->id] = *found;
+  txn_keys_[key] = found->id;
+  return found;
+}
+
+absl::StatusOr<std::optional<TxnRecord>> WorkingSet::GetTxn(TxnId id) {
+  auto it = txns_.find(id);
+  if (it != txns_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<TxnRecord> found, target()->GetTxn(id));
+  if (found.has_value()) txns_[id] = *found;
+  return found;
+}
+
+absl::StatusOr<TxnId> WorkingSet::InsertTxn(const TxnRecord& txn) {
+  ASSIGN_OR_RETURN(TxnId id, rows_->ids().Next(IdKind::kTxn));
+  TxnRecord row = txn;
+  row.id = id;
+  row.reversed_points = 0;
+  Remember(txns_, id);
+  Remember(new_txns_, id);
+  txns_[id] = std::move(row);
+  new_txns_.insert(id);
+  if (!txn.partner_txn_id.empty()) {
+    const TxnKey key{txn.partner_id, txn.partner_txn_id};
+    Remember(txn_keys_, key);
+    txn_keys_[key] = id;
+  }
+  return id;
+}
+
+absl::Status WorkingSet::UpdateTxnResult(TxnId id, Points points, Points balance_after,
+                                         Points available_after) {
+  auto it = txns_.find(id);
+  if (it == txns_.end()) {
+    return ForwardingTxn::UpdateTxnResult(id, points, balance_after, available_after);
+  }
+  Remember(txns_, id);
+  it->second.points = points;
+  it->second.balance_after = balance_after;
+  it->second.available_after = available_after;
+  if (new_txns_.count(id) == 0) {
+    Remember(dirty_txns_, id);
+    dirty_txns_.insert(id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::AddTxnReversed(TxnId id, Points points) {
+  ASSIGN_OR_RETURN(std::optional<TxnRecord> found, GetTxn(id));
+  if (!found.has_value()) return absl::InternalError(absl::StrCat("txn ", id, " missing"));
+  Remember(txns_, id);
+  ASSIGN_OR_RETURN(txns_[id].reversed_points,
+                   CheckedAdd(found->reversed_points, points, "reversed_points"));
+  if (new_txns_.count(id) == 0) {
+    Remember(dirty_txns_, id);
+    dirty_txns_.insert(id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::InsertTransfer(const TransferRecord& transfer) {
+  Remember(transfers_);
+  transfers_.push_back(transfer);
+  return absl::OkStatus();
+}
+
+// Sums over txns: the database's rows (written before this batch or by a flush) plus
+// the batch's new ones, which the database does not have yet.
+absl::StatusOr<Points> WorkingSet::SumEarnedSince(PartnerId partner, MemberId member,
+                                                  Micros since) {
+  ASSIGN_OR_RETURN(Points sum, target()->SumEarnedSince(partner, member, since));
+  for (TxnId id : new_txns_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.partner_id == partner && t.member_id == member && t.kind == txn_kind::kEarn &&
+        t.posted_at >= since) {
+      sum += t.points;
+    }
+  }
+  return sum;
+}
+
+absl::StatusOr<int64_t> WorkingSet::SpendSince(MemberId member, Micros since) {
+  ASSIGN_OR_RETURN(int64_t sum, target()->SpendSince(member, since));
+  for (TxnId id : new_txns_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.member_id == member && t.kind == txn_kind::kEarn && t.posted_at >= since) {
+      sum += t.amount_minor;
+    }
+  }
+  return sum;
+}
+
+absl::StatusOr<int64_t> WorkingSet::EarnCountSince(MemberId member, PartnerId partner,
+                                                   Micros since) {
+  ASSIGN_OR_RETURN(int64_t count, target()->EarnCountSince(member, partner, since));
+  for (TxnId id : new_txns_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.member_id == member && t.partner_id == partner && t.kind == txn_kind::kEarn &&
+        t.posted_at >= since) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+absl::StatusOr<int64_t> WorkingSet::DistinctEarnPartnersSince(MemberId member, Micros since) {
+  ASSIGN_OR_RETURN(std::vector<PartnerId> list, rows_->EarnPartnersSince(member, since));
+  std::set<PartnerId> partners(list.begin(), list.end());
+  for (TxnId id : new_txns_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.member_id == member && t.kind == txn_kind::kEarn && t.posted_at >= since) {
+      partners.insert(t.partner_id);
+    }
+  }
+  return static_cast<int64_t>(partners.size());
+}
+
+absl::StatusOr<std::vector<TxnRecord>> WorkingSet::BonusTxnsOf(TxnId earn) {
+  ASSIGN_OR_RETURN(std::vector<TxnRecord> out, target()->BonusTxnsOf(earn));
+  for (TxnRecord& t : out) {
+    auto kept = txns_.find(t.id);
+    if (kept != txns_.end()) t = kept->second;
+  }
+  for (TxnId id : new_txns_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.original_txn_id == earn && t.kind == txn_kind::kBonus) out.push_back(t);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TxnRecord& a, const TxnRecord& b) { return a.id < b.id; });
+  return out;
+}
+
+// ---- lots
+
+void WorkingSet::PlaceLot(MemberState& m, LotId id) {
+  const LotRecord& lot = lots_.at(id);
+  auto at = std::upper_bound(m.lots.begin(), m.lots.end(), id, [&](LotId a, LotId b) {
+    return LotBefore(a == id ? lot : lots_.at(a), b == id ? lot : lots_.at(b));
+  });
+  m.lots.insert(at, id);
+}
+
+absl::StatusOr<std::vector<LotRecord>> WorkingSet::OpenLots(MemberId member) {
+  auto it = members_.find(member);
+  if (it == members_.end()) return ForwardingTxn::OpenLots(member);
+  std::vector<LotRecord> out;
+  for (LotId id : it->second.lots) {
+    const LotRecord& l = lots_.at(id);
+    if (l.remaining > 0) out.push_back(l);
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<LotRecord>> WorkingSet::LotOfEarn(TxnId earn_txn) {
+  for (const auto& [id, lot] : lots_) {
+    if (lot.earn_txn_id == earn_txn) return lot;
+  }
+  ASSIGN_OR_RETURN(std::optional<LotRecord> found, target()->LotOfEarn(earn_txn));
+  if (found.has_value()) lots_[found->id] = *found;
+  return found;
+}
+
+absl::StatusOr<LotRecord> WorkingSet::GetLot(LotId id) {
+  auto it = lots_.find(id);
+  if (it != lots_.end()) return it->second;
+  ASSIGN_OR_RETURN(LotRecord lot, target()->GetLot(id));
+  lots_[id] = lot;
+  return lot;
+}
+
+absl::StatusOr<LotId> WorkingSet::InsertLot(const LotRecord& lot) {
+  ASSIGN_OR_RETURN(LotId id, rows_->ids().Next(IdKind::kLot));
+  Remember(lots_, id);
+  Remember(new_lots_, id);
+  lots_[id] = lot;
+  lots_[id].id = id;
+  new_lots_.insert(id);
+  auto m = members_.find(lot.member_id);
+  if (m != members_.end()) {
+    Remember(members_, lot.member_id);
+    PlaceLot(m->second, id);
+  }
+  return id;
+}
+
+absl::Status WorkingSet::SetLotRemaining(LotId id, Points remaining) {
+  ASSIGN_OR_RETURN(LotRecord lot, GetLot(id));
+  Remember(lots_, id);
+  lots_[id].remaining = remaining;
+  if (new_lots_.count(id) == 0) {
+    Remember(dirty_lots_, id);
+    dirty_lots_.insert(id);
+  }
+  auto m = members_.find(lot.member_id);
+  if (m != members_.end() &&
+      std::find(m->second.lots.begin(), m->second.lots.end(), id) == m->second.lots.end()) {
+    Remember(members_, lot.member_id);  // an emptied lot refilled: open again
+    PlaceLot(m->second, id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::MoveLots(MemberId from, MemberId to) {
+  RETURN_IF_ERROR(ForwardingTxn::MoveLots(from, to));  // the rows already written
+  for (auto& [id, lot] : lots_) {
+    if (lot.member_id != from) continue;
+    Remember(lots_, id);
+    lot.member_id = to;
+  }
+  auto source = members_.find(from);
+  auto target_member = members_.find(to);
+  if (source != members_.end()) {
+    Remember(members_, from);
+    if (target_member != members_.end()) {
+      Remember(members_, to);
+      for (LotId id : source->second.lots) PlaceLot(target_member->second, id);
+    }
+    source->second.lots.clear();
+  }
+  return absl::OkStatus();
+}
+
+// ---- consumptions
+
+absl::Status WorkingSet::InsertConsumption(const ConsumptionRecord& c) {
+  ASSIGN_OR_RETURN(int64_t id, rows_->ids().Next(IdKind::kConsumption));
+  Remember(consumptions_);
+  consumptions_.push_back(c);
+  consumptions_.back().id = id;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ConsumptionRecord>> WorkingSet::ConsumptionsOfTxn(TxnId txn) {
+  ASSIGN_OR_RETURN(std::vector<ConsumptionRecord> out, target()->ConsumptionsOfTxn(txn));
+  for (const ConsumptionRecord& c : consumptions_) {
+    if (c.txn_id == txn) out.push_back(c);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ConsumptionRecord& a, const ConsumptionRecord& b) { return a.id < b.id; });
+  return out;
+}
+
+absl::StatusOr<Points> WorkingSet::RestoredOf(int64_t consumption_id) {
+  ASSIGN_OR_RETURN(Points restored, target()->RestoredOf(consumption_id));
+  for (const ConsumptionRecord& c : consumptions_) {
+    if (c.restores_id == consumption_id) restored -= c.points;  // restores are negative
+  }
+  return restored;
+}
+
+// ---- holds
+
+absl::Status WorkingSet::InsertHold(const HoldRecord& hold) {
+  ASSIGN_OR_RETURN(int64_t id, rows_->ids().Next(IdKind::kHold));
+  Remember(holds_, id);
+  Remember(new_holds_, id);
+  holds_[id] = hold;
+  holds_[id].id = id;
+  new_holds_.insert(id);
+  auto m = members_.find(hold.member_id);
+  if (m != members_.end() && hold.status == hold_status::kActive) {
+    Remember(members_, hold.member_id);
+    m->second.holds.insert(m->second.holds.begin(), id);  // the newest
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<HoldRecord>> WorkingSet::HoldOfAuthorization(TxnId auth_txn) {
+  for (const auto& [id, hold] : holds_) {
+    if (hold.auth_txn_id == auth_txn) return hold;
+  }
+  ASSIGN_OR_RETURN(std::optional<HoldRecord> found, target()->HoldOfAuthorization(auth_txn));
+  if (found.has_value()) holds_[found->id] = *found;
+  return found;
+}
+
+absl::Status WorkingSet::UpdateHold(int64_t id, const std::string& status, Points points) {
+  auto it = holds_.find(id);
+  if (it == holds_.end()) return ForwardingTxn::UpdateHold(id, status, points);
+  Remember(holds_, id);
+  it->second.status = status;
+  it->second.points = points;
+  if (new_holds_.count(id) == 0) {
+    Remember(dirty_holds_, id);
+    dirty_holds_.insert(id);
+  }
+  auto m = members_.find(it->second.member_id);
+  if (m != members_.end() && status != hold_status::kActive) {
+    std::vector<int64_t>& ids = m->second.holds;
+    auto at = std::find(ids.begin(), ids.end(), id);
+    if (at != ids.end()) {
+      Remember(members_, it->second.member_id);
+      ids.erase(at);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<HoldRecord>> WorkingSet::ActiveHolds(MemberId member, Micros now) {
+  auto it = members_.find(member);
+  if (it == members_.end()) return ForwardingTxn::ActiveHolds(member, now);
+  std::vector<HoldRecord> out;
+  for (int64_t id : it->second.holds) {
+    const HoldRecord& h = holds_.at(id);
+    if (h.status == hold_status::kActive && h.expires_at > now) out.push_back(h);
+  }
+  return out;
+}
+
+}  // namespace loyalty
