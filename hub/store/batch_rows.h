@@ -95,6 +95,10 @@ class BatchRows : public StoreTxn {
   virtual bool Retryable() const = 0;
 
   virtual IdSource& ids() = 0;
+
+  // Called by the store right before COMMIT; a non-OK status rolls the transaction
+  // back and is returned instead (tests inject a lost connection at commit with it).
+  virtual absl::Status BeforeCommit() { return absl::OkStatus(); }
 };
 
 // Lot order (DESIGN.md section 5): earliest expires_at first, ties by earned_at, then

@@ -26,16 +26,22 @@
 
 namespace loyalty {
 
-class ForwardingTxn : public StoreTxn {
+// How a StoreTxn method touches the tables a batch keeps unwritten.
+enum class TxnAccess { kRead, kReadBuffered, kWrite };
+
+// `Interface` is StoreTxn or an interface derived from it (BatchRows); the wrapped
+// object is one too, and the StoreTxn methods go to it.
+template <typename Interface>
+class ForwardingTo : public Interface {
  public:
-  enum class Access { kRead, kReadBuffered, kWrite };
+  using Access = TxnAccess;
 
   // REQUIRES: `target` outlives this object.
-  explicit ForwardingTxn(StoreTxn* target) : target_(target) {}
-  ForwardingTxn(const ForwardingTxn&) = delete;
-  ForwardingTxn& operator=(const ForwardingTxn&) = delete;
+  explicit ForwardingTo(Interface* target) : target_(target) {}
+  ForwardingTo(const ForwardingTo&) = delete;
+  ForwardingTo& operator=(const ForwardingTo&) = delete;
 
-  StoreTxn* target() const { return target_; }
+  Interface* target() const { return target_; }
 
  protected:
   // Runs before each forwarded call; a non-OK status is returned instead of making it.
@@ -393,8 +399,10 @@ class ForwardingTxn : public StoreTxn {
   }
 
  private:
-  StoreTxn* const target_;
+  Interface* const target_;
 };
+
+using ForwardingTxn = ForwardingTo<StoreTxn>;
 
 }  // namespace loyalty
 

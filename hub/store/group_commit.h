@@ -60,6 +60,10 @@ class GroupCommitStore final : public Store {
   // One batch of exactly these, run on the calling thread (no window, no queue).
   std::vector<absl::Status> RunEach(
       const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) override;
+  absl::Status RunBatchTransaction(
+      const std::function<absl::Status(BatchRows&)>& fn) override {
+    return base_->RunBatchTransaction(fn);
+  }
   absl::Status Migrate() override { return base_->Migrate(); }
   absl::Status Ping() override { return base_->Ping(); }
 

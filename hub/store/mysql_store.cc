@@ -192,7 +192,11 @@ void MysqlStore::Return(std::unique_ptr<MysqlConnection> c) {
 absl::Status MysqlStore::Attempt(MysqlConnection* c,
                                  const std::function<absl::Status(BatchRows&)>& fn, bool* retry) {
   MysqlTxn txn(c, &ids_);
-  absl::Status status = fn(txn);
+  std::unique_ptr<BatchRows> wrapped;
+  if (options_.TEST_wrap_rows) wrapped = options_.TEST_wrap_rows(&txn);
+  BatchRows& rows = wrapped != nullptr ? *wrapped : txn;
+  absl::Status status = fn(rows);
+  if (status.ok()) status = rows.BeforeCommit();
   try {
     // COMMIT and ROLLBACK as statements: Connector/C++ 1.1's commit() over libmariadb
     // returned normally on a connection whose server had just been killed (the MariaDB
@@ -206,7 +210,7 @@ absl::Status MysqlStore::Attempt(MysqlConnection* c,
     *retry = commit_retry;
     return s;
   }
-  *retry = !status.ok() && txn.retry();
+  *retry = !status.ok() && rows.Retryable();
   return status;
 }
 

@@ -2,10 +2,12 @@
 #ifndef LOYALTY_HUB_STORE_MYSQL_STORE_H_
 #define LOYALTY_HUB_STORE_MYSQL_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "hub/store/batch_rows.h"
 #include "hub/store/store.h"
 
 namespace loyalty {
@@ -24,6 +26,9 @@ struct MysqlOptions {
   int max_attempts = 10;
   // innodb_lock_wait_timeout for the hub's sessions, seconds. Default: 10.
   int lock_wait_timeout_seconds = 10;
+  // Tests only: wraps each transaction's rows, the way LevelDB's tests wrap its Env
+  // (tests/support/faulty_rows.h fails chosen statements through it). Default: none.
+  std::function<std::unique_ptr<BatchRows>(BatchRows* rows)> TEST_wrap_rows;
 };
 
 // Connects once to check the server and returns the store. Thread-safe; a thread

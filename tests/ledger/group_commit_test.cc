@@ -15,30 +15,23 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/common/status_macros.h"
+#include "hub/ledger/member_book.h"
+#include "hub/store/mysql_store.h"
+#include "tests/support/faulty_rows.h"
 #include "tests/support/test_db.h"
 #include "tests/support/test_util.h"
 
 namespace loyalty::testing {
 namespace {
 
-// A store whose transactions all fail at the end, as a commit would when the database
-// goes away: the work is done, then rolled back, and the caller gets UNAVAILABLE.
-class CommitFailsStore final : public Store {
- public:
-  explicit CommitFailsStore(Store* base) : base_(base) {}
-  absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override {
-    return base_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-      RETURN_IF_ERROR(fn(txn));
-      return absl::UnavailableError("lost connection during commit");
-    });
-  }
-  using Store::RunInTransaction;
-  absl::Status Migrate() override { return base_->Migrate(); }
-  absl::Status Ping() override { return base_->Ping(); }
-
- private:
-  Store* base_;
-};
+// A second store on the fixture's database whose transactions go through `faults`.
+std::unique_ptr<Store> FaultyStore(LedgerFixture& f, Faults& faults) {
+  MysqlOptions o = f.db().options();
+  o.TEST_wrap_rows = faults.Wrapper();
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenMysqlStore(o);
+  LOYALTY_CHECK(store.ok());
+  return std::move(*store);
+}
 
 // A ledger over group commit beside the fixture's plain one (same database and clock).
 // A long window and a large batch make requests started together share a batch.
@@ -154,36 +147,151 @@ TEST(GroupCommit, ReusedKeyIsAnsweredPerRequestInOneBatch) {
   f.ExpectInvariants();
 }
 
-TEST(GroupCommit, BatchTheDatabaseDoesNotCommitFailsEveryRequestAndWritesNothing) {
+// Earns of 50 points each for `card`, all started together, so they share batches.
+std::map<absl::StatusCode, int> EarnTogether(Ledger& ledger, PartnerId partner,
+                                             const std::string& card, int n,
+                                             const std::string& prefix) {
+  std::mutex mu;
+  std::map<absl::StatusCode, int> codes;
+  RunTogether(n, [&](int t, StartGate& gate) {
+    gate.Wait();
+    auto r = ledger.Earn(MakeEarn(partner, card, 1000, absl::StrCat(prefix, t)));
+    std::lock_guard<std::mutex> lock(mu);
+    ++codes[r.status().code()];
+  });
+  return codes;
+}
+
+// A failed write statement or a lost connection at COMMIT: every request of the batch
+// gets UNAVAILABLE and nothing is written; the same requests sent again each post once.
+void ExpectBatchFailsWhole(const std::string& method) {
+  SCOPED_TRACE(method);
   LedgerFixture f;
   const PartnerId grocer = f.AddPartner("grocery", 500);
   const std::string card = f.AddMember(grocer);
   const int64_t txns_before = f.Rows("txns");
   const int64_t transfers_before = f.Rows("transfers");
-  CommitFailsStore failing(f.db().store());
-  Batched b(f, &failing);
-
-  std::mutex mu;
-  std::map<absl::StatusCode, int> codes;
-  RunTogether(8, [&](int t, StartGate& gate) {
-    gate.Wait();
-    auto r = b.ledger.Earn(MakeEarn(grocer, card, 1000, absl::StrCat("lost-", t)));
-    std::lock_guard<std::mutex> lock(mu);
-    ++codes[r.status().code()];
-  });
-  EXPECT_EQ(codes[absl::StatusCode::kUnavailable], 8);
-  EXPECT_EQ(f.Rows("txns"), txns_before);
-  EXPECT_EQ(f.Rows("transfers"), transfers_before);
-  EXPECT_EQ(f.Balance(card).balance, 0);
-
+  Faults faults;
+  std::unique_ptr<Store> faulty = FaultyStore(f, faults);
+  {
+    Batched b(f, faulty.get(), /*committers=*/1);
+    b.store.RunEach({[](StoreTxn&) { return absl::OkStatus(); }});  // warm up the pool
+    faults.FailCall(method, 1, Fault::kLostConnection);
+    std::map<absl::StatusCode, int> codes = EarnTogether(b.ledger, grocer, card, 8, "lost-");
+    EXPECT_EQ(faults.injected(), 1);
+    // One batch saw the fault and failed whole; others (if the requests did not all
+    // share it) committed.
+    EXPECT_GE(codes[absl::StatusCode::kUnavailable], 1);
+    EXPECT_EQ(codes[absl::StatusCode::kUnavailable] + codes[absl::StatusCode::kOk], 8);
+    EXPECT_EQ(f.Rows("txns"), txns_before + codes[absl::StatusCode::kOk]);
+    EXPECT_EQ(f.Rows("transfers"), transfers_before + codes[absl::StatusCode::kOk]);
+    EXPECT_EQ(f.Balance(card).balance, 50 * codes[absl::StatusCode::kOk]);
+  }
   // The same requests again, once the database commits: each posts exactly once.
   Batched healthy(f);
   for (int t = 0; t < 8; ++t) {
     auto r = healthy.ledger.Earn(MakeEarn(grocer, card, 1000, absl::StrCat("lost-", t)));
     ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_FALSE(r->replayed);
   }
   EXPECT_EQ(f.Balance(card).balance, 8 * 50);
+  EXPECT_EQ(f.Rows("txns"), txns_before + 8);
+  f.ExpectInvariants();
+}
+
+TEST(GroupCommitFaults, FailedWriteStatementAnswersUnavailableAndWritesNothing) {
+  ExpectBatchFailsWhole("InsertTransfers");
+  ExpectBatchFailsWhole("UpdateMembers");
+}
+
+TEST(GroupCommitFaults, LostConnectionAtCommitAnswersUnavailableAndWritesNothing) {
+  ExpectBatchFailsWhole("Commit");
+}
+
+TEST(GroupCommitFaults, LostConnectionWhileLoadingAnswersUnavailableAndWritesNothing) {
+  ExpectBatchFailsWhole("LockMembers");
+}
+
+TEST(GroupCommitFaults, DeadlockMidBatchRerunsTheBatchAndEveryRequestPostsOnce) {
+  for (const char* method : {"InsertTxns", "UpdateMembers", "FindTxns"}) {
+    SCOPED_TRACE(method);
+    LedgerFixture f;
+    const PartnerId grocer = f.AddPartner("grocery", 500);
+    const std::string card = f.AddMember(grocer);
+    const int64_t txns_before = f.Rows("txns");
+    Faults faults;
+    std::unique_ptr<Store> faulty = FaultyStore(f, faults);
+    Batched b(f, faulty.get(), /*committers=*/1);
+    faults.FailCall(method, 1, Fault::kDeadlock);
+    std::map<absl::StatusCode, int> codes = EarnTogether(b.ledger, grocer, card, 16, "dl-");
+    EXPECT_EQ(faults.injected(), 1);
+    EXPECT_EQ(codes[absl::StatusCode::kOk], 16);
+    EXPECT_GE(b.store.stats().batch_retries, 1);
+    EXPECT_EQ(f.Rows("txns"), txns_before + 16);
+    EXPECT_EQ(f.Query("SELECT COUNT(DISTINCT partner_txn_id) FROM txns WHERE partner_txn_id "
+                      "LIKE 'dl-%'"),
+              16);
+    EXPECT_EQ(f.Balance(card).balance, 16 * 50);
+    f.ExpectInvariants();
+  }
+}
+
+// A request that fails after it changed rows (a txn, a lot, the member, the journal)
+// leaves nothing of itself; the requests around it in the same batch commit. Runs the
+// three as one batch (RunEach) on a fresh store, so nothing else shares it.
+TEST(GroupCommitFaults, RequestFailingAfterItsWritesLeavesNothingAndTheRestCommit) {
+  LedgerFixture f;
+  const PartnerId grocer = f.AddPartner("grocery", 500);
+  const std::string card = f.AddMember(grocer);
+  const MemberId member = f.Balance(card).member_id;
+  const int64_t txns_before = f.Rows("txns");
+  Faults faults;  // none injected: the real rows, through the same seam
+  std::unique_ptr<Store> store = FaultyStore(f, faults);
+  Batched b(f, store.get(), /*committers=*/1);
+
+  auto credit = [&](const std::string& key, Points points, bool fail) {
+    return [&f, key, points, fail, grocer, member](StoreTxn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(MemberRecord m, txn.LockMember(member));
+      TxnRecord rec;
+      rec.partner_id = grocer;
+      rec.partner_txn_id = key;
+      rec.kind = txn_kind::kEarn;
+      rec.member_id = member;
+      rec.points = points;
+      rec.request_hash = key;
+      rec.posted_at = rec.occurred_at = f.clock().NowMicros();
+      ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+      LotRecord lot;
+      lot.member_id = member;
+      lot.funder_id = grocer;
+      lot.earn_txn_id = id;
+      lot.points = lot.remaining = points;
+      lot.earned_at = rec.posted_at;
+      lot.expires_at = kNeverExpires;
+      RETURN_IF_ERROR(txn.InsertLot(lot).status());
+      RETURN_IF_ERROR(txn.InsertTransfer({id, PartnerIssuedAccount(grocer),
+                                          MemberAccount(member), points, rec.posted_at}));
+      m.balance += points;
+      RETURN_IF_ERROR(txn.UpdateMember(m));
+      RETURN_IF_ERROR(txn.UpdateTxnResult(id, points, m.balance, m.balance));
+      if (fail) return absl::FailedPreconditionError("on purpose: fails after its writes");
+      return absl::OkStatus();
+    };
+  };
+  std::vector<absl::Status> results =
+      b.store.RunEach({credit("keep-1", 10, false), credit("drop", 1000, true),
+                       credit("keep-2", 20, false)});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  ExpectError(results[1], absl::StatusCode::kFailedPrecondition, "on purpose");
+  EXPECT_TRUE(results[2].ok()) << results[2];
+  EXPECT_EQ(b.store.stats().batches, 1);
+  EXPECT_EQ(b.store.stats().savepoints, 0) << "the failed request was not undone in memory";
+  EXPECT_EQ(f.Rows("txns"), txns_before + 2);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM txns WHERE partner_txn_id = 'drop'"), 0);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM lots WHERE points = 1000"), 0);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM transfers WHERE points = 1000"), 0);
+  EXPECT_EQ(f.Balance(card).balance, 30);
+  EXPECT_EQ(f.Query("SELECT balance_after FROM txns WHERE partner_txn_id = 'keep-2'"), 30);
   f.ExpectInvariants();
 }
 
