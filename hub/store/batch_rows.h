@@ -93,6 +93,8 @@ class BatchRows : public StoreTxn {
   // True if a new attempt of the whole transaction may succeed (deadlock, lock wait
   // timeout, an idempotency key taken concurrently).
   virtual bool Retryable() const = 0;
+  // Forgets that the last failure was retryable (the caller ran the request again).
+  virtual void ClearRetryable() = 0;
 
   virtual IdSource& ids() = 0;
 

@@ -11,6 +11,9 @@
 namespace loyalty {
 namespace {
 
+// Runs of one request in a batch: the first, and reruns under a savepoint.
+constexpr int kMaxRequestRuns = 3;
+
 // True when the plan names something to lock or an idempotency key: a posting.
 bool IsPosting(const LockPlan& plan) {
   return !plan.card_number.empty() || !plan.txn_id.empty() || !plan.key.empty();
@@ -131,11 +134,17 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
     RETURN_IF_ERROR(set.Load(plans));  // plan + load
     for (size_t i = 0; i < batch.size(); ++i) {  // apply
       absl::Status s;
-      for (bool with_savepoint : {false, true}) {
-        RETURN_IF_ERROR(set.BeginRequest(with_savepoint));
+      for (int run = 0;; ++run) {
+        RETURN_IF_ERROR(set.BeginRequest(/*with_savepoint=*/run > 0));
         s = (*batch[i]->fn)(set);
         if (rows.Doomed()) return s.ok() ? absl::AbortedError("transaction ended") : s;
-        const bool rerun = !s.ok() && set.WantsRerunWithSavepoint() && !with_savepoint;
+        // Run once more under a savepoint: when it read rows the batch had not written
+        // after changing something, or when a row it wrote through (a clearing id) was
+        // committed meanwhile by another batch (the rerun finds it and replays).
+        const bool raced = !s.ok() && rows.Retryable();
+        const bool rerun =
+            !s.ok() && run < kMaxRequestRuns - 1 && (set.WantsRerunWithSavepoint() || raced);
+        if (raced) rows.ClearRetryable();
         RETURN_IF_ERROR(set.EndRequest(s.ok()));
         if (!rerun) break;
       }

@@ -84,6 +84,7 @@ class MysqlTxn final : public BatchRows {
   absl::Status RollbackToSavepoint() override;
   bool Doomed() const override { return doomed_ || c_->broken; }
   bool Retryable() const override { return retry_; }
+  void ClearRetryable() override { retry_ = false; }
   IdSource& ids() override { return *ids_; }
 
   // StoreTxn.

@@ -172,13 +172,7 @@ bool WorkingSet::Unwritten() const {
          !dirty_txns_.empty() || !dirty_lots_.empty() || !dirty_holds_.empty();
 }
 
-void WorkingSet::ForgetAll() {
-  members_.clear();
-  cards_.clear();
-  txn_keys_.clear();
-  txns_.clear();
-  lots_.clear();
-  holds_.clear();
+void WorkingSet::ForgetUnwritten() {
   new_txns_.clear();
   new_lots_.clear();
   new_holds_.clear();
@@ -188,6 +182,17 @@ void WorkingSet::ForgetAll() {
   dirty_txns_.clear();
   dirty_lots_.clear();
   dirty_holds_.clear();
+}
+
+void WorkingSet::ForgetAll() {
+  card_months_.clear();
+  members_.clear();
+  cards_.clear();
+  txn_keys_.clear();
+  txns_.clear();
+  lots_.clear();
+  holds_.clear();
+  ForgetUnwritten();
 }
 
 // ---- write
@@ -214,15 +219,7 @@ absl::Status WorkingSet::Flush() {
   RETURN_IF_ERROR(rows_->UpdateLotsRemaining(remaining));
   RETURN_IF_ERROR(rows_->UpdateHolds(rows_of(dirty_holds_, holds_)));
   RETURN_IF_ERROR(rows_->UpdateTxns(rows_of(dirty_txns_, txns_)));
-  new_txns_.clear();
-  new_lots_.clear();
-  new_holds_.clear();
-  consumptions_.clear();
-  transfers_.clear();
-  dirty_members_.clear();
-  dirty_txns_.clear();
-  dirty_lots_.clear();
-  dirty_holds_.clear();
+  ForgetUnwritten();
   return absl::OkStatus();
 }
 
@@ -664,6 +661,31 @@ absl::StatusOr<std::vector<HoldRecord>> WorkingSet::ActiveHolds(MemberId member,
     if (h.status == hold_status::kActive && h.expires_at > now) out.push_back(h);
   }
   return out;
+}
+
+// ---- the bank's clearing rows (written through; the monthly sums kept)
+
+absl::StatusOr<Points> WorkingSet::CardPointsInMonth(const std::string& ref,
+                                                     const std::string& month_key) {
+  const std::pair<std::string, std::string> key{ref, month_key};
+  auto it = card_months_.find(key);
+  if (it != card_months_.end()) return it->second;
+  ASSIGN_OR_RETURN(Points sum, ForwardingTxn::CardPointsInMonth(ref, month_key));
+  card_months_[key] = sum;
+  return sum;
+}
+
+absl::Status WorkingSet::InsertClearing(const ClearingRow& row) {
+  RETURN_IF_ERROR(ForwardingTxn::InsertClearing(row));
+  // The rows MysqlTxn::CardPointsInMonth counts: earned purchases, reversing refunds.
+  const std::pair<std::string, std::string> key{row.card_ref, row.month_key};
+  auto it = card_months_.find(key);
+  if (it != card_months_.end() && (row.status == clearing_status::kEarned ||
+                                   row.status == clearing_status::kReversed)) {
+    Remember(card_months_, key);
+    it->second += row.type == "purchase" ? row.points : -row.points;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace loyalty

@@ -112,6 +112,12 @@ class WorkingSet final : public ForwardingTxn {
   absl::Status UpdateHold(int64_t id, const std::string& status, Points points) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) override;
 
+  // A card's monthly points: summed once per batch, then kept current by the batch's
+  // own clearing rows (so a busy card costs one sum per batch, not one per record).
+  absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
+                                           const std::string& month_key) override;
+  absl::Status InsertClearing(const ClearingRow& row) override;
+
  protected:
   absl::Status BeforeCall(const char* method, Access access) override;
 
@@ -132,6 +138,8 @@ class WorkingSet final : public ForwardingTxn {
   bool Unwritten() const;
   // Forgets everything kept (after a rollback to a savepoint): later calls read again.
   void ForgetAll();
+  // Forgets what is not written yet (after writing it, or with ForgetAll).
+  void ForgetUnwritten();
   absl::Status EnsureSavepoint();
   void PlaceLot(MemberState& m, LotId id);
 
@@ -158,6 +166,7 @@ class WorkingSet final : public ForwardingTxn {
   std::map<TxnId, TxnRecord> txns_;
   std::map<LotId, LotRecord> lots_;
   std::map<int64_t, HoldRecord> holds_;
+  std::map<std::pair<std::string, std::string>, Points> card_months_;  // (card, month)
 
   // Not written yet.
   std::set<TxnId> new_txns_;  // ids ascend in the order they were handed out

@@ -89,6 +89,10 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
   }
   bool Doomed() const override { return doomed_ || target()->Doomed(); }
   bool Retryable() const override { return retryable_ || target()->Retryable(); }
+  void ClearRetryable() override {
+    retryable_ = false;
+    target()->ClearRetryable();
+  }
   IdSource& ids() override { return target()->ids(); }
   absl::Status BeforeCommit() override {
     RETURN_IF_ERROR(Check("Commit"));
