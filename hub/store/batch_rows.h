@@ -106,7 +106,9 @@ class BatchRows : public StoreTxn {
 // Lot order (DESIGN.md section 5): earliest expires_at first, ties by earned_at, then
 // lot id. The one definition; SQL that lists lots orders by the same columns
 // (kLotOrderSql).
-bool LotBefore(const LotRecord& a, const LotRecord& b);
+inline bool LotBefore(const LotRecord& a, const LotRecord& b) {
+  return std::tie(a.expires_at, a.earned_at, a.id) < std::tie(b.expires_at, b.earned_at, b.id);
+}
 inline constexpr char kLotOrderSql[] = "expires_at, earned_at, id";
 
 }  // namespace loyalty

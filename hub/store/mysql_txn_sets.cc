@@ -13,10 +13,6 @@
 
 namespace loyalty {
 
-bool LotBefore(const LotRecord& a, const LotRecord& b) {
-  return std::tie(a.expires_at, a.earned_at, a.id) < std::tie(b.expires_at, b.earned_at, b.id);
-}
-
 namespace {
 
 // Multi-row statements are cut into chunks of these sizes (largest first).
