@@ -421,53 +421,44 @@ absl::Status WorkingSet::InsertTransfer(const TransferRecord& transfer) {
 }
 
 // Sums over txns: the database's rows (written before this batch or by a flush) plus
-// the batch's new ones, which the database does not have yet.
+// the batch's new ones, which the database does not have yet. Calls `fn` on each new
+// earn of `member` posted at or after `since`.
+template <typename Fn>
+void WorkingSet::ForNewEarns(MemberId member, Micros since, Fn&& fn) const {
+  for (TxnId id : new_txns_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.member_id == member && t.kind == txn_kind::kEarn && t.posted_at >= since) fn(t);
+  }
+}
+
 absl::StatusOr<Points> WorkingSet::SumEarnedSince(PartnerId partner, MemberId member,
                                                   Micros since) {
   ASSIGN_OR_RETURN(Points sum, target()->SumEarnedSince(partner, member, since));
-  for (TxnId id : new_txns_) {
-    const TxnRecord& t = txns_.at(id);
-    if (t.partner_id == partner && t.member_id == member && t.kind == txn_kind::kEarn &&
-        t.posted_at >= since) {
-      sum += t.points;
-    }
-  }
+  ForNewEarns(member, since, [&](const TxnRecord& t) {
+    if (t.partner_id == partner) sum += t.points;
+  });
   return sum;
 }
 
 absl::StatusOr<int64_t> WorkingSet::SpendSince(MemberId member, Micros since) {
   ASSIGN_OR_RETURN(int64_t sum, target()->SpendSince(member, since));
-  for (TxnId id : new_txns_) {
-    const TxnRecord& t = txns_.at(id);
-    if (t.member_id == member && t.kind == txn_kind::kEarn && t.posted_at >= since) {
-      sum += t.amount_minor;
-    }
-  }
+  ForNewEarns(member, since, [&](const TxnRecord& t) { sum += t.amount_minor; });
   return sum;
 }
 
 absl::StatusOr<int64_t> WorkingSet::EarnCountSince(MemberId member, PartnerId partner,
                                                    Micros since) {
   ASSIGN_OR_RETURN(int64_t count, target()->EarnCountSince(member, partner, since));
-  for (TxnId id : new_txns_) {
-    const TxnRecord& t = txns_.at(id);
-    if (t.member_id == member && t.partner_id == partner && t.kind == txn_kind::kEarn &&
-        t.posted_at >= since) {
-      ++count;
-    }
-  }
+  ForNewEarns(member, since, [&](const TxnRecord& t) {
+    if (t.partner_id == partner) ++count;
+  });
   return count;
 }
 
 absl::StatusOr<int64_t> WorkingSet::DistinctEarnPartnersSince(MemberId member, Micros since) {
   ASSIGN_OR_RETURN(std::vector<PartnerId> list, rows_->EarnPartnersSince(member, since));
   std::set<PartnerId> partners(list.begin(), list.end());
-  for (TxnId id : new_txns_) {
-    const TxnRecord& t = txns_.at(id);
-    if (t.member_id == member && t.kind == txn_kind::kEarn && t.posted_at >= since) {
-      partners.insert(t.partner_id);
-    }
-  }
+  ForNewEarns(member, since, [&](const TxnRecord& t) { partners.insert(t.partner_id); });
   return static_cast<int64_t>(partners.size());
 }
 

@@ -142,6 +142,9 @@ class WorkingSet final : public ForwardingTxn {
   void ForgetUnwritten();
   absl::Status EnsureSavepoint();
   void PlaceLot(MemberState& m, LotId id);
+  // Calls fn(txn) on each of the batch's unwritten earns of `member` posted >= since.
+  template <typename Fn>
+  void ForNewEarns(MemberId member, Micros since, Fn&& fn) const;
 
   // Undo log entries: each puts back what one change replaced.
   template <typename K, typename V>
