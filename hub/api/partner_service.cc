@@ -28,40 +28,38 @@ EarnParams ToEarnParams(const Principal& caller, const std::string& partner_txn_
 grpc::ServerUnaryReactor* PartnerServiceImpl::EnrollMember(grpc::CallbackServerContext* ctx,
                                                            const v1::EnrollMemberRequest* req,
                                                            v1::EnrollMemberResponse* resp) {
-  return Serve(ctx, "EnrollMember", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Posting p,
-                     env_.ledger->EnrollMember(ToPartnerRequest(caller, req->partner_txn_id(), 0)));
-    resp->set_member_id(p.member_id);
-    resp->set_card_number(p.card_number);
-    resp->set_replayed(p.replayed);
-    return absl::OkStatus();
+  return Post(ctx, "EnrollMember", [this, req, resp](const Principal& caller, CallDone done) {
+    env_.ledger->EnrollMember(ToPartnerRequest(caller, req->partner_txn_id(), 0),
+                              Answer(std::move(done), [resp](const Posting& p) {
+                                resp->set_member_id(p.member_id);
+                                resp->set_card_number(p.card_number);
+                                resp->set_replayed(p.replayed);
+                              }));
   });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::LinkCard(grpc::CallbackServerContext* ctx,
                                                        const v1::LinkCardRequest* req,
                                                        v1::LinkCardResponse* resp) {
-  return Serve(ctx, "LinkCard", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Posting p,
-                     env_.ledger->LinkCard(ToPartnerRequest(caller, req->partner_txn_id(), 0),
-                                           req->card_number(), req->new_card_number()));
-    resp->set_member_id(p.member_id);
-    resp->set_replayed(p.replayed);
-    return absl::OkStatus();
+  return Post(ctx, "LinkCard", [this, req, resp](const Principal& caller, CallDone done) {
+    env_.ledger->LinkCard(ToPartnerRequest(caller, req->partner_txn_id(), 0), req->card_number(),
+                          req->new_card_number(),
+                          Answer(std::move(done), [resp](const Posting& p) {
+                            resp->set_member_id(p.member_id);
+                            resp->set_replayed(p.replayed);
+                          }));
   });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::RegisterBearerCard(
     grpc::CallbackServerContext* ctx, const v1::RegisterBearerCardRequest* req,
     v1::RegisterBearerCardResponse* resp) {
-  return Serve(ctx, "RegisterBearerCard",
-               [this, req, resp](const Principal& caller) -> absl::Status {
-                 ASSIGN_OR_RETURN(Posting p, env_.ledger->RegisterBearerCard(
-                                                 ToPartnerRequest(caller, req->partner_txn_id(), 0),
-                                                 req->card_number(), req->bearer_card_number()));
-                 ToProto(p, resp->mutable_result());
-                 return absl::OkStatus();
-               });
+  return Post(ctx, "RegisterBearerCard", [this, req, resp](const Principal& caller, CallDone done) {
+    env_.ledger->RegisterBearerCard(
+        ToPartnerRequest(caller, req->partner_txn_id(), 0), req->card_number(),
+        req->bearer_card_number(),
+        Answer(std::move(done), [resp](const Posting& p) { ToProto(p, resp->mutable_result()); }));
+  });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::GetBalance(grpc::CallbackServerContext* ctx,
@@ -89,89 +87,88 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::QuoteEarn(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* PartnerServiceImpl::Earn(grpc::CallbackServerContext* ctx,
                                                    const v1::EarnRequest* req,
                                                    v1::EarnResponse* resp) {
-  return Serve(ctx, "Earn", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->Earn(ToEarnParams(
-                                    caller, req->partner_txn_id(), req->card_number(),
-                                    req->amount(), req->points(), req->occurred_at_micros())));
-    ToProto(p, resp->mutable_result());
-    ToProto(p, resp->mutable_breakdown());
-    resp->set_expires_at_micros(p.expires_at);
-    return absl::OkStatus();
+  return Post(ctx, "Earn", [this, req, resp](const Principal& caller, CallDone done) {
+    env_.ledger->Earn(ToEarnParams(caller, req->partner_txn_id(), req->card_number(),
+                                   req->amount(), req->points(), req->occurred_at_micros()),
+                      Answer(std::move(done), [resp](const Posting& p) {
+                        ToProto(p, resp->mutable_result());
+                        ToProto(p, resp->mutable_breakdown());
+                        resp->set_expires_at_micros(p.expires_at);
+                      }));
   });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::Redeem(grpc::CallbackServerContext* ctx,
                                                      const v1::RedeemRequest* req,
                                                      v1::RedeemResponse* resp) {
-  return Serve(ctx, "Redeem", [this, req, resp](const Principal& caller) -> absl::Status {
+  return Post(ctx, "Redeem", [this, req, resp](const Principal& caller, CallDone done) {
     RedeemParams r;
     r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
     r.card_number = req->card_number();
     r.points = req->points();
     r.pin = req->pin();
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->Redeem(r));
-    ToProto(p, resp->mutable_result());
-    return absl::OkStatus();
+    env_.ledger->Redeem(std::move(r), Answer(std::move(done), [resp](const Posting& p) {
+                          ToProto(p, resp->mutable_result());
+                        }));
   });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::AuthorizeRedemption(
     grpc::CallbackServerContext* ctx, const v1::AuthorizeRedemptionRequest* req,
     v1::AuthorizeRedemptionResponse* resp) {
-  return Serve(ctx, "AuthorizeRedemption",
-               [this, req, resp](const Principal& caller) -> absl::Status {
-                 RedeemParams r;
-                 r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
-                 r.card_number = req->card_number();
-                 r.points = req->points();
-                 r.pin = req->pin();
-                 ASSIGN_OR_RETURN(Posting p, env_.ledger->AuthorizeRedemption(r));
-                 ToProto(p, resp->mutable_result());
-                 resp->set_hold_expires_at_micros(p.hold_expires_at);
-                 return absl::OkStatus();
-               });
+  return Post(ctx, "AuthorizeRedemption", [this, req, resp](const Principal& caller, CallDone done) {
+    RedeemParams r;
+    r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+    r.card_number = req->card_number();
+    r.points = req->points();
+    r.pin = req->pin();
+    env_.ledger->AuthorizeRedemption(std::move(r),
+                                     Answer(std::move(done), [resp](const Posting& p) {
+                                       ToProto(p, resp->mutable_result());
+                                       resp->set_hold_expires_at_micros(p.hold_expires_at);
+                                     }));
+  });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::CaptureRedemption(
     grpc::CallbackServerContext* ctx, const v1::CaptureRedemptionRequest* req,
     v1::CaptureRedemptionResponse* resp) {
-  return Serve(ctx, "CaptureRedemption",
-               [this, req, resp](const Principal& caller) -> absl::Status {
-                 CaptureParams c;
-                 c.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
-                 c.authorization_partner_txn_id = req->authorization_partner_txn_id();
-                 c.points = req->points();
-                 ASSIGN_OR_RETURN(Posting p, env_.ledger->CaptureRedemption(c));
-                 ToProto(p, resp->mutable_result());
-                 return absl::OkStatus();
-               });
+  return Post(ctx, "CaptureRedemption", [this, req, resp](const Principal& caller, CallDone done) {
+    CaptureParams c;
+    c.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+    c.authorization_partner_txn_id = req->authorization_partner_txn_id();
+    c.points = req->points();
+    env_.ledger->CaptureRedemption(std::move(c), Answer(std::move(done), [resp](const Posting& p) {
+                                     ToProto(p, resp->mutable_result());
+                                   }));
+  });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::VoidRedemption(grpc::CallbackServerContext* ctx,
                                                              const v1::VoidRedemptionRequest* req,
                                                              v1::VoidRedemptionResponse* resp) {
-  return Serve(ctx, "VoidRedemption", [this, req, resp](const Principal& caller) -> absl::Status {
+  return Post(ctx, "VoidRedemption", [this, req, resp](const Principal& caller, CallDone done) {
     CaptureParams c;
     c.req = ToPartnerRequest(caller, req->partner_txn_id(), 0);
     c.authorization_partner_txn_id = req->authorization_partner_txn_id();
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->VoidRedemption(c));
-    ToProto(p, resp->mutable_result());
-    return absl::OkStatus();
+    env_.ledger->VoidRedemption(std::move(c), Answer(std::move(done), [resp](const Posting& p) {
+                                  ToProto(p, resp->mutable_result());
+                                }));
   });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::Reverse(grpc::CallbackServerContext* ctx,
                                                       const v1::ReverseRequest* req,
                                                       v1::ReverseResponse* resp) {
-  return Serve(ctx, "Reverse", [this, req, resp](const Principal& caller) -> absl::Status {
+  return Post(ctx, "Reverse", [this, req, resp](const Principal& caller, CallDone done) {
     ReverseParams r;
     r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
     r.original_partner_txn_id = req->original_partner_txn_id();
     r.points = req->points();
-    ASSIGN_OR_RETURN(Posting p, env_.ledger->Reverse(r));
-    ToProto(p, resp->mutable_result());
-    resp->set_debt_created(p.debt_created);
-    return absl::OkStatus();
+    env_.ledger->Reverse(std::move(r), Answer(std::move(done), [resp](const Posting& p) {
+                           ToProto(p, resp->mutable_result());
+                           resp->set_debt_created(p.debt_created);
+                         }));
   });
 }
 

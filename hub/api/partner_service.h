@@ -58,6 +58,11 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
                                   Handler handler) {
     return ServeUnary(ctx, env_, method, {Role::kMerchant, Role::kIssuer}, std::move(handler));
   }
+  template <typename Handler>
+  grpc::ServerUnaryReactor* Post(grpc::CallbackServerContext* ctx, const char* method,
+                                 Handler handler) {
+    return ServePosting(ctx, env_, method, {Role::kMerchant, Role::kIssuer}, std::move(handler));
+  }
 
   const ServiceEnv env_;
 };

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "hub/common/status_macros.h"
 
 namespace loyalty {
 
@@ -41,6 +42,47 @@ void AddRetryAfterTrailer(grpc::CallbackServerContext* ctx, const absl::Status& 
   // Rounded up: a client that waits this long finds a token.
   const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(*delay, absl::Milliseconds(1)));
   ctx->AddTrailingMetadata(kRetryAfterMsKey, absl::StrCat(ms));
+}
+
+absl::StatusOr<Principal> Admit(const ServiceEnv& env, absl::StatusOr<Principal> principal,
+                                const std::vector<Role>& roles, const char* method,
+                                std::string* actor) {
+  if (!principal.ok()) return principal;
+  *actor = ActorName(*principal);
+  RETURN_IF_ERROR(RequireRole(*principal, roles, method));
+  RETURN_IF_ERROR(CheckRateLimit(env, *principal));
+  return principal;
+}
+
+void FinishCall(const ServiceEnv& env, grpc::CallbackServerContext* ctx,
+                grpc::ServerUnaryReactor* reactor, const char* method, const std::string& actor,
+                const absl::Status& status) {
+  if (!status.ok()) LogCallFailure(method, actor, status);
+  AddRetryAfterTrailer(ctx, status);
+  reactor->Finish(ToGrpcStatus(status));
+  if (env.calls != nullptr) env.calls->Exit();
+}
+
+bool EnterCall(const ServiceEnv& env, grpc::ServerUnaryReactor* reactor) {
+  if (env.calls == nullptr || env.calls->Enter()) return true;
+  reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is shutting down, retry"));
+  return false;
+}
+
+void RunOnWorker(const ServiceEnv& env, grpc::CallbackServerContext* ctx,
+                 grpc::ServerUnaryReactor* reactor, std::function<void()> work) {
+  const bool queued = env.pool->Submit([env, ctx, reactor, work = std::move(work)] {
+    if (ctx->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued"));
+      if (env.calls != nullptr) env.calls->Exit();
+      return;
+    }
+    work();
+  });
+  if (queued) return;
+  reactor->Finish(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "hub is at capacity, retry with backoff"));
+  if (env.calls != nullptr) env.calls->Exit();
 }
 
 std::string AuthorizationHeader(const grpc::CallbackServerContext* ctx) {

@@ -1,12 +1,15 @@
-// The shape every unary RPC of the hub shares: take the default reactor, move the
-// work to the worker pool (RESOURCE_EXHAUSTED when it is full), authenticate (API key
-// and, with mutual TLS, the client certificate), check the role and the caller's rate
-// limit, run the handler, finish. The reactor is never blocked.
+// The shape every unary RPC of the hub shares: take the default reactor, authenticate
+// (API key and, with mutual TLS, the client certificate), check the role and the
+// caller's rate limit, run the handler, finish. A gRPC thread never blocks: work that
+// waits for the database runs on the worker pool (RESOURCE_EXHAUSTED when it is full),
+// and postings under group commit answer from the committer (ServePosting).
 #ifndef LOYALTY_HUB_API_SERVE_H_
 #define LOYALTY_HUB_API_SERVE_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,47 +54,97 @@ absl::Status CheckRateLimit(const ServiceEnv& env, const Principal& caller);
 // Adds the `retry-after-ms` trailer when `s` carries a retry delay. REQUIRES: before Finish.
 void AddRetryAfterTrailer(grpc::CallbackServerContext* ctx, const absl::Status& s);
 
-// Runs `handler(const Principal&) -> absl::Status` for the call as described above.
+// Authentication's outcome checked further: the role and the caller's rate limit. Sets
+// `actor` to the caller's name for the log once known.
+absl::StatusOr<Principal> Admit(const ServiceEnv& env, absl::StatusOr<Principal> principal,
+                                const std::vector<Role>& roles, const char* method,
+                                std::string* actor);
+
+// Ends a call: logs a failure, adds the retry trailer, finishes the reactor and tells the
+// call tracker. Any thread.
+void FinishCall(const ServiceEnv& env, grpc::CallbackServerContext* ctx,
+                grpc::ServerUnaryReactor* reactor, const char* method, const std::string& actor,
+                const absl::Status& status);
+
+// Registers a new call with the tracker; false (and the call finished UNAVAILABLE) when
+// the hub is shutting down.
+bool EnterCall(const ServiceEnv& env, grpc::ServerUnaryReactor* reactor);
+
+// Queues `work` on the worker pool, or finishes the call RESOURCE_EXHAUSTED when it is
+// full. A call whose client gave up (deadline, cancel) while it waited for a worker is
+// not started: nobody would hear its answer, and a retry runs it anyway.
+void RunOnWorker(const ServiceEnv& env, grpc::CallbackServerContext* ctx,
+                 grpc::ServerUnaryReactor* reactor, std::function<void()> work);
+
+// Runs `handler(const Principal&) -> absl::Status` on a worker, as described above.
 template <typename Handler>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const ServiceEnv& env,
                                      const char* method, std::vector<Role> roles, Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (env.calls != nullptr && !env.calls->Enter()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is shutting down, retry"));
-    return reactor;
-  }
+  if (!EnterCall(env, reactor)) return reactor;
   std::string header = AuthorizationHeader(ctx);
   PeerIdentity peer = PeerIdentityOf(*ctx);  // the auth context is read on the gRPC thread
-  const bool queued =
-      env.pool->Submit([env, ctx, reactor, method, roles = std::move(roles),
-                        header = std::move(header), peer = std::move(peer),
-                        handler = std::move(handler)]() mutable {
-        // A call whose client gave up (deadline, cancel) while it waited for a worker is
-        // not started: nobody would hear its answer, and a retry runs it anyway.
-        if (ctx->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued"));
-          if (env.calls != nullptr) env.calls->Exit();
-          return;
-        }
-        absl::StatusOr<Principal> principal = env.auth->Authenticate(header, peer);
-        absl::Status status = principal.status();
-        std::string actor = "anonymous";
-        if (status.ok()) {
-          actor = ActorName(*principal);
-          status = RequireRole(*principal, roles, method);
-        }
-        if (status.ok()) status = CheckRateLimit(env, *principal);
-        if (status.ok()) status = handler(*principal);
-        if (!status.ok()) LogCallFailure(method, actor, status);
-        AddRetryAfterTrailer(ctx, status);
-        reactor->Finish(ToGrpcStatus(status));
-        if (env.calls != nullptr) env.calls->Exit();
-      });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "hub is at capacity, retry with backoff"));
-    if (env.calls != nullptr) env.calls->Exit();
+  RunOnWorker(env, ctx, reactor,
+              [env, ctx, reactor, method, roles = std::move(roles), header = std::move(header),
+               peer = std::move(peer), handler = std::move(handler)]() mutable {
+                std::string actor = "anonymous";
+                absl::StatusOr<Principal> caller =
+                    Admit(env, env.auth->Authenticate(header, peer), roles, method, &actor);
+                absl::Status status = caller.status();
+                if (status.ok()) status = handler(*caller);
+                FinishCall(env, ctx, reactor, method, actor, status);
+              });
+  return reactor;
+}
+
+// How a posting's handler ends its call; called once, from any thread.
+using CallDone = std::function<void(absl::Status)>;
+
+// The ledger's answer to a posting turned into the call's: `fill(posting)` writes the
+// response when it posted, then `done` ends the call.
+template <typename Fill>
+Ledger::PostingDone Answer(CallDone done, Fill fill) {
+  return [done = std::move(done), fill = std::move(fill)](absl::StatusOr<Posting> posted) {
+    if (posted.ok()) fill(*posted);
+    done(posted.status());
+  };
+}
+
+// Runs `handler(const Principal&, CallDone done)` for a posting: the handler starts the
+// ledger's posting and returns; the posting's answer calls done. With group commit
+// (Ledger::PostsWithoutWaiting) and the caller's key in the authenticator's cache, all
+// that comes before the batch runs on this gRPC thread and the committer that commits
+// the batch finishes the call: two thread hops in all, and no thread waits for the
+// database on the call's behalf. Otherwise (a key to read from the database, or one
+// transaction per request) a worker runs it.
+template <typename Handler>
+grpc::ServerUnaryReactor* ServePosting(grpc::CallbackServerContext* ctx, const ServiceEnv& env,
+                                       const char* method, std::vector<Role> roles,
+                                       Handler handler) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (!EnterCall(env, reactor)) return reactor;
+  std::string header = AuthorizationHeader(ctx);
+  PeerIdentity peer = PeerIdentityOf(*ctx);
+  auto run = [env, ctx, reactor, method, roles = std::move(roles),
+              handler = std::move(handler)](absl::StatusOr<Principal> principal) mutable {
+    std::string actor = "anonymous";
+    absl::StatusOr<Principal> caller = Admit(env, std::move(principal), roles, method, &actor);
+    CallDone done = [env, ctx, reactor, method, actor](absl::Status s) {
+      FinishCall(env, ctx, reactor, method, actor, s);
+    };
+    if (!caller.ok()) return done(caller.status());
+    handler(*caller, std::move(done));
+  };
+  if (env.ledger->PostsWithoutWaiting()) {
+    if (std::optional<absl::StatusOr<Principal>> cached =
+            env.auth->AuthenticateFromCache(header, peer)) {
+      run(*std::move(cached));
+      return reactor;
+    }
   }
+  RunOnWorker(env, ctx, reactor,
+              [env, run = std::move(run), header = std::move(header),
+               peer = std::move(peer)]() mutable { run(env.auth->Authenticate(header, peer)); });
   return reactor;
 }
 

@@ -31,19 +31,24 @@ absl::Status CheckCertificateMatchesKey(const Principal& principal, const PeerId
 
 }  // namespace
 
-absl::StatusOr<std::optional<Principal>> Authenticator::Lookup(const std::string& key_hash) {
+std::optional<absl::StatusOr<std::optional<Principal>>> Authenticator::Lookup(
+    const std::string& key_hash, bool cache_only) {
   constexpr size_t kMaxKept = 100'000;  // keys; past it the cache starts over
   const bool caching = options_.cache_ttl > absl::ZeroDuration();
   if (caching) {
     absl::MutexLock lock(&mu_);
     auto it = kept_.find(key_hash);
-    if (it != kept_.end() && it->second.until > absl::Now()) return it->second.principal;
+    if (it != kept_.end() && it->second.until > absl::Now()) {
+      return std::optional<Principal>(it->second.principal);
+    }
   }
+  if (cache_only) return std::nullopt;
   std::optional<Principal> principal;
-  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+  absl::Status read = store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(principal, txn.LookupApiKey(key_hash));
     return absl::OkStatus();
-  }));
+  });
+  if (!read.ok()) return absl::StatusOr<std::optional<Principal>>(read);
   if (caching && principal.has_value()) {
     absl::MutexLock lock(&mu_);
     if (kept_.size() >= kMaxKept) kept_.clear();
@@ -54,24 +59,40 @@ absl::StatusOr<std::optional<Principal>> Authenticator::Lookup(const std::string
 
 absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view header,
                                                       const PeerIdentity& peer) {
+  return *Check(header, peer, /*cache_only=*/false);
+}
+
+std::optional<absl::StatusOr<Principal>> Authenticator::AuthenticateFromCache(
+    absl::string_view header, const PeerIdentity& peer) {
+  return Check(header, peer, /*cache_only=*/true);
+}
+
+std::optional<absl::StatusOr<Principal>> Authenticator::Check(absl::string_view header,
+                                                              const PeerIdentity& peer,
+                                                              bool cache_only) {
+  using Answer = absl::StatusOr<Principal>;
   if (!absl::StartsWith(header, kBearer)) {
-    return absl::UnauthenticatedError("authorization: expected 'Bearer <api key>' metadata");
+    return Answer(
+        absl::UnauthenticatedError("authorization: expected 'Bearer <api key>' metadata"));
   }
   const absl::string_view key = header.substr(kBearer.size());
   if (key.empty() || key.size() > kMaxKeyLength) {
-    return absl::UnauthenticatedError("authorization: malformed api key");
+    return Answer(absl::UnauthenticatedError("authorization: malformed api key"));
   }
   const std::string hash = Sha256Hex(key);
-  ASSIGN_OR_RETURN(std::optional<Principal> principal, Lookup(hash));
-  if (!principal.has_value()) return absl::UnauthenticatedError("authorization: unknown api key");
+  std::optional<absl::StatusOr<std::optional<Principal>>> found = Lookup(hash, cache_only);
+  if (!found.has_value()) return std::nullopt;
+  if (!found->ok()) return Answer(found->status());
+  std::optional<Principal> principal = **found;
+  if (!principal.has_value()) {
+    return Answer(absl::UnauthenticatedError("authorization: unknown api key"));
+  }
   principal->key_id = hash.substr(0, kKeyIdLength);
-  if (principal->suspended) {
-    return absl::PermissionDeniedError("partner is suspended");
-  }
+  if (principal->suspended) return Answer(absl::PermissionDeniedError("partner is suspended"));
   if (options_.require_client_certificate) {
-    RETURN_IF_ERROR(CheckCertificateMatchesKey(*principal, peer));
+    if (absl::Status s = CheckCertificateMatchesKey(*principal, peer); !s.ok()) return Answer(s);
   }
-  return *principal;
+  return Answer(*std::move(principal));
 }
 
 absl::Status RequireRole(const Principal& principal, const std::vector<Role>& allowed,

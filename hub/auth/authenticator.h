@@ -45,10 +45,18 @@ class Authenticator {
   // names no participant or another participant than the key's owner.
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization_header,
                                          const PeerIdentity& peer = {});
+  // The same without touching the database: nullopt when the answer needs it (the key
+  // is not in the cache, or caching is off). Never blocks; gRPC threads call it.
+  std::optional<absl::StatusOr<Principal>> AuthenticateFromCache(
+      absl::string_view authorization_header, const PeerIdentity& peer = {});
 
  private:
-  // The key's principal, from the cache while fresh, else from the database.
-  absl::StatusOr<std::optional<Principal>> Lookup(const std::string& key_hash);
+  // The key's principal, from the cache while fresh, else (unless `cache_only`) from the
+  // database. nullopt: not cached and `cache_only`.
+  std::optional<absl::StatusOr<std::optional<Principal>>> Lookup(const std::string& key_hash,
+                                                                 bool cache_only);
+  std::optional<absl::StatusOr<Principal>> Check(absl::string_view authorization_header,
+                                                 const PeerIdentity& peer, bool cache_only);
 
   Store* const store_;
   const AuthenticatorOptions options_;

@@ -8,6 +8,7 @@
 #ifndef LOYALTY_HUB_LEDGER_LEDGER_H_
 #define LOYALTY_HUB_LEDGER_LEDGER_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,7 +145,21 @@ class Ledger {
   // limit outside 1..kMaxAuditPageSize or an empty time range.
   absl::StatusOr<std::vector<AuditEntry>> ListAuditLog(const AuditQuery& query);
 
+  // Postings come in two forms. The one taking `done` returns at once when the store
+  // does (group commit: Store::PostReturnsAtOnce) and calls done exactly once, after the
+  // posting committed or with the error, on the thread that committed it, which must
+  // not block in it; invalid input is answered at once, on the calling thread. The form
+  // returning StatusOr waits for it (tests, tools, the worker pool).
+  using PostingDone = std::function<void(absl::StatusOr<Posting>)>;
+  // True when the `done` forms never wait for the database.
+  bool PostsWithoutWaiting() const { return store_->PostReturnsAtOnce(); }
+
   // Members and cards (ledger_members.cc).
+  void EnrollMember(PartnerRequest req, PostingDone done);
+  void LinkCard(PartnerRequest req, std::string card_number, std::string new_card_number,
+                PostingDone done);
+  void RegisterBearerCard(PartnerRequest req, std::string card_number,
+                          std::string bearer_card_number, PostingDone done);
   absl::StatusOr<Posting> EnrollMember(const PartnerRequest& req);
   absl::StatusOr<Posting> LinkCard(const PartnerRequest& req, const std::string& card_number,
                                    const std::string& new_card_number);
@@ -158,6 +173,11 @@ class Ledger {
 
   // Earn and burn (ledger_posting.cc).
   absl::StatusOr<Posting> QuoteEarn(const EarnParams& p);
+  void Earn(EarnParams p, PostingDone done);
+  void Redeem(RedeemParams p, PostingDone done);
+  void AuthorizeRedemption(RedeemParams p, PostingDone done);
+  void CaptureRedemption(CaptureParams p, PostingDone done);
+  void VoidRedemption(CaptureParams p, PostingDone done);
   absl::StatusOr<Posting> Earn(const EarnParams& p);
   absl::StatusOr<Posting> Redeem(const RedeemParams& p);
   absl::StatusOr<Posting> AuthorizeRedemption(const RedeemParams& p);
@@ -165,6 +185,8 @@ class Ledger {
   absl::StatusOr<Posting> VoidRedemption(const CaptureParams& p);
 
   // Corrections (ledger_corrections.cc).
+  void Reverse(ReverseParams p, PostingDone done);
+  void AdjustPoints(AdjustParams p, PostingDone done);
   absl::StatusOr<Posting> Reverse(const ReverseParams& p);
   absl::StatusOr<Posting> AdjustPoints(const AdjustParams& p);
   absl::StatusOr<ExpiryOutcome> RunExpiry();
@@ -189,6 +211,8 @@ class Ledger {
   absl::StatusOr<std::vector<std::string>> CheckInvariants();
 
  private:
+  void PostRedemption(const char* kind, RedeemParams p, PostingDone done);
+
   Store* const store_;
   const Clock* const clock_;
 };

@@ -9,6 +9,24 @@
 namespace loyalty {
 namespace {
 
+absl::Status ValidateReverse(const ReverseParams& p) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", p.req.partner_txn_id));
+  RETURN_IF_ERROR(ValidateOccurredAt("occurred_at_micros", p.req.occurred_at));
+  RETURN_IF_ERROR(ValidateIdempotencyKey("original_partner_txn_id", p.original_partner_txn_id));
+  if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAdjust(const AdjustParams& p) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey("adjustment_id", p.adjustment_id));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  RETURN_IF_ERROR(ValidateText("reason", p.reason, 200));
+  if (p.points == 0) return InvalidField("points", "must not be 0");
+  // -INT64_MIN overflows: anything below -kMaxPointsPerRequest is out of range anyway.
+  const Points magnitude = p.points < -kMaxPointsPerRequest ? kMaxPointsPerRequest + 1
+                                                            : (p.points > 0 ? p.points : -p.points);
+  return ValidatePoints("points", magnitude, 1);
+}
 
 // An earn reversal: the earn's own lot first, then other lots in lot order (cover,
 // redeemed by the earn's funder), then a debt to the funder for what is missing.
@@ -75,14 +93,20 @@ absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, con
 }
 
 absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
-  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", p.req.partner_txn_id));
-  RETURN_IF_ERROR(ValidateOccurredAt("occurred_at_micros", p.req.occurred_at));
-  RETURN_IF_ERROR(ValidateIdempotencyKey("original_partner_txn_id", p.original_partner_txn_id));
-  if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  return AwaitPosting([&](PostingDone done) { Reverse(p, std::move(done)); });
+}
+
+absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
+  return AwaitPosting([&](PostingDone done) { AdjustPoints(p, std::move(done)); });
+}
+
+void Ledger::Reverse(ReverseParams p, PostingDone done) {
+  if (absl::Status s = ValidateReverse(p); !s.ok()) return done(s);
   const std::string hash = RequestHash(
       "reverse",
       {p.original_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
-  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  const LockPlan plan = TxnLockPlan(p.req.partner_id, p.original_partner_txn_id);
+  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
                      txn.FindTxn(p.req.partner_id, p.original_partner_txn_id));
     const bool is_earn = original.has_value() && original->kind == txn_kind::kEarn;
@@ -105,7 +129,7 @@ absl::StatusOr<Posting> Ledger::Reverse(const ReverseParams& p) {
     TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
                            book.id(), hash, now);
     return PostReversal(&txn, &book, *original, rec, points, now, &out);
-  }, TxnLockPlan(p.req.partner_id, p.original_partner_txn_id));
+  }, std::move(done));
 }
 
 // Reverses the promotion bonuses of an earn in step with the earn itself: after the
@@ -162,21 +186,15 @@ absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& orig
   return FinishPosting(txn, id, points, *book, out);
 }
 
-absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
-  RETURN_IF_ERROR(ValidateIdempotencyKey("adjustment_id", p.adjustment_id));
-  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
-  RETURN_IF_ERROR(ValidateText("reason", p.reason, 200));
-  if (p.points == 0) return InvalidField("points", "must not be 0");
-  // -INT64_MIN overflows: anything below -kMaxPointsPerRequest is out of range anyway.
-  const Points magnitude = p.points < -kMaxPointsPerRequest ? kMaxPointsPerRequest + 1
-                                                            : (p.points > 0 ? p.points : -p.points);
-  RETURN_IF_ERROR(ValidatePoints("points", magnitude, 1));
+void Ledger::AdjustPoints(AdjustParams p, PostingDone done) {
+  if (absl::Status s = ValidateAdjust(p); !s.ok()) return done(s);
   PartnerRequest req;
   req.partner_id = kOperatorId;
   req.partner_txn_id = p.adjustment_id;
   const std::string hash =
       RequestHash(txn_kind::kAdjust, {p.card_number, absl::StrCat(p.points), p.reason});
-  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  const LockPlan plan = CardLockPlan(p.card_number);
+  PostPartnerRequest(store_, req, hash, plan, [this, p, req, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
     const Micros now = book.now();
@@ -209,7 +227,7 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
         absl::StrCat("member=", book.id(), " points=", p.points, " reason=", p.reason), before,
         AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json()));
     return FinishPosting(&txn, id, p.points, book, &out);
-  });
+  }, std::move(done));
 }
 
 absl::StatusOr<ExpiryOutcome> Ledger::RunExpiry() {

@@ -3,11 +3,13 @@
 #define LOYALTY_HUB_LEDGER_LEDGER_INTERNAL_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/notification.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/member_book.h"
@@ -85,37 +87,60 @@ Micros StartOfUtcDay(Micros t);
 LockPlan CardLockPlan(const std::string& card_number);
 LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id);
 
-// Runs a partner's mutating request in one transaction: replays a known key, or runs
-// `body` which posts and fills `out`. `plan` names the member it will lock (optional).
+// Posts a partner's mutating request: `plan` (required: what it locks and reads, known
+// before it runs) gets the request's idempotency key added; under the plan's locks a
+// known key replays, anything else runs `body(txn, out)`, which posts and fills `out`.
+// `done` hears the posting once it committed, or the error; with group commit it is
+// called on the committer thread, so it must not block.
 template <typename Body>
-absl::StatusOr<Posting> RunPartnerPosting(Store* store, const PartnerRequest& req,
-                                          const std::string& request_hash, Body&& body,
-                                          LockPlan plan = {}) {
+void PostPartnerRequest(Store* store, const PartnerRequest& req, const std::string& request_hash,
+                        LockPlan plan, Body body, std::function<void(absl::StatusOr<Posting>)> done) {
   plan.key_partner = req.partner_id;
   plan.key = req.partner_txn_id;
-  Posting out;
-  absl::Status status = store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    out = Posting{};
-    ASSIGN_OR_RETURN(std::optional<Posting> replay,
-                     CheckReplay(&txn, req.partner_id, req.partner_txn_id, request_hash));
-    if (replay.has_value()) {
-      out = *replay;
-      return absl::OkStatus();
-    }
-    return body(txn, out);
-  }, plan);
-  if (status.ok()) return out;
+  auto out = std::make_shared<Posting>();
+  auto replay_into_out = [out, partner = req.partner_id, key = req.partner_txn_id,
+                          hash = request_hash](StoreTxn& txn) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::optional<Posting> replay, CheckReplay(&txn, partner, key, hash));
+    if (!replay.has_value()) return false;
+    *out = std::move(*replay);
+    return true;
+  };
+  PostingJob job(
+      std::move(plan),
+      [out, replay_into_out, body = std::move(body)](StoreTxn& txn) -> absl::Status {
+        *out = Posting{};
+        ASSIGN_OR_RETURN(bool replayed, replay_into_out(txn));
+        if (replayed) return absl::OkStatus();
+        return body(txn, *out);
+      },
+      [out, done = std::move(done)](absl::Status s) {
+        if (s.ok()) {
+          done(std::move(*out));
+        } else {
+          done(std::move(s));
+        }
+      });
   // A retry that queued behind its own original on the member lock fails the business
   // checks (the points are gone, the hold is captured): the original has committed by
-  // now, so answer with it rather than with the error. The failed attempt rolled back.
-  std::optional<Posting> replay;
-  absl::Status lookup = store->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(replay, CheckReplay(&txn, req.partner_id, req.partner_txn_id, request_hash));
-    return absl::OkStatus();
+  // then, so it answers with the original rather than with the error.
+  job.recheck = [replay_into_out](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(bool replayed, replay_into_out(txn));
+    return replayed ? absl::OkStatus() : absl::NotFoundError("no original");
+  };
+  store->Post(std::move(job));
+}
+
+// Waits for a posting that answers through a callback: `start(done)` starts it.
+template <typename Start>
+absl::StatusOr<Posting> AwaitPosting(Start&& start) {
+  absl::StatusOr<Posting> result;
+  absl::Notification posted;
+  start([&](absl::StatusOr<Posting> r) {
+    result = std::move(r);
+    posted.Notify();  // this frame may return (and destroy `posted`) after this
   });
-  if (!lookup.ok() && absl::IsAlreadyExists(lookup)) return lookup;
-  if (lookup.ok() && replay.has_value()) return *replay;
-  return status;
+  posted.WaitForNotification();
+  return result;
 }
 
 }  // namespace loyalty

@@ -64,9 +64,31 @@ absl::StatusOr<std::vector<std::string>> Ledger::IssueBearerCards(const std::str
 }
 
 absl::StatusOr<Posting> Ledger::EnrollMember(const PartnerRequest& req) {
-  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
+  return AwaitPosting([&](PostingDone done) { EnrollMember(req, std::move(done)); });
+}
+
+absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req, const std::string& card_number,
+                                         const std::string& new_card_number) {
+  return AwaitPosting(
+      [&](PostingDone done) { LinkCard(req, card_number, new_card_number, std::move(done)); });
+}
+
+absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
+                                                   const std::string& card_number,
+                                                   const std::string& bearer_card_number) {
+  return AwaitPosting([&](PostingDone done) {
+    RegisterBearerCard(req, card_number, bearer_card_number, std::move(done));
+  });
+}
+
+void Ledger::EnrollMember(PartnerRequest req, PostingDone done) {
+  if (absl::Status s = ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id); !s.ok()) {
+    return done(s);
+  }
   const std::string hash = RequestHash(txn_kind::kEnroll, {});
-  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  // A new member: nothing to lock but the request's own key.
+  const LockPlan plan;
+  PostPartnerRequest(store_, req, hash, plan, [this, req, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(MemberId member, txn.InsertMember(/*anonymous=*/false, now));
     ASSIGN_OR_RETURN(std::string card, InsertNewCard(&txn, member, /*bearer=*/false, now));
@@ -76,16 +98,18 @@ absl::StatusOr<Posting> Ledger::EnrollMember(const PartnerRequest& req) {
     out.member_id = member;
     out.card_number = card;
     return absl::OkStatus();
-  });
+  }, std::move(done));
 }
 
-absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req, const std::string& card_number,
-                                         const std::string& new_card_number) {
-  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
-  RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
-  RETURN_IF_ERROR(ValidateCardNumber("new_card_number", new_card_number));
+void Ledger::LinkCard(PartnerRequest req, std::string card_number, std::string new_card_number,
+                      PostingDone done) {
+  absl::Status invalid = ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id);
+  if (invalid.ok()) invalid = ValidateCardNumber("card_number", card_number);
+  if (invalid.ok()) invalid = ValidateCardNumber("new_card_number", new_card_number);
+  if (!invalid.ok()) return done(invalid);
   const std::string hash = RequestHash(txn_kind::kLinkCard, {card_number, new_card_number});
-  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  const LockPlan plan = CardLockPlan(card_number);
+  PostPartnerRequest(store_, req, hash, plan, [this, req, hash, card_number, new_card_number](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
     const Micros now = book.now();
     absl::Status inserted = txn.InsertCard({new_card_number, book.id(), false}, now);
@@ -96,17 +120,19 @@ absl::StatusOr<Posting> Ledger::LinkCard(const PartnerRequest& req, const std::s
     TxnRecord rec = NewTxn(req, txn_kind::kLinkCard, book.id(), hash, now);
     ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
     return FinishPosting(&txn, id, 0, book, &out);
-  });
+  }, std::move(done));
 }
 
-absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
-                                                   const std::string& card_number,
-                                                   const std::string& bearer_card_number) {
-  RETURN_IF_ERROR(ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id));
-  RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
-  RETURN_IF_ERROR(ValidateCardNumber("bearer_card_number", bearer_card_number));
+void Ledger::RegisterBearerCard(PartnerRequest req, std::string card_number,
+                                std::string bearer_card_number, PostingDone done) {
+  absl::Status invalid = ValidateIdempotencyKey("partner_txn_id", req.partner_txn_id);
+  if (invalid.ok()) invalid = ValidateCardNumber("card_number", card_number);
+  if (invalid.ok()) invalid = ValidateCardNumber("bearer_card_number", bearer_card_number);
+  if (!invalid.ok()) return done(invalid);
   const std::string hash = RequestHash(txn_kind::kMerge, {card_number, bearer_card_number});
-  return RunPartnerPosting(store_, req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  LockPlan plan = CardLockPlan(card_number);
+  plan.second_card_number = bearer_card_number;
+  PostPartnerRequest(store_, req, hash, plan, [this, req, hash, card_number, bearer_card_number](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(CardRecord target_card, ResolveCard(&txn, "card_number", card_number));
     ASSIGN_OR_RETURN(CardRecord bearer_card,
                      ResolveCard(&txn, "bearer_card_number", bearer_card_number));
@@ -167,7 +193,7 @@ absl::StatusOr<Posting> Ledger::RegisterBearerCard(const PartnerRequest& req,
     RETURN_IF_ERROR(merged.FitHoldsToBalance());
     RETURN_IF_ERROR(merged.Save());
     return FinishPosting(&txn, id, moved, merged, &out);
-  });
+  }, std::move(done));
 }
 
 absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {

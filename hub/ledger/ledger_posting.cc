@@ -1,5 +1,7 @@
 // Earn and burn: Earn, Redeem, and the two-phase Authorize -> Capture | Void.
 #include <algorithm>
+#include <memory>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "hub/ledger/earn_rules.h"
@@ -24,6 +26,28 @@ absl::Status ValidateEarn(const EarnParams& p) {
     return InvalidField("amount.currency", "not a supported ISO 4217 code");
   }
   if (p.stated_points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.stated_points, 1));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEarnRequest(const EarnParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  return ValidateEarn(p);
+}
+
+absl::Status ValidateRedeemRequest(const RedeemParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
+  if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCaptureRequest(const CaptureParams& p) {
+  RETURN_IF_ERROR(ValidateRequest(p.req));
+  RETURN_IF_ERROR(
+      ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
+  if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
   return absl::OkStatus();
 }
 
@@ -154,12 +178,16 @@ absl::StatusOr<Posting> Ledger::QuoteEarn(const EarnParams& p) {
 }
 
 absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
-  RETURN_IF_ERROR(ValidateRequest(p.req));
-  RETURN_IF_ERROR(ValidateEarn(p));
+  return AwaitPosting([&](PostingDone done) { Earn(p, std::move(done)); });
+}
+
+void Ledger::Earn(EarnParams p, PostingDone done) {
+  if (absl::Status s = ValidateEarnRequest(p); !s.ok()) return done(s);
   const std::string hash = RequestHash(
       txn_kind::kEarn, {p.card_number, absl::StrCat(p.amount_minor), p.currency,
                         absl::StrCat(p.stated_points), absl::StrCat(p.req.occurred_at)});
-  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  const LockPlan plan = CardLockPlan(p.card_number);
+  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
@@ -184,7 +212,7 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
                       return absl::OkStatus();
                     },
                     available_at);
-  }, CardLockPlan(p.card_number));
+  }, std::move(done));
 }
 
 absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
@@ -209,92 +237,83 @@ absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId fun
 }
 
 absl::StatusOr<Posting> Ledger::Redeem(const RedeemParams& p) {
-  RETURN_IF_ERROR(ValidateRequest(p.req));
-  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
-  RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
-  // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
-  if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
-  const std::string hash = RequestHash(
-      txn_kind::kRedeem, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
-  absl::Status pin_verdict;
-  absl::StatusOr<Posting> posted = RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    pin_verdict = absl::OkStatus();
-    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
-    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
-    const Micros now = book.now();
-    ASSIGN_OR_RETURN(pin_verdict, CheckPin(program, &book, p.points, p.pin));
-    if (!pin_verdict.ok()) return absl::OkStatus();  // commits the failure count, posts nothing
-    if (p.points > book.available()) {
-      return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
-                                                        std::max<Points>(0, book.available()),
-                                                        " available"));
-    }
-    ASSIGN_OR_RETURN(TxnId id,
-                     txn.InsertTxn(NewTxn(p.req, txn_kind::kRedeem, book.id(), hash, now)));
-    ASSIGN_OR_RETURN(Points taken,
-                     book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now, /*spendable_only=*/true}));
-    LOYALTY_CHECK(taken == p.points);
-    RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
-                                 PartnerRedeemedAccount(partner.id), p.points, now));
-    RETURN_IF_ERROR(book.Save());
-    return FinishPosting(&txn, id, p.points, book, &out);
-  }, CardLockPlan(p.card_number));
-  if (posted.ok() && !pin_verdict.ok()) return pin_verdict;
-  return posted;
+  return AwaitPosting([&](PostingDone done) { Redeem(p, std::move(done)); });
 }
 
 absl::StatusOr<Posting> Ledger::AuthorizeRedemption(const RedeemParams& p) {
-  RETURN_IF_ERROR(ValidateRequest(p.req));
-  RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
-  RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
-  // A malformed PIN is rejected even when none is needed, and never counts as a wrong one.
-  if (!p.pin.empty()) RETURN_IF_ERROR(ValidatePin("pin", p.pin));
-  const std::string hash = RequestHash(txn_kind::kAuthorize, {p.card_number, absl::StrCat(p.points),
-                                                              absl::StrCat(p.req.occurred_at)});
-  absl::Status pin_verdict;
-  absl::StatusOr<Posting> posted = RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
-    pin_verdict = absl::OkStatus();
+  return AwaitPosting([&](PostingDone done) { AuthorizeRedemption(p, std::move(done)); });
+}
+
+void Ledger::Redeem(RedeemParams p, PostingDone done) {
+  PostRedemption(txn_kind::kRedeem, std::move(p), std::move(done));
+}
+
+void Ledger::AuthorizeRedemption(RedeemParams p, PostingDone done) {
+  PostRedemption(txn_kind::kAuthorize, std::move(p), std::move(done));
+}
+
+// A redemption (`kind` redeem) or a hold for one (authorize): the same checks, then the
+// points leave the lots or are held.
+void Ledger::PostRedemption(const char* kind, RedeemParams p, PostingDone done) {
+  if (absl::Status s = ValidateRedeemRequest(p); !s.ok()) return done(s);
+  const bool hold_only = std::string_view(kind) == txn_kind::kAuthorize;
+  const std::string hash =
+      RequestHash(kind, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  // A wrong PIN commits its failure count but answers the error.
+  auto pin_verdict = std::make_shared<absl::Status>();
+  const LockPlan plan = CardLockPlan(p.card_number);
+  PostPartnerRequest(store_, p.req, hash, plan,
+                     [this, p, hash, kind, hold_only, pin_verdict](StoreTxn& txn, Posting& out) -> absl::Status {
+    *pin_verdict = absl::OkStatus();
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
     const Micros now = book.now();
-    ASSIGN_OR_RETURN(pin_verdict, CheckPin(program, &book, p.points, p.pin));
-    if (!pin_verdict.ok()) return absl::OkStatus();  // commits the failure count, posts nothing
+    ASSIGN_OR_RETURN(*pin_verdict, CheckPin(program, &book, p.points, p.pin));
+    if (!pin_verdict->ok()) return absl::OkStatus();  // commits the failure count, posts nothing
     if (p.points > book.available()) {
       return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
                                                         std::max<Points>(0, book.available()),
                                                         " available"));
     }
-    ASSIGN_OR_RETURN(TxnId id,
-                     txn.InsertTxn(NewTxn(p.req, txn_kind::kAuthorize, book.id(), hash, now)));
-    HoldRecord hold;
-    hold.auth_txn_id = id;
-    hold.member_id = book.id();
-    hold.partner_id = partner.id;
-    hold.points = p.points;
-    hold.status = hold_status::kActive;
-    hold.expires_at = now + program.hold_timeout_seconds * 1'000'000;
-    RETURN_IF_ERROR(book.AddHold(hold));
+    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(NewTxn(p.req, kind, book.id(), hash, now)));
+    if (hold_only) {
+      HoldRecord hold;
+      hold.auth_txn_id = id;
+      hold.member_id = book.id();
+      hold.partner_id = partner.id;
+      hold.points = p.points;
+      hold.status = hold_status::kActive;
+      hold.expires_at = now + program.hold_timeout_seconds * 1'000'000;
+      RETURN_IF_ERROR(book.AddHold(hold));
+      out.hold_expires_at = hold.expires_at;
+    } else {
+      ASSIGN_OR_RETURN(Points taken,
+                       book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now, /*spendable_only=*/true}));
+      LOYALTY_CHECK(taken == p.points);
+      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
+                                   PartnerRedeemedAccount(partner.id), p.points, now));
+    }
     RETURN_IF_ERROR(book.Save());
-    out.hold_expires_at = hold.expires_at;
     return FinishPosting(&txn, id, p.points, book, &out);
-  }, CardLockPlan(p.card_number));
-  if (posted.ok() && !pin_verdict.ok()) return pin_verdict;
-  return posted;
+  }, [pin_verdict, done = std::move(done)](absl::StatusOr<Posting> posted) {
+    if (posted.ok() && !pin_verdict->ok()) return done(*pin_verdict);
+    done(std::move(posted));
+  });
 }
 
 absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
-  RETURN_IF_ERROR(ValidateRequest(p.req));
-  RETURN_IF_ERROR(
-      ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
-  if (p.points != 0) RETURN_IF_ERROR(ValidatePoints("points", p.points, 1));
+  return AwaitPosting([&](PostingDone done) { CaptureRedemption(p, std::move(done)); });
+}
+
+void Ledger::CaptureRedemption(CaptureParams p, PostingDone done) {
+  if (absl::Status s = ValidateCaptureRequest(p); !s.ok()) return done(s);
   const std::string hash = RequestHash(
       txn_kind::kCapture,
       {p.authorization_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
-  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  const LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
+  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
     ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
     ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
@@ -324,15 +343,19 @@ absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
                                  PartnerRedeemedAccount(partner.id), points, now));
     RETURN_IF_ERROR(book.Save());
     return FinishPosting(&txn, id, points, book, &out);
-  }, TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id));
+  }, std::move(done));
 }
 
 absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
-  RETURN_IF_ERROR(ValidateRequest(p.req));
-  RETURN_IF_ERROR(
-      ValidateIdempotencyKey("authorization_partner_txn_id", p.authorization_partner_txn_id));
+  return AwaitPosting([&](PostingDone done) { VoidRedemption(p, std::move(done)); });
+}
+
+void Ledger::VoidRedemption(CaptureParams p, PostingDone done) {
+  p.points = 0;  // a void releases the whole hold
+  if (absl::Status s = ValidateCaptureRequest(p); !s.ok()) return done(s);
   const std::string hash = RequestHash(txn_kind::kVoid, {p.authorization_partner_txn_id});
-  return RunPartnerPosting(store_, p.req, hash, [&](StoreTxn& txn, Posting& out) -> absl::Status {
+  const LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
+  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     RETURN_IF_ERROR(RequirePartner(&txn, p.req.partner_id).status());
     ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
     ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
@@ -351,7 +374,7 @@ absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
     RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kVoided, hold->points));
     RETURN_IF_ERROR(book.Save());
     return FinishPosting(&txn, id, released, book, &out);
-  }, TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id));
+  }, std::move(done));
 }
 
 }  // namespace loyalty

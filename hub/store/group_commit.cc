@@ -16,7 +16,8 @@ constexpr int kMaxRequestRuns = 3;
 
 // True when the plan names something to lock or an idempotency key: a posting.
 bool IsPosting(const LockPlan& plan) {
-  return !plan.card_number.empty() || !plan.txn_id.empty() || !plan.key.empty();
+  return !plan.card_number.empty() || !plan.second_card_number.empty() || !plan.txn_id.empty() ||
+         !plan.key.empty();
 }
 
 // Set on committer threads: a transaction asked for from inside a batch's function
@@ -26,16 +27,14 @@ thread_local bool tl_in_committer = false;
 }  // namespace
 
 struct GroupCommitStore::Request {
-  const std::function<absl::Status(StoreTxn&)>* fn = nullptr;
-  const LockPlan* plan = nullptr;
+  explicit Request(PostingJob job) : job(std::move(job)) {}
+  PostingJob job;
   absl::Time enqueued;
-  absl::Status result;
-  absl::Notification done;
 };
 
 GroupCommitStore::GroupCommitStore(Store* base, GroupCommitOptions options)
     : base_(base), options_(options) {
-  LOYALTY_CHECK(options_.max_batch >= 1 && options_.committers >= 1);
+  LOYALTY_CHECK(options_.max_batch >= 1 && options_.committers >= 1 && options_.max_queue >= 1);
   for (int i = 0; i < options_.committers; ++i) committers_.emplace_back([this] { Committer(); });
 }
 
@@ -54,53 +53,70 @@ GroupCommitStats GroupCommitStore::stats() const {
 
 absl::Status GroupCommitStore::RunInTransaction(
     const std::function<absl::Status(StoreTxn&)>& fn) {
-  // Not a posting (administration, reads, a replay lookup): its own transaction, now.
+  // Not a posting (administration, reads): its own transaction, now.
   return base_->RunInTransaction(fn);
 }
 
 absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
                                                 const LockPlan& plan) {
   if (tl_in_committer || !IsPosting(plan)) return base_->RunInTransaction(fn);
-  Request r;
-  r.fn = &fn;
-  r.plan = &plan;
+  absl::Status result;
+  absl::Notification done;
+  Post(PostingJob(plan, [&fn](StoreTxn& txn) { return fn(txn); },
+                  [&](absl::Status s) {
+                    result = std::move(s);
+                    done.Notify();  // the waiter may return (and destroy `done`) after this
+                  }));
+  done.WaitForNotification();
+  return result;
+}
+
+void GroupCommitStore::Post(PostingJob job) {
+  if (tl_in_committer || !IsPosting(job.plan)) {
+    Store::Post(std::move(job));  // its own transaction, on this thread
+    return;
+  }
+  auto r = std::make_unique<Request>(std::move(job));
+  absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::UnavailableError("hub is shutting down");
-    r.enqueued = absl::Now();
-    queue_.push_back(&r);
+    if (stopping_) {
+      refused = absl::UnavailableError("hub is shutting down");
+    } else if (static_cast<int>(queue_.size()) >= options_.max_queue) {
+      refused = absl::ResourceExhaustedError("hub is at capacity, retry with backoff");
+    } else {
+      r->enqueued = absl::Now();
+      queue_.push_back(std::move(r));
+      return;
+    }
   }
-  r.done.WaitForNotification();
-  return r.result;
+  r->job.done(std::move(refused));
 }
 
 std::vector<absl::Status> GroupCommitStore::RunEach(
     const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) {
   if (tl_in_committer || fns.empty()) return Store::RunEach(fns);
-  const LockPlan none;
-  std::vector<Request> requests(fns.size());
-  std::vector<Request*> batch;
+  std::vector<absl::Status> out(fns.size());
+  std::vector<std::unique_ptr<Request>> batch;
   for (size_t i = 0; i < fns.size(); ++i) {
-    requests[i].fn = &fns[i];
-    requests[i].plan = &none;
-    batch.push_back(&requests[i]);
+    batch.push_back(std::make_unique<Request>(
+        PostingJob(LockPlan{}, [&fn = fns[i]](StoreTxn& txn) { return fn(txn); },
+                   [&s = out[i]](absl::Status result) { s = std::move(result); })));
   }
   RunBatch(batch);
-  std::vector<absl::Status> out;
-  for (Request& r : requests) out.push_back(std::move(r.result));
   return out;
 }
 
 void GroupCommitStore::Committer() {
   tl_in_committer = true;
   for (;;) {
-    std::vector<Request*> batch = TakeBatch();
+    std::vector<std::unique_ptr<Request>> batch = TakeBatch();
     if (batch.empty()) return;
     RunBatch(batch);
   }
 }
 
-auto GroupCommitStore::TakeBatch() -> std::vector<Request*> {
+auto GroupCommitStore::TakeBatch() -> std::vector<std::unique_ptr<Request>> {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !queue_.empty() || stopping_;
@@ -112,18 +128,18 @@ auto GroupCommitStore::TakeBatch() -> std::vector<Request*> {
     return static_cast<int>(queue_.size()) >= options_.max_batch || stopping_;
   };
   mu_.AwaitWithDeadline(absl::Condition(&full), queue_.front()->enqueued + options_.window);
-  std::vector<Request*> batch;
+  std::vector<std::unique_ptr<Request>> batch;
   while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
-    batch.push_back(queue_.front());
+    batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
   return batch;
 }
 
-void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
+void GroupCommitStore::RunBatch(const std::vector<std::unique_ptr<Request>>& batch) {
   std::vector<absl::Status> results(batch.size());
   std::vector<const LockPlan*> plans;
-  for (const Request* r : batch) plans.push_back(r->plan);
+  for (const auto& r : batch) plans.push_back(&r->job.plan);
   int64_t attempts = 0;
   WorkingSetStats costs;
   // The one retry layer: the store runs the whole batch again after a deadlock, a lock
@@ -136,7 +152,7 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
       absl::Status s;
       for (int run = 0;; ++run) {
         RETURN_IF_ERROR(set.BeginRequest(/*with_savepoint=*/run > 0));
-        s = (*batch[i]->fn)(set);
+        s = batch[i]->job.apply(set);
         if (rows.Doomed()) return s.ok() ? absl::AbortedError("transaction ended") : s;
         // Run once more under a savepoint: when it read rows the batch had not written
         // after changing something, or when a row it wrote through (a clearing id) was
@@ -171,10 +187,8 @@ void GroupCommitStore::RunBatch(const std::vector<Request*>& batch) {
     stats_.request_reruns += costs.reruns_with_savepoint;
     stats_.savepoints += costs.savepoints;
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i]->result = std::move(results[i]);
-    batch[i]->done.Notify();  // the request may be gone after this
-  }
+  // Answered by this thread: a request's done finishes its gRPC call.
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->job.done(std::move(results[i]));
 }
 
 }  // namespace loyalty

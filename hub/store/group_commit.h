@@ -1,15 +1,16 @@
-// Group commit: a Store that runs the transactions asked of it concurrently in batches,
-// one database transaction (one commit, one log flush) per batch.
+// Group commit: a Store that runs the postings asked of it concurrently in batches, one
+// database transaction (one commit, one log flush) per batch.
 //
-// A request waits in a queue until a committer thread takes it with the others that
-// arrived within a short window (or until the batch is full). The committer locks the
-// batch's members in ascending id order (from each request's LockPlan), then runs each
-// request's function between a savepoint and its release: a request that fails its own
-// checks (insufficient points, a reused idempotency key) rolls back to its savepoint and
-// fails alone. A database error that ends the transaction (deadlock, lost connection)
-// retries the whole batch; when the retries run out every request of the batch gets
-// the error (UNAVAILABLE for a lost database). Each caller returns only after its
-// batch committed, so an answer never runs ahead of the disk.
+// A posting (Post) waits in a queue until a committer thread takes it with the others
+// that arrived within a short window (or until the batch is full); Post itself returns
+// at once. The committer runs the batch pipeline (docs/ledger.md): load the rows of
+// every request's LockPlan with set-based statements (members locked in ascending id
+// order), apply each request against the in-memory working set (one that fails its own
+// checks is undone in memory and fails alone), write what changed with multi-row
+// statements, commit, and then call each request's `done` itself: an answer never runs
+// ahead of the disk, and no thread waits per request. A database error that ends the
+// transaction (deadlock, lost connection) retries the whole batch; when the retries run
+// out every request of the batch gets UNAVAILABLE and nothing is written.
 #ifndef LOYALTY_HUB_STORE_GROUP_COMMIT_H_
 #define LOYALTY_HUB_STORE_GROUP_COMMIT_H_
 
@@ -34,6 +35,9 @@ struct GroupCommitOptions {
   absl::Duration window = absl::Microseconds(500);
   // Batches running at once, each on its own connection. Default: 4.
   int committers = 4;
+  // Postings waiting for a committer; past it Post answers RESOURCE_EXHAUSTED at once
+  // (the client backs off) instead of queueing without end. Default: 4096.
+  int max_queue = 4096;
 };
 
 // What a GroupCommitStore has done, for logs and benchmarks.
@@ -55,8 +59,11 @@ class GroupCommitStore final : public Store {
   GroupCommitStore& operator=(const GroupCommitStore&) = delete;
 
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
+  // A posting's blocking form: Post, then wait for `done`.
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn,
                                 const LockPlan& plan) override;
+  void Post(PostingJob job) override;
+  bool PostReturnsAtOnce() const override { return true; }
   // One batch of exactly these, run on the calling thread (no window, no queue).
   std::vector<absl::Status> RunEach(
       const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) override;
@@ -74,13 +81,14 @@ class GroupCommitStore final : public Store {
 
   void Committer();
   // Waits for a batch; empty once stopping and drained.
-  std::vector<Request*> TakeBatch();
-  void RunBatch(const std::vector<Request*>& batch);
+  std::vector<std::unique_ptr<Request>> TakeBatch();
+  // Runs, commits and answers the batch (each request's done).
+  void RunBatch(const std::vector<std::unique_ptr<Request>>& batch);
 
   Store* const base_;
   const GroupCommitOptions options_;
   mutable absl::Mutex mu_;
-  std::deque<Request*> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::unique_ptr<Request>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   GroupCommitStats stats_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> committers_;

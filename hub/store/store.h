@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,6 +25,7 @@ class BatchRows;  // batch_rows.h
 // idempotency key.
 struct LockPlan {
   std::string card_number;
+  std::string second_card_number;  // a bearer card merged into card_number's member
   PartnerId txn_partner = 0;
   std::string txn_id;  // the partner's earlier transaction (an authorization, an earn)
   PartnerId key_partner = 0;
@@ -200,6 +202,26 @@ class StoreTxn {
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
 };
 
+// A posting handed to Store::Post: what it locks and reads, known before it runs
+// (`plan`: constructing a job needs one), what it does under those locks (`apply`), and
+// who hears the outcome (`done`, called exactly once: after the commit, or with the
+// error that kept the posting from committing).
+struct PostingJob {
+  PostingJob(LockPlan plan, std::function<absl::Status(StoreTxn&)> apply,
+             std::function<void(absl::Status)> done)
+      : plan(std::move(plan)), apply(std::move(apply)), done(std::move(done)) {}
+
+  LockPlan plan;
+  std::function<absl::Status(StoreTxn&)> apply;
+  std::function<void(absl::Status)> done;
+  // Optional. After `apply` failed in a transaction of its own, a read in another
+  // transaction that may turn the failure into an answer: a retry that waited behind its
+  // own original for the member lock finds the original committed. Its status replaces
+  // the failure when it is OK (answer the original) or ALREADY_EXISTS. Group commit reads idempotency keys after it
+  // holds the locks, so it never needs one.
+  std::function<absl::Status(StoreTxn&)> recheck;
+};
+
 // A database. Thread-safe: each call borrows its own connection.
 class Store {
  public:
@@ -218,6 +240,21 @@ class Store {
     (void)plan;
     return RunInTransaction(fn);
   }
+
+  // Runs `job` and calls job.done with its outcome. A plain store runs it now, in a
+  // transaction of its own, on the calling thread (so the call waits for the database);
+  // group commit queues it and returns at once (PostReturnsAtOnce), and the committer
+  // that commits its batch calls done.
+  virtual void Post(PostingJob job) {
+    absl::Status s = RunInTransaction(job.apply, job.plan);
+    if (!s.ok() && job.recheck) {
+      absl::Status again = RunInTransaction(job.recheck);
+      if (again.ok() || absl::IsAlreadyExists(again)) s = std::move(again);
+    }
+    job.done(std::move(s));
+  }
+  // True when Post never waits for the database (the caller may be a gRPC thread).
+  virtual bool PostReturnsAtOnce() const { return false; }
 
   // Runs `fns` in order, each with the effect of its own transaction (one that fails
   // undoes nothing of the others), and returns each one's status. A plain store runs a

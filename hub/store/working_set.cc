@@ -49,6 +49,7 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   std::vector<TxnKey> keys;   // named ones and the requests' own idempotency keys
   for (const LockPlan* p : plans) {
     if (!p->card_number.empty()) cards.push_back(p->card_number);
+    if (!p->second_card_number.empty()) cards.push_back(p->second_card_number);
     if (!p->txn_id.empty()) named.push_back({p->txn_partner, p->txn_id});
     if (!p->key.empty()) keys.push_back({p->key_partner, p->key});
   }
