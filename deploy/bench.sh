@@ -70,6 +70,8 @@ GOAL_GC_RATIO=5
 GOAL_PING_PCT=40
 GOAL_PAIRS_PER_S=5000
 GOAL_MIXED_PER_S=5000
+GOAL_STATEMENTS_PER_BATCH=15
+GOAL_CPU_US_PER_EARN=120
 
 step() { echo "==> $*" >&2; }
 die() { echo "bench.sh: error: $*" >&2; exit 1; }
@@ -195,11 +197,12 @@ scenario_args() {
 # Runs scenario $2 in mode $1; its JSON line, with the CPU the hub and MariaDB used
 # added, goes to $WORK/result-$1-$2.json.
 run_scenario() {
-    local mode=$1 name=$2 out=$WORK/result-$1-$2.json hub0 db0 t0 json
+    local mode=$1 name=$2 out=$WORK/result-$1-$2.json hub0 db0 t0 json q0 c0 q1 c1
     # shellcheck disable=SC2046 # scenario_args yields separate flags
     step "[$mode] scenario $name: ${WARMUP_S}s warm-up + ${DURATION_S}s, $INFLIGHT in flight"
     hub0=$(cpu_seconds "$HUB_PID")
     db0=$(cpu_seconds "$MDB_PID")
+    read -r q0 c0 < <(db_counters)
     t0=$(date +%s.%N)
     # shellcheck disable=SC2046
     if json=$("$LOAD_BIN" --target="$ADDR" --admin_key_file="$WORK/admin.key" \
@@ -214,11 +217,20 @@ run_scenario() {
     wall=$(calc "$(date +%s.%N) - $t0")
     hub_cpu=$(calc "$(cpu_seconds "$HUB_PID") - $hub0")
     db_cpu=$(calc "$(cpu_seconds "$MDB_PID") - $db0")
+    read -r q1 c1 < <(db_counters)
     if [[ -z "$json" ]] || ! jq -e . >/dev/null 2>&1 <<<"$json"; then
         json='{"failed": true}'
     fi
     jq -c --argjson wall "$wall" --argjson hub "$hub_cpu" --argjson db "$db_cpu" \
-        '. + {wall_s: $wall, hub_cpu_s: $hub, db_cpu_s: $db}' <<<"$json" >"$out"
+        --argjson statements "$((q1 - q0))" --argjson commits "$((c1 - c0))" \
+        '. + {wall_s: $wall, hub_cpu_s: $hub, db_cpu_s: $db, statements: $statements,
+              commits: $commits}' <<<"$json" >"$out"
+}
+
+# MariaDB's counters of statements received (Questions) and COMMITs, on one line.
+db_counters() {
+    sql "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit')" |
+        awk '$1 == "Questions" { q = $2 } $1 == "Com_commit" { c = $2 } END { print q + 0, c + 0 }'
 }
 
 # An extra earn run under `perf record` of the hub, MariaDB and the load generator (no
@@ -478,8 +490,55 @@ goals_table() {
     fi
     echo "| redeem: hold + capture ≥ $GOAL_PAIRS_PER_S pairs/s | $(measured "$pairs" "pairs/s ($(mode_label "$gc"))") | $(yes_no "$(at_least "$pairs" "$GOAL_PAIRS_PER_S")") |"
     echo "| mixed, with hot members: ≥ $GOAL_MIXED_PER_S ops/s | $(measured "$mixed" "ops/s ($(mode_label "$gc"))") | $(yes_no "$(at_least "$mixed" "$GOAL_MIXED_PER_S")") |"
+    # Statements per batch: what MariaDB received over the earn run per COMMIT it ran
+    # (a batch is one commit; the few reads of API keys the hub's cache misses count too).
+    local st co wall ops cpu_hub cpu_db spb bsize cpu_ok=0 spb_ok=0
+    st=$(field "$gc" earn .statements)
+    co=$(field "$gc" earn .commits)
+    wall=$(field "$gc" earn .wall_s)
+    spb=$(ratio "$st" "$co")
+    ops=
+    [[ -n "$earn" && -n "$wall" ]] && ops=$(calc "$earn * $wall")
+    bsize=$(ratio "$ops" "$co")
+    [[ "$spb" != - ]] && holds "$spb <= $GOAL_STATEMENTS_PER_BATCH" && spb_ok=1
+    echo "| statements per batch of earns ≤ $GOAL_STATEMENTS_PER_BATCH (for batches of 128) | $spb statements per COMMIT, $bsize earns per batch on average ($st statements, $co commits over the earn run) | $(yes_no "$spb_ok") |"
+    cpu_hub=$(per_op "$(field "$gc" earn .hub_cpu_s)" "$(calc "${ops:-0} / 1000000")")
+    cpu_db=$(per_op "$(field "$gc" earn .db_cpu_s)" "$(calc "${ops:-0} / 1000000")")
+    [[ "$cpu_hub" != - && "$cpu_db" != - ]] && holds "$cpu_hub + $cpu_db <= $GOAL_CPU_US_PER_EARN" && cpu_ok=1
+    echo "| CPU per earn (hub + MariaDB) ≤ $GOAL_CPU_US_PER_EARN µs | $cpu_hub + $cpu_db µs | $(yes_no "$cpu_ok") |"
     for m in $MODES; do [[ "$(cat "$WORK/invariants-$m" 2>/dev/null)" == 0 ]] || inv_ok=0; done
     echo "| and no correctness loss: invariant check after every mode | $(per_mode '%s: exit %s' invariants) | $(yes_no "$inv_ok") |"
+}
+
+# Where a batch's time goes, from the hub's own count (its last log line of group commit
+# statistics, written when it stops), over all the scenarios of the first mode.
+pipeline_table() {
+    local line total=0 stage
+    line=$(grep -h 'event=group_commit_stats' "$WORK/hub-${MODES%% *}.log" 2>/dev/null | tail -n 1)
+    [[ -n "$line" && "$line" == *load_us=* ]] || return 0
+    v() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }
+    local batches requests
+    batches=$(v batches)
+    requests=$(v requests)
+    ((batches > 0)) || return 0
+    for stage in load apply write commit answer; do total=$((total + $(v ${stage}_us))); done
+    echo
+    echo "## The batch pipeline: where a batch's time goes"
+    echo
+    echo "Counted by the hub over every scenario of mode $(mode_label "${MODES%% *}") ($batches batches, $requests"
+    echo "requests, $(ratio "$requests" "$batches") per batch; retries $(v batch_retries), requests run again under a savepoint"
+    echo "$(v request_reruns)). Time on the committer thread, per batch; the time a request waits"
+    echo "in the queue for a committer is not in it."
+    echo
+    echo "| stage | µs per batch | share |"
+    echo "|---|---|---|"
+    for stage in load apply write commit answer; do
+        echo "| $stage | $(ratio "$(v ${stage}_us)" "$batches") | $(pct "$(v ${stage}_us)" "$total") |"
+    done
+    echo
+    echo "load: member locks and the set-based reads; apply: the ledger's rules in memory;"
+    echo "write: the multi-row statements; commit: COMMIT and its log flush; answer: each"
+    echo "request's response and gRPC Finish, on the committer."
 }
 
 # The report header's line on the gRPC ceiling.
@@ -559,6 +618,7 @@ write_report() {
         for m in $MODES; do
             echo "| $(mode_label "$m") | $(cat "$WORK/invariants-$m" 2>/dev/null || echo -) | \`$(tail -n 1 "$WORK/invariants-$m.log" 2>/dev/null)\` |"
         done
+        pipeline_table
         if [[ -s "$WORK/profile.txt" ]]; then
             echo
             echo "## Where the time goes"

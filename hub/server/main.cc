@@ -381,7 +381,10 @@ int Run() {
   if (batched != nullptr) {
     const GroupCommitStats gc = batched->stats();
     Log(absl::StrCat("event=group_commit_stats batches=", gc.batches, " requests=", gc.requests,
-                     " batch_retries=", gc.batch_retries, " request_reruns=", gc.request_reruns));
+                     " batch_retries=", gc.batch_retries, " request_reruns=", gc.request_reruns,
+                     " savepoints=", gc.savepoints, " load_us=", gc.load_us,
+                     " apply_us=", gc.apply_us, " write_us=", gc.write_us,
+                     " commit_us=", gc.commit_us, " answer_us=", gc.answer_us));
   }
   Log("event=stopped");
   return 0;

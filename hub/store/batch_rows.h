@@ -61,6 +61,9 @@ class BatchRows : public StoreTxn {
   // Holds with status active (any expiry), by member, newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(
       const std::vector<MemberId>& ids) = 0;
+  // The counter every write of the program, partners, tiers or promotions advances in
+  // its own transaction: equal numbers mean those rules did not change in between.
+  virtual absl::StatusOr<int64_t> RulesVersion() = 0;
   // The partners a member earned at since `since` (DistinctEarnPartnersSince, as a set
   // the working set can merge with its unwritten earns).
   virtual absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,

@@ -142,12 +142,22 @@ void GroupCommitStore::RunBatch(const std::vector<std::unique_ptr<Request>>& bat
   for (const auto& r : batch) plans.push_back(&r->job.plan);
   int64_t attempts = 0;
   WorkingSetStats costs;
+  absl::Time began, loaded, applied, written;  // of the last attempt
+  std::shared_ptr<const BatchRules> cached_rules;
+  {
+    absl::MutexLock lock(&mu_);
+    cached_rules = rules_;
+  }
+  std::shared_ptr<const BatchRules> batch_rules;
   // The one retry layer: the store runs the whole batch again after a deadlock, a lock
   // wait timeout or an idempotency key committed concurrently (the rerun replays it).
   absl::Status status = base_->RunBatchTransaction([&](BatchRows& rows) -> absl::Status {
     ++attempts;
-    WorkingSet set(&rows);
+    began = absl::Now();
+    loaded = applied = written = began;
+    WorkingSet set(&rows, cached_rules);
     RETURN_IF_ERROR(set.Load(plans));  // plan + load
+    loaded = absl::Now();
     for (size_t i = 0; i < batch.size(); ++i) {  // apply
       absl::Status s;
       for (int run = 0;; ++run) {
@@ -166,10 +176,14 @@ void GroupCommitStore::RunBatch(const std::vector<std::unique_ptr<Request>>& bat
       }
       results[i] = s;
     }
+    applied = absl::Now();
     RETURN_IF_ERROR(set.Write());  // write; the store commits
+    written = absl::Now();
     costs = set.stats();
+    batch_rules = std::make_shared<const BatchRules>(set.rules());
     return absl::OkStatus();
   });
+  const absl::Time committed = absl::Now();
   if (!status.ok()) {
     // Nothing of the batch committed: every request fails, retryable by the client with
     // the same idempotency key.
@@ -179,16 +193,27 @@ void GroupCommitStore::RunBatch(const std::vector<std::unique_ptr<Request>>& bat
             : absl::UnavailableError(absl::StrCat("batch not committed: ", status.message()));
     for (absl::Status& s : results) s = failed;
   }
+  // Answered by this thread: a request's done finishes its gRPC call.
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->job.done(std::move(results[i]));
+  const int64_t answer_us = absl::ToInt64Microseconds(absl::Now() - committed);
   {
     absl::MutexLock lock(&mu_);
     ++stats_.batches;
+    if (status.ok() && (rules_ == nullptr || rules_->version <= batch_rules->version)) {
+      rules_ = std::move(batch_rules);
+    }
+    if (status.ok()) {
+      stats_.load_us += absl::ToInt64Microseconds(loaded - began);
+      stats_.apply_us += absl::ToInt64Microseconds(applied - loaded);
+      stats_.write_us += absl::ToInt64Microseconds(written - applied);
+      stats_.commit_us += absl::ToInt64Microseconds(committed - written);
+    }
+    stats_.answer_us += answer_us;
     stats_.requests += static_cast<int64_t>(batch.size());
     stats_.batch_retries += attempts - 1;
     stats_.request_reruns += costs.reruns_with_savepoint;
     stats_.savepoints += costs.savepoints;
   }
-  // Answered by this thread: a request's done finishes its gRPC call.
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->job.done(std::move(results[i]));
 }
 
 }  // namespace loyalty

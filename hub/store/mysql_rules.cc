@@ -59,6 +59,7 @@ absl::Status MysqlTxn::ReplaceTiers(const std::vector<TierRow>& tiers) {
       ins->setInt64(3, t.multiplier_bp);
       ins->executeUpdate();
     }
+    BumpRulesVersion();
     return absl::OkStatus();
   });
 }
@@ -84,7 +85,9 @@ absl::StatusOr<int64_t> MysqlTxn::InsertPromotion(const PromotionRow& p) {
     st->setInt(13, p.window_days);
     st->setInt64(14, p.created_at);
     st->executeUpdate();
-    return LastInsertId();
+    const int64_t id = LastInsertId();
+    BumpRulesVersion();
+    return id;
   });
 }
 
@@ -112,6 +115,7 @@ absl::Status MysqlTxn::EndPromotion(int64_t id, Micros now) {
     if (st->executeUpdate() == 0) {
       return absl::NotFoundError(absl::StrCat("promotion_id: no promotion ", id));
     }
+    BumpRulesVersion();
     return absl::OkStatus();
   });
 }

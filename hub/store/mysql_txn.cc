@@ -223,6 +223,7 @@ absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
     st->setInt64(10, p.pin_threshold_points);
     st->setInt(11, p.pause_expiry_for_cobranded ? 1 : 0);
     st->executeUpdate();
+    BumpRulesVersion();
     return absl::OkStatus();
   });
 }
@@ -250,6 +251,7 @@ absl::StatusOr<PartnerId> MysqlTxn::InsertPartner(const PartnerRecord& p) {
       }
       throw;
     }
+    BumpRulesVersion();
     return LastInsertId();
   });
 }
@@ -290,6 +292,7 @@ absl::Status MysqlTxn::SetPartnerSuspended(PartnerId id) {
     auto* st = Prepare("UPDATE partners SET suspended = 1, active_category = NULL WHERE id = ?");
     st->setInt64(1, id);
     st->executeUpdate();
+    BumpRulesVersion();
     return absl::OkStatus();
   });
 }

@@ -69,6 +69,7 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::vector<TxnRecord>> FindTxns(const std::vector<TxnKey>& keys) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override;
+  absl::StatusOr<int64_t> RulesVersion() override;
   absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,
                                                            Micros since) override;
   absl::Status InsertTxns(const std::vector<TxnRecord>& txns) override;
@@ -215,6 +216,11 @@ class MysqlTxn final : public BatchRows {
 
   // Prepares (once per connection) a statement. Throws sql::SQLException.
   sql::PreparedStatement* Prepare(const std::string& sql) { return c_->Prepare(sql); }
+  // Advances rules_version in this transaction: every write of the program, partners,
+  // tiers or promotions calls it (RulesVersion). Throws sql::SQLException.
+  void BumpRulesVersion() {
+    Prepare("UPDATE rules_version SET version = version + 1 WHERE id = 1")->executeUpdate();
+  }
   int64_t LastInsertId();
   // Runs a "SELECT key, SUM(...)" query with the given int64 parameters into a map.
   absl::StatusOr<std::map<int64_t, int64_t>> SumsByKey(const std::string& sql,

@@ -16,7 +16,7 @@ namespace loyalty {
 namespace {
 
 // Multi-row statements are cut into chunks of these sizes (largest first).
-constexpr size_t kChunkSizes[] = {64, 16, 4, 1};
+constexpr size_t kChunkSizes[] = {128, 64, 16, 4, 1};
 
 // Calls `emit(first, n)` for consecutive chunks covering [0, total).
 template <typename Emit>
@@ -142,6 +142,15 @@ absl::StatusOr<std::vector<HoldRecord>> MysqlTxn::ActiveHoldsOf(const std::vecto
                      ") AND status = 'active' ORDER BY member_id, id DESC")));
     while (rs->next()) out.push_back(rows::ReadHold(rs.get()));
     return out;
+  });
+}
+
+absl::StatusOr<int64_t> MysqlTxn::RulesVersion() {
+  return Guard([&]() -> absl::StatusOr<int64_t> {
+    std::unique_ptr<sql::ResultSet> rs(
+        Prepare("SELECT version FROM rules_version WHERE id = 1")->executeQuery());
+    if (!rs->next()) return absl::InternalError("rules_version has no row");
+    return rs->getInt64(1);
   });
 }
 

@@ -62,6 +62,11 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   keys.insert(keys.end(), named.begin(), named.end());
   unique(keys);
 
+  // The rules: those of an earlier batch while their version holds.
+  ASSIGN_OR_RETURN(const int64_t version, rows_->RulesVersion());
+  if (cached_ != nullptr && cached_->version == version) rules_ = *cached_;
+  rules_.version = version;
+
   // Which members: read before the locks, checked again under them.
   std::vector<MemberId> ids;
   ASSIGN_OR_RETURN(std::vector<CardRecord> before, rows_->FindCards(cards));
@@ -224,69 +229,69 @@ absl::Status WorkingSet::Flush() {
   return absl::OkStatus();
 }
 
-// ---- program and rules: read once per batch, forgotten when written
+// ---- program and rules: read once per rules version, forgotten when written
 
 absl::StatusOr<std::optional<ProgramRecord>> WorkingSet::GetProgram() {
-  if (!program_.has_value()) {
-    ASSIGN_OR_RETURN(program_, target()->GetProgram());
+  if (!rules_.program.has_value()) {
+    ASSIGN_OR_RETURN(rules_.program, target()->GetProgram());
   }
-  return *program_;
+  return *rules_.program;
 }
 
 absl::Status WorkingSet::PutProgram(const ProgramRecord& program, Micros now) {
-  program_.reset();
+  rules_.program.reset();
   return ForwardingTxn::PutProgram(program, now);
 }
 
 absl::StatusOr<PartnerId> WorkingSet::InsertPartner(const PartnerRecord& partner) {
-  partners_.clear();
+  rules_.partners.clear();
   return ForwardingTxn::InsertPartner(partner);
 }
 
 absl::StatusOr<std::optional<PartnerRecord>> WorkingSet::GetPartner(PartnerId id) {
-  auto it = partners_.find(id);
-  if (it != partners_.end()) return it->second;
+  auto it = rules_.partners.find(id);
+  if (it != rules_.partners.end()) return it->second;
   ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, target()->GetPartner(id));
-  partners_[id] = p;
+  rules_.partners[id] = p;
   return p;
 }
 
 absl::Status WorkingSet::SetPartnerSuspended(PartnerId id) {
-  partners_.clear();
+  rules_.partners.clear();
   return ForwardingTxn::SetPartnerSuspended(id);
 }
 
 absl::StatusOr<std::vector<TierRow>> WorkingSet::ListTiers() {
-  if (!tiers_.has_value()) {
-    ASSIGN_OR_RETURN(tiers_, target()->ListTiers());
+  if (!rules_.tiers.has_value()) {
+    ASSIGN_OR_RETURN(rules_.tiers, target()->ListTiers());
   }
-  return *tiers_;
+  return *rules_.tiers;
 }
 
 absl::Status WorkingSet::ReplaceTiers(const std::vector<TierRow>& tiers) {
-  tiers_.reset();
+  rules_.tiers.reset();
   return ForwardingTxn::ReplaceTiers(tiers);
 }
 
 absl::StatusOr<std::vector<PromotionRow>> WorkingSet::ListPromotions(Micros now, bool all) {
-  if (!promotions_.has_value()) {
-    ASSIGN_OR_RETURN(promotions_, target()->ListPromotions(now, /*all=*/true));
+  if (!rules_.promotions.has_value()) {
+    ASSIGN_OR_RETURN(rules_.promotions, target()->ListPromotions(now, /*all=*/true));
   }
-  if (all) return *promotions_;
+  if (all) return *rules_.promotions;
   std::vector<PromotionRow> out;  // the filter of MysqlTxn::ListPromotions, in id order
-  for (const PromotionRow& p : *promotions_) {
+  for (const PromotionRow& p : *rules_.promotions) {
     if (!p.ended && p.starts_at <= now && p.ends_at > now) out.push_back(p);
   }
   return out;
 }
 
 absl::StatusOr<int64_t> WorkingSet::InsertPromotion(const PromotionRow& p) {
-  promotions_.reset();
+  rules_.promotions.reset();
   return ForwardingTxn::InsertPromotion(p);
 }
 
 absl::Status WorkingSet::EndPromotion(int64_t id, Micros now) {
-  promotions_.reset();
+  rules_.promotions.reset();
   return ForwardingTxn::EndPromotion(id, now);
 }
 

@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,13 +42,29 @@ struct WorkingSetStats {
   int64_t flushes = 0;  // mid-batch writes of the batch's rows
 };
 
+// The earn rules batches read (program, partners, tiers, promotions) as of one
+// rules_version (BatchRows::RulesVersion). Group commit keeps the newest across batches;
+// a batch that reads another version reads the rules again as it needs them.
+struct BatchRules {
+  int64_t version = 0;
+  std::optional<std::optional<ProgramRecord>> program;
+  std::map<PartnerId, std::optional<PartnerRecord>> partners;
+  std::optional<std::vector<TierRow>> tiers;
+  std::optional<std::vector<PromotionRow>> promotions;  // all of them
+};
+
 class WorkingSet final : public ForwardingTxn {
  public:
-  // REQUIRES: `rows` outlives this object.
-  explicit WorkingSet(BatchRows* rows) : ForwardingTxn(rows), rows_(rows) {}
+  // REQUIRES: `rows` outlives this object. `cached`: the rules of an earlier batch, or
+  // nullptr.
+  explicit WorkingSet(BatchRows* rows, std::shared_ptr<const BatchRules> cached = nullptr)
+      : ForwardingTxn(rows), rows_(rows), cached_(std::move(cached)) {}
 
   // Load stage. REQUIRES: called once, before any request.
   absl::Status Load(const std::vector<const LockPlan*>& plans);
+
+  // The rules as this batch knows them (to keep for the next batches once it commits).
+  const BatchRules& rules() const { return rules_; }
 
   // Apply stage. `with_savepoint`: the request's rerun after WantsRerunWithSavepoint
   // (the batch's rows are written out and a savepoint set first).
@@ -156,11 +173,9 @@ class WorkingSet final : public ForwardingTxn {
 
   BatchRows* const rows_;
 
-  // Read once per batch.
-  std::optional<std::optional<ProgramRecord>> program_;
-  std::map<PartnerId, std::optional<PartnerRecord>> partners_;
-  std::optional<std::vector<TierRow>> tiers_;
-  std::optional<std::vector<PromotionRow>> promotions_;  // all of them
+  // Read at most once per rules version.
+  const std::shared_ptr<const BatchRules> cached_;
+  BatchRules rules_;
 
   // Kept rows, current (loaded, read through, or made by the batch).
   std::map<MemberId, MemberState> members_;

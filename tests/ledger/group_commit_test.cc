@@ -198,6 +198,39 @@ void ExpectBatchFailsWhole(const std::string& method) {
   f.ExpectInvariants();
 }
 
+// The program, partners, tiers and promotions are read once per rules version, not per
+// batch; a change (here through the plain store, as the admin API does) reaches the next
+// batch.
+TEST(GroupCommit, RulesAreReadOncePerVersionAndAChangeReachesTheNextBatch) {
+  LedgerFixture f;
+  const PartnerId grocer = f.AddPartner("grocery", 500);
+  const std::string card = f.AddMember(grocer);
+  Faults faults;
+  std::unique_ptr<Store> faulty = FaultyStore(f, faults);
+  Batched b(f, faulty.get(), /*committers=*/1);
+  faults.FailCall("NoSuchMethod", 1, Fault::kDeadlock);  // counts calls from here
+  Micros expires_before = -1;
+  for (int i = 0; i < 3; ++i) {  // one at a time: three batches
+    auto r = b.ledger.Earn(MakeEarn(grocer, card, 1000, absl::StrCat("e-", i)));
+    ASSERT_TRUE(r.ok()) << r.status();
+    expires_before = r->expires_at;
+  }
+  EXPECT_EQ(faults.Calls("RulesVersion"), 3);
+  EXPECT_EQ(faults.Calls("GetProgram"), 1);
+  EXPECT_EQ(faults.Calls("GetPartner"), 1);
+  EXPECT_EQ(faults.Calls("ListTiers"), 1);
+
+  absl::StatusOr<ProgramRecord> program = f.ledger().GetProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  program->expiry_policy = expiry_policy::kMonthsAfterEarn;
+  program->expiry_months = program->expiry_months > 0 ? program->expiry_months + 12 : 12;
+  ASSERT_TRUE(f.ledger().SetProgram("test", *program).ok());
+  auto r = b.ledger.Earn(MakeEarn(grocer, card, 1000, "after-the-change"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->expires_at, expires_before) << "the batch used the program of before";
+  EXPECT_EQ(faults.Calls("GetProgram"), 2);
+}
+
 TEST(GroupCommitFaults, FailedWriteStatementAnswersUnavailableAndWritesNothing) {
   ExpectBatchFailsWhole("InsertTransfers");
   ExpectBatchFailsWhole("UpdateMembers");

@@ -38,6 +38,10 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     RETURN_IF_ERROR(Check("ActiveHoldsOf"));
     return target()->ActiveHoldsOf(ids);
   }
+  absl::StatusOr<int64_t> RulesVersion() override {
+    RETURN_IF_ERROR(Check("RulesVersion"));
+    return target()->RulesVersion();
+  }
   absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,
                                                            Micros since) override {
     RETURN_IF_ERROR(Check("EarnPartnersSince"));
