@@ -48,7 +48,7 @@ class IdSource {
 
 class BatchRows : public StoreTxn {
  public:
-  // Load: one statement per chunk of keys (chunks of at most 64), whatever the batch size.
+  // Load: one statement per 128 keys (a batch holds at most 128 requests: one each).
   // The members of partners' earlier transactions.
   virtual absl::StatusOr<std::vector<MemberId>> MembersOfTxns(const std::vector<TxnKey>& keys) = 0;
   virtual absl::StatusOr<std::vector<CardRecord>> FindCards(

@@ -121,13 +121,17 @@ auto GroupCommitStore::TakeBatch() -> std::vector<std::unique_ptr<Request>> {
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !queue_.empty() || stopping_;
   };
-  mu_.Await(absl::Condition(&ready));
-  if (queue_.empty()) return {};
-  // Let the batch fill until the oldest request has waited one window.
   auto full = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return static_cast<int>(queue_.size()) >= options_.max_batch || stopping_;
   };
-  mu_.AwaitWithDeadline(absl::Condition(&full), queue_.front()->enqueued + options_.window);
+  for (;;) {
+    mu_.Await(absl::Condition(&ready));
+    if (queue_.empty()) return {};  // stopping, and nothing left
+    // Let the batch fill until the oldest request has waited one window.
+    mu_.AwaitWithDeadline(absl::Condition(&full), queue_.front()->enqueued + options_.window);
+    // Idle committers wait on the same queue: another one may have taken it all.
+    if (!queue_.empty()) break;
+  }
   std::vector<std::unique_ptr<Request>> batch;
   while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
     batch.push_back(std::move(queue_.front()));

@@ -15,8 +15,10 @@ namespace loyalty {
 
 namespace {
 
-// Multi-row statements are cut into chunks of these sizes (largest first).
-constexpr size_t kChunkSizes[] = {128, 64, 16, 4, 1};
+// Multi-row statements are cut into chunks of these sizes (largest first), so each
+// connection prepares a few shapes of each statement, not one per row count: a batch
+// of 128 rows is one statement, of n < 128 rows as many as n has bits set.
+constexpr size_t kChunkSizes[] = {128, 64, 32, 16, 8, 4, 2, 1};
 
 // Calls `emit(first, n)` for consecutive chunks covering [0, total).
 template <typename Emit>
@@ -27,6 +29,23 @@ void ForChunks(size_t total, Emit&& emit) {
       emit(first, size);
       first += size;
     }
+  }
+}
+
+// For reads: calls `emit(first, n, size)` for chunks covering [0, total), each of at
+// most the largest size; the last one's n keys are bound into the smallest `size` that
+// holds them, the last key repeated (IN lists ignore repeats): one statement per 128
+// keys.
+template <typename Emit>
+void ForPaddedChunks(size_t total, Emit&& emit) {
+  for (size_t first = 0; first < total;) {
+    const size_t n = std::min(total - first, kChunkSizes[0]);
+    size_t size = kChunkSizes[0];
+    for (size_t s : kChunkSizes) {
+      if (s >= n) size = s;
+    }
+    emit(first, n, size);
+    first += n;
   }
 }
 
@@ -56,10 +75,10 @@ int BindKey(sql::PreparedStatement* st, int k, const TxnKey& key) {
 template <typename Key, typename Bind, typename Row>
 void MysqlTxn::SelectIn(const std::string& select, const std::string& group,
                         const std::vector<Key>& keys, Bind&& bind, Row&& row) {
-  ForChunks(keys.size(), [&](size_t first, size_t n) {
-    auto* st = Prepare(absl::StrCat(select, "(", Repeat(group, ", ", n), ")"));
+  ForPaddedChunks(keys.size(), [&](size_t first, size_t n, size_t size) {
+    auto* st = Prepare(absl::StrCat(select, "(", Repeat(group, ", ", size), ")"));
     int k = 1;
-    for (size_t i = first; i < first + n; ++i) k = bind(st, k, keys[i]);
+    for (size_t i = 0; i < size; ++i) k = bind(st, k, keys[first + std::min(i, n - 1)]);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     while (rs->next()) row(rs.get());
   });

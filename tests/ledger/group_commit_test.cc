@@ -198,6 +198,43 @@ void ExpectBatchFailsWhole(const std::string& method) {
   f.ExpectInvariants();
 }
 
+// Idle committers all wait on one queue; one that finds the queue emptied by another
+// goes back to waiting (it once took that for shutdown and quit, leaving one committer).
+TEST(GroupCommit, EveryCommitterKeepsRunningBatchesAfterRacingForSingleRequests) {
+  LedgerFixture f;
+  GroupCommitOptions o;
+  o.max_batch = 64;
+  o.window = absl::Microseconds(500);
+  o.committers = 3;
+  GroupCommitStore store(f.db().store(), o);
+  auto nothing = [](StoreTxn&) { return absl::OkStatus(); };
+  for (int i = 0; i < 30; ++i) {  // one at a time: the idle committers race for each
+    LockPlan plan;
+    plan.key = absl::StrCat("single-", i);
+    ASSERT_TRUE(store.RunInTransaction(nothing, plan).ok());
+  }
+  // Three requests 50 ms apart (a batch each: a committer is busy with the earlier ones)
+  // that finish only once all three run at the same time.
+  std::atomic<int> inside{0};
+  RunTogether(3, [&](int t, StartGate& gate) {
+    gate.Wait();
+    absl::SleepFor(absl::Milliseconds(50) * t);
+    LockPlan plan;
+    plan.key = absl::StrCat("together-", t);
+    absl::Status s = store.RunInTransaction(
+        [&](StoreTxn&) {
+          ++inside;
+          const absl::Time deadline = absl::Now() + absl::Seconds(10);
+          while (inside.load() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+          return inside.load() >= 3
+                     ? absl::OkStatus()
+                     : absl::DeadlineExceededError("fewer than three batches ran at once");
+        },
+        plan);
+    EXPECT_TRUE(s.ok()) << s;
+  });
+}
+
 // The program, partners, tiers and promotions are read once per rules version, not per
 // batch; a change (here through the plain store, as the admin API does) reaches the next
 // batch.
