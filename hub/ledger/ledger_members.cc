@@ -108,7 +108,8 @@ void Ledger::LinkCard(PartnerRequest req, std::string card_number, std::string n
   if (invalid.ok()) invalid = ValidateCardNumber("new_card_number", new_card_number);
   if (!invalid.ok()) return done(invalid);
   const std::string hash = RequestHash(txn_kind::kLinkCard, {card_number, new_card_number});
-  const LockPlan plan = CardLockPlan(card_number);
+  LockPlan plan = CardLockPlan(card_number);
+  plan.takes_from_lots = false;
   PostPartnerRequest(store_, req, hash, plan, [this, req, hash, card_number, new_card_number](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
     const Micros now = book.now();

@@ -186,7 +186,8 @@ void Ledger::Earn(EarnParams p, PostingDone done) {
   const std::string hash = RequestHash(
       txn_kind::kEarn, {p.card_number, absl::StrCat(p.amount_minor), p.currency,
                         absl::StrCat(p.stated_points), absl::StrCat(p.req.occurred_at)});
-  const LockPlan plan = CardLockPlan(p.card_number);
+  LockPlan plan = CardLockPlan(p.card_number);
+  plan.takes_from_lots = false;  // it adds a lot
   PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
@@ -261,7 +262,8 @@ void Ledger::PostRedemption(const char* kind, RedeemParams p, PostingDone done) 
       RequestHash(kind, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   // A wrong PIN commits its failure count but answers the error.
   auto pin_verdict = std::make_shared<absl::Status>();
-  const LockPlan plan = CardLockPlan(p.card_number);
+  LockPlan plan = CardLockPlan(p.card_number);
+  plan.takes_from_lots = !hold_only;  // a hold only needs what is available
   PostPartnerRequest(store_, p.req, hash, plan,
                      [this, p, hash, kind, hold_only, pin_verdict](StoreTxn& txn, Posting& out) -> absl::Status {
     *pin_verdict = absl::OkStatus();
@@ -354,7 +356,8 @@ void Ledger::VoidRedemption(CaptureParams p, PostingDone done) {
   p.points = 0;  // a void releases the whole hold
   if (absl::Status s = ValidateCaptureRequest(p); !s.ok()) return done(s);
   const std::string hash = RequestHash(txn_kind::kVoid, {p.authorization_partner_txn_id});
-  const LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
+  LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
+  plan.takes_from_lots = false;  // it releases a hold
   PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
     RETURN_IF_ERROR(RequirePartner(&txn, p.req.partner_id).status());
     ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));

@@ -32,6 +32,10 @@ absl::StatusOr<MemberBook> MemberBook::Lock(StoreTxn* txn, MemberId id, const Cl
   // Read after the lock: a request that waited for it judges at the time it got it.
   const Micros now = std::max(clock.NowMicros(), m.last_posted_at);
   MemberBook book(txn, std::move(m), {}, now);
+  // Only the lots that matter until something is taken from them (Lots()): those due by
+  // now and those still pending. A member's open lots grow with every earn.
+  ASSIGN_OR_RETURN(book.lots_, txn->LotsDueOrPending(id, now));
+  book.lots_cover_ = now;
   RETURN_IF_ERROR(book.ReloadHolds());
   RETURN_IF_ERROR(book.ExpireDue(now));
   return book;
@@ -50,7 +54,11 @@ absl::Status MemberBook::AdvanceTo(Micros t) {
 }
 
 absl::Status MemberBook::ExpireDue(Micros now) {
-  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
+  // Lots due after the time the partial list covers may be missing from it.
+  const std::vector<LotRecord>* lots = &*lots_;
+  if (!lots_complete_ && now > lots_cover_) {
+    ASSIGN_OR_RETURN(lots, Lots());
+  }
   Points due = 0;
   int64_t count = 0;
   for (const LotRecord& l : *lots) {
@@ -91,7 +99,8 @@ Points MemberBook::held() const {
 }
 
 Points MemberBook::pending() const {
-  LOYALTY_CHECK(lots_.has_value());  // Lock loads them
+  // Lock loads every lot pending after its time, and now() never moves earlier.
+  LOYALTY_CHECK(lots_.has_value());
   Points sum = 0;
   for (const LotRecord& l : *lots_) {
     if (l.available_at > now_) sum += l.remaining;
@@ -115,9 +124,11 @@ void MemberBook::SortLots() {
 }
 
 absl::StatusOr<std::vector<LotRecord>*> MemberBook::Lots() {
-  if (!lots_.has_value()) {
+  if (!lots_complete_) {
+    // Every change to lots went through txn_, so this read includes them.
     ASSIGN_OR_RETURN(std::vector<LotRecord> lots, txn_->OpenLots(member_.id));
     lots_ = std::move(lots);
+    lots_complete_ = true;
   }
   return &*lots_;
 }
@@ -165,7 +176,7 @@ absl::Status MemberBook::RestoreToLot(LotId lot_id, Points points, const TakeRec
   ASSIGN_OR_RETURN(LotRecord lot, txn_->GetLot(lot_id));
   LOYALTY_CHECK(lot.remaining + points <= lot.points);
   RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining + points));
-  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
+  std::vector<LotRecord>* lots = &*lots_;  // complete or not, the lot belongs in it now
   auto cached = std::find_if(lots->begin(), lots->end(),
                              [&](const LotRecord& l) { return l.id == lot.id; });
   if (cached != lots->end()) {
@@ -223,8 +234,7 @@ absl::StatusOr<LotId> MemberBook::AddLot(PartnerId funder, TxnId earn_txn, Point
     }
     RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining));
   }
-  ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, Lots());
-  lots->push_back(lot);
+  lots_->push_back(lot);  // complete or not, the new lot belongs in it
   SortLots();
   ASSIGN_OR_RETURN(member_.balance, CheckedAdd(member_.balance, points, "balance"));
   return lot.id;

@@ -65,8 +65,9 @@ class MemberBook {
   MemberRecord& mutable_member() { return member_; }
   const std::vector<HoldRecord>& active_holds() const { return holds_; }
 
-  // Open lots in lot order (earliest expiry, then earned_at, then id); loaded by Lock
-  // and kept current by every move (a lot emptied stays listed with remaining 0).
+  // Open lots in lot order (earliest expiry, then earned_at, then id), all of them: read
+  // on first use (Lock reads only those due or pending) and kept current by every move
+  // (a lot emptied stays listed with remaining 0).
   absl::StatusOr<std::vector<LotRecord>*> Lots();
 
   // Takes up to `points` from lots in lot order, first from `first_lot` when given,
@@ -117,7 +118,11 @@ class MemberBook {
   MemberRecord member_;
   std::vector<HoldRecord> holds_;
   Micros now_;
+  // Lot order; from Lock on, at least the lots due by lots_cover_ or pending after it,
+  // all open lots once lots_complete_.
   std::optional<std::vector<LotRecord>> lots_;
+  bool lots_complete_ = false;
+  Micros lots_cover_ = 0;
   int64_t expired_lots_ = 0;
   Points expired_points_ = 0;
 };

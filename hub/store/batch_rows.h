@@ -58,6 +58,11 @@ class BatchRows : public StoreTxn {
   virtual absl::StatusOr<std::vector<TxnRecord>> FindTxns(const std::vector<TxnKey>& keys) = 0;
   // Lots with points left, by member, each member's in lot order (OrderLots).
   virtual absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) = 0;
+  // Of the same members, only the open lots that expire by `due_by` or whose
+  // available_at is later than the member's last_posted_at (so pending at any `now` the
+  // member can still be judged at): what a request needs that never takes from lots.
+  virtual absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(
+      const std::vector<MemberId>& ids, Micros due_by) = 0;
   // Holds with status active (any expiry), by member, newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(
       const std::vector<MemberId>& ids) = 0;

@@ -165,6 +165,10 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("OpenLots", Access::kReadBuffered));
     return target_->OpenLots(member);
   }
+  absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member, Micros now) override {
+    RETURN_IF_ERROR(BeforeCall("LotsDueOrPending", Access::kReadBuffered));
+    return target_->LotsDueOrPending(member, now);
+  }
   absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) override {
     RETURN_IF_ERROR(BeforeCall("LotOfEarn", Access::kReadBuffered));
     return target_->LotOfEarn(earn_txn);

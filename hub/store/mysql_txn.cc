@@ -610,6 +610,21 @@ absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLots(MemberId member) {
   return OpenLotsOf({member});
 }
 
+absl::StatusOr<std::vector<LotRecord>> MysqlTxn::LotsDueOrPending(MemberId member, Micros now) {
+  return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
+    auto* st = Prepare(absl::StrCat(
+        "SELECT ", kLotColumns, " FROM lots WHERE member_id = ? AND remaining > 0 AND ",
+        "(expires_at <= ? OR available_at > ?) ORDER BY ", kLotOrderSql));
+    st->setInt64(1, member);
+    st->setInt64(2, now);
+    st->setInt64(3, now);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<LotRecord> out;
+    while (rs->next()) out.push_back(ReadLot(rs.get()));
+    return out;
+  });
+}
+
 absl::StatusOr<std::optional<LotRecord>> MysqlTxn::LotOfEarn(TxnId earn_txn) {
   return Guard([&]() -> absl::StatusOr<std::optional<LotRecord>> {
     auto* st = Prepare(absl::StrCat("SELECT ", kLotColumns, " FROM lots WHERE earn_txn_id = ?"));

@@ -68,6 +68,8 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::vector<MemberRecord>> LockMembers(std::vector<MemberId> ids) override;
   absl::StatusOr<std::vector<TxnRecord>> FindTxns(const std::vector<TxnKey>& keys) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override;
+  absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
+                                                            Micros due_by) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override;
   absl::StatusOr<int64_t> RulesVersion() override;
   absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,
@@ -124,6 +126,7 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner, std::optional<MemberId> member,
                                                   TxnId before_id, int limit) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) override;
+  absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member, Micros now) override;
   absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) override;
   absl::StatusOr<LotRecord> GetLot(LotId id) override;
   absl::StatusOr<LotId> InsertLot(const LotRecord& lot) override;

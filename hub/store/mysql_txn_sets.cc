@@ -151,6 +151,24 @@ absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLotsOf(const std::vector<Me
   });
 }
 
+absl::StatusOr<std::vector<LotRecord>> MysqlTxn::DueOrPendingLotsOf(
+    const std::vector<MemberId>& ids, Micros due_by) {
+  std::vector<LotRecord> out;
+  if (ids.empty()) return out;
+  return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    // The members are locked by this transaction, so their last_posted_at is current.
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
+        "SELECT ", rows::kLotColumns, " FROM lots WHERE member_id IN (", absl::StrJoin(ids, ","),
+        ") AND remaining > 0 AND (expires_at <= ", due_by,
+        " OR available_at > (SELECT m.last_posted_at FROM members m WHERE m.id = "
+        "lots.member_id)) ORDER BY member_id, ",
+        kLotOrderSql)));
+    while (rs->next()) out.push_back(rows::ReadLot(rs.get()));
+    return out;
+  });
+}
+
 absl::StatusOr<std::vector<HoldRecord>> MysqlTxn::ActiveHoldsOf(const std::vector<MemberId>& ids) {
   std::vector<HoldRecord> out;
   if (ids.empty()) return out;

@@ -30,6 +30,10 @@ struct LockPlan {
   std::string txn_id;  // the partner's earlier transaction (an authorization, an earn)
   PartnerId key_partner = 0;
   std::string key;  // the request's own partner_txn_id
+  // False when the request never takes points from the member's lots (an earn, an
+  // authorization, a void): it needs only the lots that may fall due or are still
+  // pending (StoreTxn::LotsDueOrPending), so the load need not read every open lot.
+  bool takes_from_lots = true;
 };
 
 // One open database transaction. Not thread-safe: it belongs to the thread running the
@@ -95,6 +99,10 @@ class StoreTxn {
 
   // Lots, in consumption order: expires_at, earned_at, id.
   virtual absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) = 0;
+  // At least the open lots that expire by `now` or are pending after it (available_at >
+  // now), in consumption order; possibly more open lots.
+  virtual absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member,
+                                                                  Micros now) = 0;
   virtual absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) = 0;
   virtual absl::StatusOr<LotRecord> GetLot(LotId id) = 0;
   virtual absl::StatusOr<LotId> InsertLot(const LotRecord& lot) = 0;

@@ -47,11 +47,18 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   std::vector<std::string> cards;
   std::vector<TxnKey> named;  // earlier transactions the requests refer to
   std::vector<TxnKey> keys;   // named ones and the requests' own idempotency keys
+  std::set<std::string> cards_taking;  // cards of requests that take from lots
+  bool named_taking = false;
   for (const LockPlan* p : plans) {
     if (!p->card_number.empty()) cards.push_back(p->card_number);
     if (!p->second_card_number.empty()) cards.push_back(p->second_card_number);
     if (!p->txn_id.empty()) named.push_back({p->txn_partner, p->txn_id});
     if (!p->key.empty()) keys.push_back({p->key_partner, p->key});
+    if (p->takes_from_lots) {
+      cards_taking.insert(p->card_number);
+      cards_taking.insert(p->second_card_number);
+      named_taking = named_taking || !p->txn_id.empty();
+    }
   }
   auto unique = [](auto& v) {
     std::sort(v.begin(), v.end());
@@ -68,15 +75,21 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   rules_.version = version;
 
   // Which members: read before the locks, checked again under them.
+  // Members whose requests all leave their lots alone get only the lots due or pending.
   std::vector<MemberId> ids;
+  std::set<MemberId> all_lots;
   ASSIGN_OR_RETURN(std::vector<CardRecord> before, rows_->FindCards(cards));
-  for (const CardRecord& c : before) ids.push_back(c.member_id);
+  for (const CardRecord& c : before) {
+    ids.push_back(c.member_id);
+    if (cards_taking.count(c.number) > 0) all_lots.insert(c.member_id);
+  }
   if (!named.empty()) {
     ASSIGN_OR_RETURN(std::vector<MemberId> of_txns, rows_->MembersOfTxns(named));
     ids.insert(ids.end(), of_txns.begin(), of_txns.end());
+    if (named_taking) all_lots.insert(of_txns.begin(), of_txns.end());
   }
   ASSIGN_OR_RETURN(std::vector<MemberRecord> locked, rows_->LockMembers(std::move(ids)));
-  RETURN_IF_ERROR(KeepMembers(locked));
+  RETURN_IF_ERROR(KeepMembers(locked, &all_lots));
   // A card that moved to another member meanwhile is read again when used.
   ASSIGN_OR_RETURN(std::vector<CardRecord> after, rows_->FindCards(cards));
   for (const CardRecord& c : after) {
@@ -91,14 +104,33 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   return absl::OkStatus();
 }
 
-absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows) {
-  std::vector<MemberId> ids;
+absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows,
+                                     const std::set<MemberId>* all_lots) {
+  std::vector<MemberId> ids, full, partial;
+  // The partial lists hold every lot due by then; a request judged later reads them all.
+  const Micros due_by = absl::ToUnixMicros(absl::Now() + kPartialLotsCover);
   for (const MemberRecord& m : rows) {
     ids.push_back(m.id);
-    members_[m.id] = MemberState{m, {}, {}};
+    MemberState& state = members_[m.id] = MemberState{m, {}, {}};
+    if (all_lots == nullptr || all_lots->count(m.id) > 0) {
+      full.push_back(m.id);
+    } else {
+      partial.push_back(m.id);
+      state.all_lots = false;
+      state.lots_due_by = due_by;
+      state.pending_after = m.last_posted_at;
+    }
   }
   if (ids.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<LotRecord> lots, rows_->OpenLotsOf(ids));
+  std::vector<LotRecord> lots;
+  if (!full.empty()) {
+    ASSIGN_OR_RETURN(lots, rows_->OpenLotsOf(full));
+  }
+  if (!partial.empty()) {
+    ASSIGN_OR_RETURN(std::vector<LotRecord> some, rows_->DueOrPendingLotsOf(partial, due_by));
+    lots.insert(lots.end(), std::make_move_iterator(some.begin()),
+                std::make_move_iterator(some.end()));
+  }
   for (LotRecord& l : lots) {  // in lot order per member
     members_[l.member_id].lots.push_back(l.id);
     lots_[l.id] = std::move(l);
@@ -493,9 +525,41 @@ void WorkingSet::PlaceLot(MemberState& m, LotId id) {
   m.lots.insert(at, id);
 }
 
+absl::Status WorkingSet::CompleteLots(MemberId member) {
+  MemberState& m = members_.at(member);
+  if (m.all_lots) return absl::OkStatus();
+  // The database's open lots; those the batch knows (read or changed) stay as they are.
+  ASSIGN_OR_RETURN(std::vector<LotRecord> rows, rows_->OpenLotsOf({member}));
+  Remember(members_, member);
+  for (LotRecord& l : rows) {
+    if (lots_.count(l.id) > 0) continue;
+    Remember(lots_, l.id);
+    const LotId id = l.id;
+    lots_[id] = std::move(l);
+    PlaceLot(m, id);
+  }
+  m.all_lots = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<LotRecord>> WorkingSet::LotsDueOrPending(MemberId member, Micros now) {
+  auto it = members_.find(member);
+  if (it == members_.end()) return ForwardingTxn::LotsDueOrPending(member, now);
+  if (!it->second.all_lots && (now > it->second.lots_due_by || now < it->second.pending_after)) {
+    RETURN_IF_ERROR(CompleteLots(member));  // judged at a time the partial list misses
+  }
+  std::vector<LotRecord> out;
+  for (LotId id : it->second.lots) {
+    const LotRecord& l = lots_.at(id);
+    if (l.remaining > 0 && (l.expires_at <= now || l.available_at > now)) out.push_back(l);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<LotRecord>> WorkingSet::OpenLots(MemberId member) {
   auto it = members_.find(member);
   if (it == members_.end()) return ForwardingTxn::OpenLots(member);
+  RETURN_IF_ERROR(CompleteLots(member));
   std::vector<LotRecord> out;
   for (LotId id : it->second.lots) {
     const LotRecord& l = lots_.at(id);

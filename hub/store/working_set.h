@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "hub/store/batch_rows.h"
 #include "hub/store/forwarding_txn.h"
 
@@ -114,6 +115,7 @@ class WorkingSet final : public ForwardingTxn {
   absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) override;
 
   absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) override;
+  absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member, Micros now) override;
   absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) override;
   absl::StatusOr<LotRecord> GetLot(LotId id) override;
   absl::StatusOr<LotId> InsertLot(const LotRecord& lot) override;
@@ -143,12 +145,26 @@ class WorkingSet final : public ForwardingTxn {
   // and its holds with status active, newest first (ids into holds_).
   struct MemberState {
     MemberRecord row;
-    std::vector<LotId> lots;
+    std::vector<LotId> lots;  // lot order
     std::vector<int64_t> holds;
+    // False while `lots` holds only the open lots due by lots_due_by or pending after
+    // pending_after (the member's last_posted_at at load), and those the batch made:
+    // enough for a request judged in between that takes nothing from them.
+    bool all_lots = true;
+    Micros lots_due_by = 0;
+    Micros pending_after = 0;
   };
 
-  // Reads the lots and holds of members just locked into members_.
-  absl::Status KeepMembers(const std::vector<MemberRecord>& rows);
+  // How far past the load a partial lot list reaches (MemberState::all_lots).
+  static constexpr absl::Duration kPartialLotsCover = absl::Minutes(1);
+
+  // Reads the lots and holds of members just locked into members_: all open lots of
+  // those in `all_lots` (every member when nullptr), only those due or pending of the
+  // others.
+  absl::Status KeepMembers(const std::vector<MemberRecord>& rows,
+                           const std::set<MemberId>* all_lots = nullptr);
+  // Reads the rest of a member's open lots (MemberState::all_lots).
+  absl::Status CompleteLots(MemberId member);
   // Writes out everything not written yet. REQUIRES: no undo entries would refer to it
   // (no request running with changes, or a request with its own savepoint).
   absl::Status Flush();

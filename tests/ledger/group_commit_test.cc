@@ -235,6 +235,43 @@ TEST(GroupCommit, EveryCommitterKeepsRunningBatchesAfterRacingForSingleRequests)
   });
 }
 
+// An earn (it only adds a lot) loads the member's lots due or pending, not every open
+// lot; a redemption loads them all. The answers are those of the plain ledger.
+TEST(GroupCommit, AnEarnLoadsOnlyTheLotsDueOrPendingAndAnswersTheSame) {
+  LedgerFixture f;
+  const PartnerId grocer = f.AddPartner("grocery", 500);
+  PartnerRecord shop;
+  shop.name = "Shoe shop";
+  shop.category = "shoes";
+  shop.role = Role::kMerchant;
+  shop.earn_rate_bp = 1000;
+  shop.return_window_days = 14;
+  absl::StatusOr<RegisteredPartner> registered = f.ledger().RegisterPartner("test", shop);
+  ASSERT_TRUE(registered.ok()) << registered.status();
+  const PartnerId shoes = registered->partner.id;
+  const std::string card = f.AddMember(grocer);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(f.Earn(grocer, card, 1000).ok());  // 5 x 50, spendable
+  ASSERT_TRUE(f.Earn(shoes, card, 1000).ok());  // 100, pending for 14 days
+
+  Faults faults;
+  std::unique_ptr<Store> faulty = FaultyStore(f, faults);
+  Batched b(f, faulty.get(), /*committers=*/1);
+  faults.FailCall("NoSuchMethod", 1, Fault::kDeadlock);  // counts calls from here
+  auto earned = b.ledger.Earn(MakeEarn(grocer, card, 1000, "batched-earn"));
+  ASSERT_TRUE(earned.ok()) << earned.status();
+  EXPECT_EQ(faults.Calls("DueOrPendingLotsOf"), 1);
+  EXPECT_EQ(faults.Calls("OpenLotsOf"), 0);
+  EXPECT_EQ(earned->balance_after, 400);
+  EXPECT_EQ(earned->available_after, 300) << "the pending lot was not counted";
+
+  auto redeemed = b.ledger.Redeem(MakeRedeem(grocer, card, 280, "batched-redeem"));
+  ASSERT_TRUE(redeemed.ok()) << redeemed.status();
+  EXPECT_EQ(faults.Calls("OpenLotsOf"), 1);
+  EXPECT_EQ(redeemed->balance_after, 120);
+  EXPECT_EQ(redeemed->available_after, 20);
+  f.ExpectInvariants();
+}
+
 // The program, partners, tiers and promotions are read once per rules version, not per
 // batch; a change (here through the plain store, as the admin API does) reaches the next
 // batch.

@@ -29,6 +29,11 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     RETURN_IF_ERROR(Check("FindTxns"));
     return target()->FindTxns(keys);
   }
+  absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
+                                                            Micros due_by) override {
+    RETURN_IF_ERROR(Check("DueOrPendingLotsOf"));
+    return target()->DueOrPendingLotsOf(ids, due_by);
+  }
   absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override {
     RETURN_IF_ERROR(Check("OpenLotsOf"));
     return target()->OpenLotsOf(ids);
