@@ -59,10 +59,11 @@ class BatchRows : public StoreTxn {
   // Lots with points left, by member, each member's in lot order (OrderLots).
   virtual absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) = 0;
   // Of the same members, only the open lots that expire by `due_by` or whose
-  // available_at is later than the member's last_posted_at (so pending at any `now` the
-  // member can still be judged at): what a request needs that never takes from lots.
+  // available_at is later than `pending_after` (so pending at any time from then on):
+  // what a request judged in between needs that never takes from lots. Each member's
+  // in lot order, as OpenLotsOf.
   virtual absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(
-      const std::vector<MemberId>& ids, Micros due_by) = 0;
+      const std::vector<MemberId>& ids, Micros due_by, Micros pending_after) = 0;
   // Holds with status active (any expiry), by member, newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(
       const std::vector<MemberId>& ids) = 0;

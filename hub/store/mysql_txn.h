@@ -69,7 +69,8 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::vector<TxnRecord>> FindTxns(const std::vector<TxnKey>& keys) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override;
   absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
-                                                            Micros due_by) override;
+                                                            Micros due_by,
+                                                            Micros pending_after) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override;
   absl::StatusOr<int64_t> RulesVersion() override;
   absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,

@@ -152,18 +152,19 @@ absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLotsOf(const std::vector<Me
 }
 
 absl::StatusOr<std::vector<LotRecord>> MysqlTxn::DueOrPendingLotsOf(
-    const std::vector<MemberId>& ids, Micros due_by) {
+    const std::vector<MemberId>& ids, Micros due_by, Micros pending_after) {
   std::vector<LotRecord> out;
   if (ids.empty()) return out;
   return Guard([&]() -> absl::StatusOr<std::vector<LotRecord>> {
     std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
-    // The members are locked by this transaction, so their last_posted_at is current.
+    // Two index ranges per member (ix_member_order, ix_member_available), not a walk
+    // over all its lots.
+    const std::string in = absl::StrJoin(ids, ",");
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
-        "SELECT ", rows::kLotColumns, " FROM lots WHERE member_id IN (", absl::StrJoin(ids, ","),
-        ") AND remaining > 0 AND (expires_at <= ", due_by,
-        " OR available_at > (SELECT m.last_posted_at FROM members m WHERE m.id = "
-        "lots.member_id)) ORDER BY member_id, ",
-        kLotOrderSql)));
+        "SELECT ", rows::kLotColumns, " FROM lots WHERE member_id IN (", in,
+        ") AND expires_at <= ", due_by, " AND remaining > 0 UNION SELECT ", rows::kLotColumns,
+        " FROM lots WHERE member_id IN (", in, ") AND available_at > ", pending_after,
+        " AND remaining > 0 ORDER BY member_id, ", kLotOrderSql)));
     while (rs->next()) out.push_back(rows::ReadLot(rs.get()));
     return out;
   });

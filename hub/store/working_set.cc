@@ -1,6 +1,7 @@
 #include "hub/store/working_set.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -90,10 +91,11 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   }
   ASSIGN_OR_RETURN(std::vector<MemberRecord> locked, rows_->LockMembers(std::move(ids)));
   RETURN_IF_ERROR(KeepMembers(locked, &all_lots));
-  // A card that moved to another member meanwhile is read again when used.
-  ASSIGN_OR_RETURN(std::vector<CardRecord> after, rows_->FindCards(cards));
-  for (const CardRecord& c : after) {
-    if (members_.count(c.member_id) > 0) cards_[c.number] = c;
+  // Cards move only in a merge, which marks the member they left (merged_into) under
+  // its lock: the card of such a member is read again when used; the others are current.
+  for (const CardRecord& c : before) {
+    auto m = members_.find(c.member_id);
+    if (m != members_.end() && !m->second.row.merged_into.has_value()) cards_[c.number] = c;
   }
   for (const TxnKey& k : keys) txn_keys_[k] = std::nullopt;
   ASSIGN_OR_RETURN(std::vector<TxnRecord> txns, rows_->FindTxns(keys));
@@ -107,8 +109,16 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
 absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows,
                                      const std::set<MemberId>* all_lots) {
   std::vector<MemberId> ids, full, partial;
-  // The partial lists hold every lot due by then; a request judged later reads them all.
+  // The partial lists hold every lot due by then, and every lot whose available_at is
+  // after the earliest last_posted_at among them (no member is judged before its own);
+  // a request judged outside that reads them all.
   const Micros due_by = absl::ToUnixMicros(absl::Now() + kPartialLotsCover);
+  Micros pending_after = std::numeric_limits<Micros>::max();
+  for (const MemberRecord& m : rows) {
+    if (all_lots != nullptr && all_lots->count(m.id) == 0) {
+      pending_after = std::min(pending_after, m.last_posted_at);
+    }
+  }
   for (const MemberRecord& m : rows) {
     ids.push_back(m.id);
     MemberState& state = members_[m.id] = MemberState{m, {}, {}};
@@ -118,7 +128,7 @@ absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows,
       partial.push_back(m.id);
       state.all_lots = false;
       state.lots_due_by = due_by;
-      state.pending_after = m.last_posted_at;
+      state.pending_after = pending_after;
     }
   }
   if (ids.empty()) return absl::OkStatus();
@@ -127,7 +137,8 @@ absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows,
     ASSIGN_OR_RETURN(lots, rows_->OpenLotsOf(full));
   }
   if (!partial.empty()) {
-    ASSIGN_OR_RETURN(std::vector<LotRecord> some, rows_->DueOrPendingLotsOf(partial, due_by));
+    ASSIGN_OR_RETURN(std::vector<LotRecord> some,
+                     rows_->DueOrPendingLotsOf(partial, due_by, pending_after));
     lots.insert(lots.end(), std::make_move_iterator(some.begin()),
                 std::make_move_iterator(some.end()));
   }

@@ -30,9 +30,10 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     return target()->FindTxns(keys);
   }
   absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
-                                                            Micros due_by) override {
+                                                            Micros due_by,
+                                                            Micros pending_after) override {
     RETURN_IF_ERROR(Check("DueOrPendingLotsOf"));
-    return target()->DueOrPendingLotsOf(ids, due_by);
+    return target()->DueOrPendingLotsOf(ids, due_by, pending_after);
   }
   absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override {
     RETURN_IF_ERROR(Check("OpenLotsOf"));
