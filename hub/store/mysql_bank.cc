@@ -213,6 +213,17 @@ absl::Status MysqlTxn::InsertClearing(const ClearingRow& c) {
       }
       throw;
     }
+    // The card's running total for its monthly cap (CardPointsInMonth).
+    if ((c.status == clearing_status::kEarned || c.status == clearing_status::kReversed) &&
+        c.points != 0) {
+      auto* total = Prepare(
+          "INSERT INTO card_month_points (card_ref, month_key, points) VALUES (?, ?, ?) "
+          "ON DUPLICATE KEY UPDATE points = points + VALUES(points)");
+      total->setString(1, c.card_ref);
+      total->setString(2, c.month_key);
+      total->setInt64(3, c.type == "purchase" ? c.points : -c.points);
+      total->executeUpdate();
+    }
     return absl::OkStatus();
   });
 }
@@ -234,15 +245,13 @@ absl::Status MysqlTxn::AddClearingRefunded(PartnerId bank, const std::string& id
 absl::StatusOr<Points> MysqlTxn::CardPointsInMonth(const std::string& ref,
                                                    const std::string& month_key) {
   return Guard([&]() -> absl::StatusOr<Points> {
-    auto* st = Prepare(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN type = 'purchase' THEN points ELSE -points END), 0) "
-        "AS SIGNED) FROM card_clearings WHERE card_ref = ? AND month_key = ? AND status IN "
-        "('earned', 'reversed')");
+    // The running total InsertClearing keeps: one row, however busy the card.
+    auto* st =
+        Prepare("SELECT points FROM card_month_points WHERE card_ref = ? AND month_key = ?");
     st->setString(1, ref);
     st->setString(2, month_key);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    LOYALTY_CHECK(rs->next());
-    return rs->getInt64(1);
+    return rs->next() ? rs->getInt64(1) : Points{0};
   });
 }
 

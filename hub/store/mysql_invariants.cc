@@ -54,6 +54,20 @@ InvariantQuery MissingReference(std::string name, const char* table, const char*
 
 std::vector<InvariantQuery> MakeQueries() {
   std::vector<InvariantQuery> q = {
+      {"card monthly points differ from the card's clearings",
+       // card_month_points is the running total of the monthly cap (mysql_bank.cc).
+       "SELECT s.card_ref AS card, s.month_key AS month, s.points AS counted,"
+       " COALESCE(t.points, 0) AS running_total FROM"
+       " (SELECT card_ref, month_key,"
+       "   SUM(CASE WHEN type = 'purchase' THEN points ELSE -points END) AS points"
+       "   FROM card_clearings WHERE status IN ('earned', 'reversed')"
+       "   GROUP BY card_ref, month_key) s"
+       " LEFT JOIN card_month_points t ON t.card_ref = s.card_ref AND t.month_key = s.month_key"
+       " WHERE COALESCE(t.points, 0) <> s.points"
+       " UNION ALL SELECT t.card_ref, t.month_key, 0, t.points FROM card_month_points t"
+       " WHERE t.points <> 0 AND NOT EXISTS (SELECT 1 FROM card_clearings c"
+       "   WHERE c.card_ref = t.card_ref AND c.month_key = t.month_key"
+       "   AND c.status IN ('earned', 'reversed'))"},
       {"transfer not positive or to itself",
        "SELECT id AS transfer, points FROM transfers"
        " WHERE points <= 0 OR debit_account = credit_account"},

@@ -108,6 +108,16 @@ TEST_F(InvariantsTest, ReportsAnOrphanTransfer) {
                                                      transfer, " txn=", missing)));
 }
 
+// The running total a bank card's monthly cap reads (card_month_points) must match the
+// card's clearing rows.
+TEST_F(InvariantsTest, ReportsACardMonthlyTotalThatDiffersFromItsClearings) {
+  f.db().Execute(
+      "INSERT INTO card_month_points (card_ref, month_key, points) VALUES ('ref-1', '2026-01', 40)");
+  EXPECT_THAT(Violations(),
+              ElementsAre("card monthly points differ from the card's clearings: card=ref-1 "
+                          "month=2026-01 counted=0 running_total=40"));
+}
+
 TEST_F(InvariantsTest, ReportsAnOrphanLot) {
   const MemberId member = Ok(f.EarnPoints(grocer, card, 300)).member_id;
   const int64_t missing = f.Query("SELECT MAX(id) + 1000 FROM txns");
