@@ -14,6 +14,11 @@
 #   CARDS_MEMBERS   members, one linked co-branded card each (default 1000)
 #   CARDS_STREAMS   stream counts to measure, one run each (default "1 8"): N records are
 #                   split by card over that many concurrent bank-ingest streams
+#   CARDS_FLAT_N    records of the flatness run (default 200000; 0 = none): one stream,
+#                   CARDS_HOT_SHARE of the records on one card, the file sent in four
+#                   consecutive quarters, each quarter's rate reported: ingest must not
+#                   slow down as a busy card's month fills (it was quadratic)
+#   CARDS_HOT_SHARE share of the flatness run's records on the hot card (default 0.2)
 #   BENCH_DB        database to (re)create (default loyalty_bench_cards)
 #   KEEP_DB=1       keep the database afterwards (default: dropped)
 #
@@ -33,6 +38,8 @@ LOYALTY_BIN=${LOYALTY_BIN:-$BUILD_DIR/partner_sdk/loyalty}
 N=${CARDS_N:-100000}
 MEMBERS=${CARDS_MEMBERS:-1000}
 STREAMS=${CARDS_STREAMS:-1 8}
+FLAT_N=${CARDS_FLAT_N:-200000}
+HOT_SHARE=${CARDS_HOT_SHARE:-0.2}
 DB=${BENCH_DB:-loyalty_bench_cards}
 GOAL_RPS=50000
 
@@ -153,12 +160,20 @@ log "  $MEMBERS members linked in $((SECONDS - setup_start)) s"
 # write_clearing_file RUN FILE: N records of run RUN (clearing ids "RUN-I").
 # Record i (0-based) is on card i % MEMBERS in round i / MEMBERS. On odd rounds, every
 # 25th card refunds half of its purchase of the round before (same card, same merchant).
+# With HOT (a share, optional 3rd argument), every record whose i * HOT crosses an integer
+# is on card 0 instead (the others stay off it), and none refunds; N is the 4th argument
+# (default $N).
 write_clearing_file() {
-    awk -v n="$N" -v members="$MEMBERS" -v run="$1" 'BEGIN {
+    awk -v n="${4:-$N}" -v members="$MEMBERS" -v run="$1" -v hot="${3:-0}" 'BEGIN {
         print "clearing_id,card_token,pan,amount_minor,currency,mcc,merchant_id,type,original_clearing_id,occurred_at"
         for (i = 0; i < n; i++) {
             card = i % members; round = int(i / members)
             refund = (round % 2 == 1 && card % 25 == 0)
+            if (hot > 0) {  # no refunds: their purchase may sit on another card now
+                refund = 0
+                if (int((i + 1) * hot) > int(i * hot)) card = 0
+                else if (card == 0) card = 1 + i % (members - 1)
+            }
             j = refund ? i - members : i
             amount = 500 + (j * 7919) % 20000
             kind = j % 10
@@ -238,6 +253,30 @@ for s in $STREAMS; do
     ROWS+=("| $s | $sent | $wall s | $rps | $earned / $reversed / $no_earn | $stmts | $commits | >= $GOAL_RPS | $met |")
 done
 
+# The flatness run: one stream, a hot card, four consecutive quarters of the file.
+FLAT_ROW=""
+if ((FLAT_N > 0)); then
+    file=$WORK/clearing-flat.csv
+    write_clearing_file flat "$file" "$HOT_SHARE" "$FLAT_N"
+    q=$((FLAT_N / 4))
+    rates=()
+    for ((k = 0; k < 4; k++)); do
+        head -n 1 "$file" >"$file.q$k"
+        tail -n +2 "$file" | sed -n "$((k * q + 1)),$(((k + 1) * q))p" >>"$file.q$k"
+        log "flatness run: quarter $((k + 1)) of $FLAT_N records ($HOT_SHARE on one card), one stream"
+        t0=$(date +%s.%N)
+        cli "$WORK/bank.key" bank-ingest --no_progress "$file.q$k" >"$WORK/ingest-flat.q$k.json" ||
+            die "bank-ingest failed (flatness run, quarter $((k + 1)))"
+        t1=$(date +%s.%N)
+        sent=$(grep -o '"sent":[0-9]*' "$WORK/ingest-flat.q$k.json" | cut -d: -f2)
+        rates+=("$(awk -v n="$sent" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b > a ? n / (b - a) : 0) }')")
+        log "  ${rates[-1]} records/s"
+    done
+    flat=no
+    awk -v f="${rates[0]}" -v l="${rates[3]}" 'BEGIN { exit !(l >= 0.8 * f) }' && flat=yes
+    FLAT_ROW="| $FLAT_N | $HOT_SHARE | ${rates[0]} | ${rates[1]} | ${rates[2]} | ${rates[3]} | last quarter ≥ 80% of the first | $flat |"
+fi
+
 log "stopping the hub"
 kill -TERM "$HUB_PID" 2>/dev/null || true
 wait "$HUB_PID" 2>/dev/null || true
@@ -263,3 +302,15 @@ $(printf '%s\n' "${ROWS[@]}")
 
 Invariant check after the runs: $INV.
 EOF
+if [[ -n "$FLAT_ROW" ]]; then
+    cat <<EOF
+
+Flatness with a busy card: one stream of $FLAT_N records, $HOT_SHARE of them on one card
+(its monthly cap is checked on every one of its records), sent as four consecutive
+quarters; records/s per quarter.
+
+| records | hot card share | 1st quarter | 2nd | 3rd | 4th | goal | met |
+|---|---|---|---|---|---|---|---|
+$FLAT_ROW
+EOF
+fi
