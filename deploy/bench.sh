@@ -139,6 +139,9 @@ mode_flags() {
             [[ -n "${BENCH_GC_WINDOW_US:-}" ]] && echo "--group_commit_window_us=$BENCH_GC_WINDOW_US"
             ;;
         off) echo --group_commit=false ;;
+        # One committer: batches fill to --group_commit_max_batch (128) at 256 in flight,
+        # the shape the statements-per-batch goal is stated for.
+        full) printf '%s\n' --group_commit=true --group_commit_committers=1 ;;
     esac
     if [[ -n "${BENCH_POOL_SIZE:-}" ]] && hub_has_flag mysql_pool_size; then
         echo "--mysql_pool_size=$BENCH_POOL_SIZE"
@@ -296,6 +299,18 @@ run_mode() {
         >"$WORK/invariants-$mode.log" 2>&1 || rc=$?
     echo "$rc" >"$WORK/invariants-$mode"
     step "[$mode] invariant check exit $rc ($(tail -n 1 "$WORK/invariants-$mode.log"))"
+}
+
+# Earns again on the first mode's database with one committer, so batches are full: the
+# statements a batch of (about) 128 earns costs. Only when the first mode is "on" and the
+# earn scenario runs.
+full_batch_run() {
+    [[ "${MODES%% *}" == on ]] && has_scenario earn || return 0
+    step "[full] earns with one committer (full batches), for statements per batch"
+    cp "$WORK/setup-on" "$WORK/setup-full"
+    start_hub full loyalty_bench_on
+    run_scenario full earn
+    stop_hub
 }
 
 # Another helper's benchmark script $1 (if executable): its markdown goes to $2.
@@ -490,18 +505,29 @@ goals_table() {
     fi
     echo "| redeem: hold + capture ≥ $GOAL_PAIRS_PER_S pairs/s | $(measured "$pairs" "pairs/s ($(mode_label "$gc"))") | $(yes_no "$(at_least "$pairs" "$GOAL_PAIRS_PER_S")") |"
     echo "| mixed, with hot members: ≥ $GOAL_MIXED_PER_S ops/s | $(measured "$mixed" "ops/s ($(mode_label "$gc"))") | $(yes_no "$(at_least "$mixed" "$GOAL_MIXED_PER_S")") |"
-    # Statements per batch: what MariaDB received over the earn run per COMMIT it ran
-    # (a batch is one commit; the few reads of API keys the hub's cache misses count too).
-    local st co wall ops cpu_hub cpu_db spb bsize cpu_ok=0 spb_ok=0
-    st=$(field "$gc" earn .statements)
-    co=$(field "$gc" earn .commits)
-    wall=$(field "$gc" earn .wall_s)
-    spb=$(ratio "$st" "$co")
+    # Statements per batch: what MariaDB received over an earn run per COMMIT it ran (a
+    # batch is one commit; the few reads of API keys the hub's cache misses count too),
+    # with full batches (one committer: full_batch_run) and as run above.
+    local st co wall ops cpu_hub cpu_db spb bsize cpu_ok=0 spb_ok=0 m2 text=''
+    for m2 in full "$gc"; do
+        st=$(field "$m2" earn .statements)
+        co=$(field "$m2" earn .commits)
+        wall=$(field "$m2" earn .wall_s)
+        [[ -n "$st" && -n "$co" ]] || continue
+        ops=$(calc "$(field "$m2" earn .ops_per_s) * ${wall:-0}")
+        bsize=$(ratio "$ops" "$co")
+        spb=$(ratio "$st" "$co")
+        if [[ "$m2" == full ]]; then
+            [[ "$spb" != - ]] && holds "$spb <= $GOAL_STATEMENTS_PER_BATCH" && spb_ok=1
+            text+="one committer: $spb statements per COMMIT at $bsize earns per batch ($(field full earn .ops_per_s) earns/s); "
+        else
+            text+="$(mode_label "$gc") (default committers): $spb at $bsize earns per batch"
+        fi
+    done
+    echo "| statements per batch of 128 earns ≤ $GOAL_STATEMENTS_PER_BATCH | ${text:-not measured} | $(yes_no "$spb_ok") |"
     ops=
+    wall=$(field "$gc" earn .wall_s)
     [[ -n "$earn" && -n "$wall" ]] && ops=$(calc "$earn * $wall")
-    bsize=$(ratio "$ops" "$co")
-    [[ "$spb" != - ]] && holds "$spb <= $GOAL_STATEMENTS_PER_BATCH" && spb_ok=1
-    echo "| statements per batch of earns ≤ $GOAL_STATEMENTS_PER_BATCH (for batches of 128) | $spb statements per COMMIT, $bsize earns per batch on average ($st statements, $co commits over the earn run) | $(yes_no "$spb_ok") |"
     cpu_hub=$(per_op "$(field "$gc" earn .hub_cpu_s)" "$(calc "${ops:-0} / 1000000")")
     cpu_db=$(per_op "$(field "$gc" earn .db_cpu_s)" "$(calc "${ops:-0} / 1000000")")
     [[ "$cpu_hub" != - && "$cpu_db" != - ]] && holds "$cpu_hub + $cpu_db <= $GOAL_CPU_US_PER_EARN" && cpu_ok=1
@@ -667,6 +693,7 @@ trap 'exit 143' TERM
 
 start_mariadb
 for mode in $MODES; do run_mode "$mode"; done
+full_batch_run
 run_extra deploy/bench-cards.sh "$WORK/extra-cards.md"
 run_extra deploy/bench-settlement.sh "$WORK/extra-settlement.md"
 write_report
