@@ -64,6 +64,17 @@ class BatchRows : public StoreTxn {
   // in lot order, as OpenLotsOf.
   virtual absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(
       const std::vector<MemberId>& ids, Micros due_by, Micros pending_after) = 0;
+  // Co-branded card links by card reference.
+  virtual absl::StatusOr<std::vector<CardLinkRow>> FindCardLinks(
+      const std::vector<std::string>& refs) = 0;
+  // Clearing records by (bank, clearing id), locked (SELECT ... FOR UPDATE: a refund
+  // changes its purchase's row).
+  virtual absl::StatusOr<std::vector<ClearingRow>> LockClearings(
+      const std::vector<std::pair<PartnerId, std::string>>& keys) = 0;
+  // The running monthly totals (card_month_points) of (card reference, month) pairs;
+  // a pair without a row has none yet (0).
+  virtual absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, Points>>>
+  CardMonthTotals(const std::vector<std::pair<std::string, std::string>>& keys) = 0;
   // Holds with status active (any expiry), by member, newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(
       const std::vector<MemberId>& ids) = 0;
@@ -91,6 +102,13 @@ class BatchRows : public StoreTxn {
   virtual absl::Status UpdateHolds(const std::vector<HoldRecord>& holds) = 0;
   // points, balance_after, available_after and reversed_points of txns already written.
   virtual absl::Status UpdateTxns(const std::vector<TxnRecord>& txns) = 0;
+  // Clearing rows, with each earned or reversing row's points added to its card's
+  // running monthly total (card_month_points). Returns ABORTED and makes the
+  // transaction Retryable() when a clearing id was taken meanwhile (a concurrent stream
+  // sent the same record: the rerun replays it).
+  virtual absl::Status InsertClearings(const std::vector<ClearingRow>& rows) = 0;
+  // Sets refunded_amount_minor of existing clearing rows.
+  virtual absl::Status UpdateClearingsRefunded(const std::vector<ClearingRow>& rows) = 0;
 
   // One savepoint, replaced by each call.
   virtual absl::Status Savepoint() = 0;

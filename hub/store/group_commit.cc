@@ -17,7 +17,7 @@ constexpr int kMaxRequestRuns = 3;
 // True when the plan names something to lock or an idempotency key: a posting.
 bool IsPosting(const LockPlan& plan) {
   return !plan.card_number.empty() || !plan.second_card_number.empty() || !plan.txn_id.empty() ||
-         !plan.key.empty();
+         !plan.key.empty() || !plan.card_ref.empty() || !plan.clearing_id.empty();
 }
 
 // Set on committer threads: a transaction asked for from inside a batch's function
@@ -94,13 +94,16 @@ void GroupCommitStore::Post(PostingJob job) {
 }
 
 std::vector<absl::Status> GroupCommitStore::RunEach(
-    const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) {
+    const std::vector<std::function<absl::Status(StoreTxn&)>>& fns,
+    const std::vector<LockPlan>& plans) {
   if (tl_in_committer || fns.empty()) return Store::RunEach(fns);
+  LOYALTY_CHECK(plans.empty() || plans.size() == fns.size());
   std::vector<absl::Status> out(fns.size());
   std::vector<std::unique_ptr<Request>> batch;
   for (size_t i = 0; i < fns.size(); ++i) {
     batch.push_back(std::make_unique<Request>(
-        PostingJob(LockPlan{}, [&fn = fns[i]](StoreTxn& txn) { return fn(txn); },
+        PostingJob(plans.empty() ? LockPlan{} : plans[i],
+                   [&fn = fns[i]](StoreTxn& txn) { return fn(txn); },
                    [&s = out[i]](absl::Status result) { s = std::move(result); })));
   }
   RunBatch(batch);
@@ -197,11 +200,8 @@ void GroupCommitStore::RunBatch(const std::vector<std::unique_ptr<Request>>& bat
             : absl::UnavailableError(absl::StrCat("batch not committed: ", status.message()));
     for (absl::Status& s : results) s = failed;
   }
-  // Answered by this thread: a request's done finishes its gRPC call.
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->job.done(std::move(results[i]));
-  const int64_t answer_us = absl::ToInt64Microseconds(absl::Now() - committed);
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&mu_);  // counted before the answers: a caller may read them next
     ++stats_.batches;
     if (status.ok() && (rules_ == nullptr || rules_->version <= batch_rules->version)) {
       rules_ = std::move(batch_rules);
@@ -212,12 +212,16 @@ void GroupCommitStore::RunBatch(const std::vector<std::unique_ptr<Request>>& bat
       stats_.write_us += absl::ToInt64Microseconds(written - applied);
       stats_.commit_us += absl::ToInt64Microseconds(committed - written);
     }
-    stats_.answer_us += answer_us;
     stats_.requests += static_cast<int64_t>(batch.size());
     stats_.batch_retries += attempts - 1;
     stats_.request_reruns += costs.reruns_with_savepoint;
     stats_.savepoints += costs.savepoints;
   }
+  // Answered by this thread: a request's done finishes its gRPC call.
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->job.done(std::move(results[i]));
+  const int64_t answer_us = absl::ToInt64Microseconds(absl::Now() - committed);
+  absl::MutexLock lock(&mu_);
+  stats_.answer_us += answer_us;
 }
 
 }  // namespace loyalty

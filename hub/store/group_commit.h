@@ -76,7 +76,8 @@ class GroupCommitStore final : public Store {
   bool PostReturnsAtOnce() const override { return true; }
   // One batch of exactly these, run on the calling thread (no window, no queue).
   std::vector<absl::Status> RunEach(
-      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) override;
+      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns,
+      const std::vector<LockPlan>& plans = {}) override;
   absl::Status RunBatchTransaction(
       const std::function<absl::Status(BatchRows&)>& fn) override {
     return base_->RunBatchTransaction(fn);

@@ -12,7 +12,11 @@ namespace {
 
 constexpr int kErrDuplicateKey = 1062;
 
-constexpr char kClearingColumns[] =
+}  // namespace
+
+namespace rows {
+
+extern const char kClearingColumns[] =
     "bank_id, clearing_id, request_hash, card_ref, member_id, type, amount_minor, mcc, "
     "merchant_id, original_clearing_id, status, reason, points, refunded_amount_minor, "
     "hub_txn_id, month_key, occurred_at, posted_at";
@@ -40,7 +44,10 @@ ClearingRow ReadClearing(sql::ResultSet* rs) {
   return c;
 }
 
-}  // namespace
+}  // namespace rows
+
+using rows::kClearingColumns;
+using rows::ReadClearing;
 
 absl::StatusOr<std::optional<BankRulesRow>> MysqlTxn::GetBankRules(PartnerId bank) {
   return Guard([&]() -> absl::StatusOr<std::optional<BankRulesRow>> {
@@ -89,6 +96,7 @@ absl::Status MysqlTxn::PutBankRules(PartnerId bank, const BankRulesRow& r, Micro
       ins->setInt(4, m.excluded ? 1 : 0);
       ins->executeUpdate();
     }
+    BumpRulesVersion();
     return absl::OkStatus();
   });
 }
@@ -109,6 +117,7 @@ absl::Status MysqlTxn::InsertMerchantId(const std::string& merchant_id, PartnerI
       }
       throw;
     }
+    BumpRulesVersion();
     return absl::OkStatus();
   });
 }

@@ -39,6 +39,7 @@ inline constexpr int kErrDuplicateKey = 1062;
 extern const char kTxnColumns[];
 extern const char kMemberColumns[];
 extern const char kLotColumns[];
+extern const char kClearingColumns[];
 std::optional<int64_t> OptInt(sql::ResultSet* rs, const char* col);
 void SetOptInt(sql::PreparedStatement* st, int idx, const std::optional<int64_t>& v);
 PartnerRecord ReadPartner(sql::ResultSet* rs);
@@ -46,6 +47,7 @@ TxnRecord ReadTxn(sql::ResultSet* rs);
 MemberRecord ReadMember(sql::ResultSet* rs);
 LotRecord ReadLot(sql::ResultSet* rs);
 HoldRecord ReadHold(sql::ResultSet* rs);
+ClearingRow ReadClearing(sql::ResultSet* rs);
 }  // namespace rows
 
 // Plain row mapping: each method is the statement(s) its contract in store.h or
@@ -68,6 +70,12 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::vector<MemberRecord>> LockMembers(std::vector<MemberId> ids) override;
   absl::StatusOr<std::vector<TxnRecord>> FindTxns(const std::vector<TxnKey>& keys) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLotsOf(const std::vector<MemberId>& ids) override;
+  absl::StatusOr<std::vector<CardLinkRow>> FindCardLinks(
+      const std::vector<std::string>& refs) override;
+  absl::StatusOr<std::vector<ClearingRow>> LockClearings(
+      const std::vector<std::pair<PartnerId, std::string>>& keys) override;
+  absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, Points>>>
+  CardMonthTotals(const std::vector<std::pair<std::string, std::string>>& keys) override;
   absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
                                                             Micros due_by,
                                                             Micros pending_after) override;
@@ -84,6 +92,8 @@ class MysqlTxn final : public BatchRows {
   absl::Status UpdateLotsRemaining(const std::vector<std::pair<LotId, Points>>& remaining) override;
   absl::Status UpdateHolds(const std::vector<HoldRecord>& holds) override;
   absl::Status UpdateTxns(const std::vector<TxnRecord>& txns) override;
+  absl::Status InsertClearings(const std::vector<ClearingRow>& rows) override;
+  absl::Status UpdateClearingsRefunded(const std::vector<ClearingRow>& rows) override;
   absl::Status Savepoint() override;
   absl::Status RollbackToSavepoint() override;
   bool Doomed() const override { return doomed_ || c_->broken; }
@@ -231,12 +241,13 @@ class MysqlTxn final : public BatchRows {
                                                       std::initializer_list<int64_t> params);
   // Runs one statement that takes no parameters and returns no rows.
   absl::Status Execute(const std::string& sql);
-  // Runs `select` + "(group, group, ...)" over `keys` in chunks, binding each key with
-  // `bind(st, first_index, key) -> next index` and passing each row to `row`. Throws
-  // sql::SQLException.
+  // Runs `select` + "(group, group, ...)" + `suffix` over `keys` in chunks, binding each
+  // key with `bind(st, first_index, key) -> next index` and passing each row to `row`.
+  // Throws sql::SQLException.
   template <typename Key, typename Bind, typename Row>
   void SelectIn(const std::string& select, const std::string& group,
-                const std::vector<Key>& keys, Bind&& bind, Row&& row);
+                const std::vector<Key>& keys, Bind&& bind, Row&& row,
+                const std::string& suffix = "");
 
   MysqlConnection* c_;
   IdSource* ids_;

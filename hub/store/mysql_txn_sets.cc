@@ -5,6 +5,7 @@
 #include <cppconn/statement.h>
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -74,9 +75,10 @@ int BindKey(sql::PreparedStatement* st, int k, const TxnKey& key) {
 
 template <typename Key, typename Bind, typename Row>
 void MysqlTxn::SelectIn(const std::string& select, const std::string& group,
-                        const std::vector<Key>& keys, Bind&& bind, Row&& row) {
+                        const std::vector<Key>& keys, Bind&& bind, Row&& row,
+                        const std::string& suffix) {
   ForPaddedChunks(keys.size(), [&](size_t first, size_t n, size_t size) {
-    auto* st = Prepare(absl::StrCat(select, "(", Repeat(group, ", ", size), ")"));
+    auto* st = Prepare(absl::StrCat(select, "(", Repeat(group, ", ", size), ")", suffix));
     int k = 1;
     for (size_t i = 0; i < size; ++i) k = bind(st, k, keys[first + std::min(i, n - 1)]);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
@@ -147,6 +149,63 @@ absl::StatusOr<std::vector<LotRecord>> MysqlTxn::OpenLotsOf(const std::vector<Me
         "SELECT ", rows::kLotColumns, " FROM lots WHERE member_id IN (", absl::StrJoin(ids, ","),
         ") AND remaining > 0 ORDER BY member_id, ", kLotOrderSql)));
     while (rs->next()) out.push_back(rows::ReadLot(rs.get()));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<CardLinkRow>> MysqlTxn::FindCardLinks(
+    const std::vector<std::string>& refs) {
+  return Guard([&]() -> absl::StatusOr<std::vector<CardLinkRow>> {
+    std::vector<CardLinkRow> out;
+    SelectIn(
+        "SELECT card_ref, bank_id, member_id, active FROM card_links WHERE card_ref IN ", "?",
+        refs,
+        [](sql::PreparedStatement* st, int k, const std::string& ref) {
+          st->setString(k, ref);
+          return k + 1;
+        },
+        [&](sql::ResultSet* rs) {
+          out.push_back({rs->getString(1), rs->getInt64(2), rs->getInt64(3), rs->getInt(4) != 0});
+        });
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<ClearingRow>> MysqlTxn::LockClearings(
+    const std::vector<std::pair<PartnerId, std::string>>& keys) {
+  return Guard([&]() -> absl::StatusOr<std::vector<ClearingRow>> {
+    std::vector<ClearingRow> out;
+    SelectIn(
+        absl::StrCat("SELECT ", rows::kClearingColumns,
+                     " FROM card_clearings WHERE (bank_id, clearing_id) IN "),
+        "(?, ?)", keys,
+        [](sql::PreparedStatement* st, int k, const std::pair<PartnerId, std::string>& key) {
+          st->setInt64(k, key.first);
+          st->setString(k + 1, key.second);
+          return k + 2;
+        },
+        [&](sql::ResultSet* rs) { out.push_back(rows::ReadClearing(rs)); }, " FOR UPDATE");
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, Points>>>
+MysqlTxn::CardMonthTotals(const std::vector<std::pair<std::string, std::string>>& keys) {
+  using Total = std::pair<std::pair<std::string, std::string>, Points>;
+  return Guard([&]() -> absl::StatusOr<std::vector<Total>> {
+    std::vector<Total> out;
+    SelectIn(
+        "SELECT card_ref, month_key, points FROM card_month_points WHERE (card_ref, month_key) "
+        "IN ",
+        "(?, ?)", keys,
+        [](sql::PreparedStatement* st, int k, const std::pair<std::string, std::string>& key) {
+          st->setString(k, key.first);
+          st->setString(k + 1, key.second);
+          return k + 2;
+        },
+        [&](sql::ResultSet* rs) {
+          out.push_back({{rs->getString(1), rs->getString(2)}, rs->getInt64(3)});
+        });
     return out;
   });
 }
@@ -448,6 +507,87 @@ absl::Status MysqlTxn::UpdateTxns(const std::vector<TxnRecord>& txns) {
       }
       st->executeUpdate();
     });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertClearings(const std::vector<ClearingRow>& clearings) {
+  return Guard([&]() -> absl::Status {
+    try {
+      ForChunks(clearings.size(), [&](size_t first, size_t n) {
+        auto* st = Prepare(absl::StrCat(
+            "INSERT INTO card_clearings (", rows::kClearingColumns, ") VALUES ",
+            Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ", ", n)));
+        int k = 1;
+        for (size_t i = first; i < first + n; ++i) {
+          const ClearingRow& c = clearings[i];
+          st->setInt64(k++, c.bank_id);
+          st->setString(k++, c.clearing_id);
+          st->setString(k++, c.request_hash);
+          st->setString(k++, c.card_ref);
+          rows::SetOptInt(st, k++, c.member_id);
+          st->setString(k++, c.type);
+          st->setInt64(k++, c.amount_minor);
+          st->setInt(k++, c.mcc);
+          st->setString(k++, c.merchant_id);
+          st->setString(k++, c.original_clearing_id);
+          st->setString(k++, c.status);
+          st->setString(k++, c.reason.substr(0, 200));
+          st->setInt64(k++, c.points);
+          st->setInt64(k++, c.refunded_amount_minor);
+          st->setInt64(k++, c.hub_txn_id);
+          st->setString(k++, c.month_key);
+          st->setInt64(k++, c.occurred_at);
+          st->setInt64(k++, c.posted_at);
+        }
+        st->executeUpdate();
+      });
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != rows::kErrDuplicateKey) throw;
+      // A concurrent stream posted the same clearing id since it was read: a new attempt
+      // finds it and replays.
+      retry_ = true;
+      doomed_ = true;
+      return absl::AbortedError("clearing id inserted concurrently");
+    }
+    // The cards' running monthly totals (card_month_points), one row per card and month.
+    std::map<std::pair<std::string, std::string>, Points> totals;
+    for (const ClearingRow& c : clearings) {
+      if ((c.status == clearing_status::kEarned || c.status == clearing_status::kReversed) &&
+          c.points != 0) {
+        totals[{c.card_ref, c.month_key}] += c.type == "purchase" ? c.points : -c.points;
+      }
+    }
+    std::vector<std::pair<std::pair<std::string, std::string>, Points>> list(totals.begin(),
+                                                                            totals.end());
+    ForChunks(list.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO card_month_points (card_ref, month_key, points) VALUES ",
+          Repeat("(?, ?, ?)", ", ", n), " ON DUPLICATE KEY UPDATE points = points + VALUES(points)"));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        st->setString(k++, list[i].first.first);
+        st->setString(k++, list[i].first.second);
+        st->setInt64(k++, list[i].second);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::UpdateClearingsRefunded(const std::vector<ClearingRow>& clearings) {
+  return Guard([&]() -> absl::Status {
+    // Refunds are a few percent of records: a statement each.
+    auto* st = Prepare(
+        "UPDATE card_clearings SET refunded_amount_minor = ? WHERE bank_id = ? AND "
+        "clearing_id = ?");
+    for (const ClearingRow& c : clearings) {
+      st->setInt64(1, c.refunded_amount_minor);
+      st->setInt64(2, c.bank_id);
+      st->setString(3, c.clearing_id);
+      st->executeUpdate();
+    }
     return absl::OkStatus();
   });
 }

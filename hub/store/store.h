@@ -34,6 +34,13 @@ struct LockPlan {
   // authorization, a void): it needs only the lots that may fall due or are still
   // pending (StoreTxn::LotsDueOrPending), so the load need not read every open lot.
   bool takes_from_lots = true;
+  // A bank clearing record: the member of its card reference (a co-branded card link),
+  // the record's own clearing id and, for a refund, its purchase's.
+  std::string card_ref;
+  PartnerId clearing_bank = 0;
+  std::string clearing_id;
+  std::string original_clearing_id;
+  std::string card_month;  // "YYYY-MM" whose monthly cap a purchase counts against
 };
 
 // One open database transaction. Not thread-safe: it belongs to the thread running the
@@ -267,8 +274,11 @@ class Store {
   // Runs `fns` in order, each with the effect of its own transaction (one that fails
   // undoes nothing of the others), and returns each one's status. A plain store runs a
   // transaction each; group commit runs them all in one, a savepoint each.
+  // `plans`: one per function (what it reads, as for a posting), or empty.
   virtual std::vector<absl::Status> RunEach(
-      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns) {
+      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns,
+      const std::vector<LockPlan>& plans = {}) {
+    (void)plans;
     std::vector<absl::Status> out;
     for (const auto& fn : fns) out.push_back(RunInTransaction(fn));
     return out;

@@ -50,11 +50,26 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   std::vector<TxnKey> keys;   // named ones and the requests' own idempotency keys
   std::set<std::string> cards_taking;  // cards of requests that take from lots
   bool named_taking = false;
+  std::vector<std::string> refs;            // bank card references (clearing records)
+  std::set<std::string> refs_taking;
+  std::vector<ClearingKey> clearing_keys;   // clearing records and refunds' purchases
+  std::vector<std::pair<std::string, std::string>> card_months;  // (card ref, month)
   for (const LockPlan* p : plans) {
     if (!p->card_number.empty()) cards.push_back(p->card_number);
     if (!p->second_card_number.empty()) cards.push_back(p->second_card_number);
     if (!p->txn_id.empty()) named.push_back({p->txn_partner, p->txn_id});
     if (!p->key.empty()) keys.push_back({p->key_partner, p->key});
+    if (!p->card_ref.empty()) {
+      refs.push_back(p->card_ref);
+      if (p->takes_from_lots) refs_taking.insert(p->card_ref);
+    }
+    if (!p->clearing_id.empty()) clearing_keys.push_back({p->clearing_bank, p->clearing_id});
+    if (!p->card_ref.empty() && !p->card_month.empty()) {
+      card_months.push_back({p->card_ref, p->card_month});
+    }
+    if (!p->original_clearing_id.empty()) {
+      clearing_keys.push_back({p->clearing_bank, p->original_clearing_id});
+    }
     if (p->takes_from_lots) {
       cards_taking.insert(p->card_number);
       cards_taking.insert(p->second_card_number);
@@ -67,6 +82,9 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   };
   unique(cards);
   unique(named);
+  unique(refs);
+  unique(clearing_keys);
+  unique(card_months);
   keys.insert(keys.end(), named.begin(), named.end());
   unique(keys);
 
@@ -84,6 +102,17 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
     ids.push_back(c.member_id);
     if (cards_taking.count(c.number) > 0) all_lots.insert(c.member_id);
   }
+  if (!refs.empty()) {
+    for (const std::string& r : refs) card_links_[r] = std::nullopt;
+    ASSIGN_OR_RETURN(std::vector<CardLinkRow> links, rows_->FindCardLinks(refs));
+    for (CardLinkRow& l : links) {
+      if (l.active) {
+        ids.push_back(l.member_id);
+        if (refs_taking.count(l.card_ref) > 0) all_lots.insert(l.member_id);
+      }
+      card_links_[l.card_ref] = std::move(l);
+    }
+  }
   if (!named.empty()) {
     ASSIGN_OR_RETURN(std::vector<MemberId> of_txns, rows_->MembersOfTxns(named));
     ids.insert(ids.end(), of_txns.begin(), of_txns.end());
@@ -96,6 +125,16 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   for (const CardRecord& c : before) {
     auto m = members_.find(c.member_id);
     if (m != members_.end() && !m->second.row.merged_into.has_value()) cards_[c.number] = c;
+  }
+  if (!clearing_keys.empty()) {  // locked after the members, as every batch does
+    for (const ClearingKey& k : clearing_keys) clearings_[k] = std::nullopt;
+    ASSIGN_OR_RETURN(std::vector<ClearingRow> found, rows_->LockClearings(clearing_keys));
+    for (ClearingRow& c : found) clearings_[{c.bank_id, c.clearing_id}] = std::move(c);
+  }
+  if (!card_months.empty()) {  // the cards' monthly totals, 0 for those with none yet
+    for (const auto& k : card_months) card_months_[k] = 0;
+    ASSIGN_OR_RETURN(auto totals, rows_->CardMonthTotals(card_months));
+    for (const auto& [k, points] : totals) card_months_[k] = points;
   }
   for (const TxnKey& k : keys) txn_keys_[k] = std::nullopt;
   ASSIGN_OR_RETURN(std::vector<TxnRecord> txns, rows_->FindTxns(keys));
@@ -218,7 +257,8 @@ absl::Status WorkingSet::BeforeCall(const char* method, Access access) {
 bool WorkingSet::Unwritten() const {
   return !new_txns_.empty() || !new_lots_.empty() || !new_holds_.empty() ||
          !consumptions_.empty() || !transfers_.empty() || !dirty_members_.empty() ||
-         !dirty_txns_.empty() || !dirty_lots_.empty() || !dirty_holds_.empty();
+         !dirty_txns_.empty() || !dirty_lots_.empty() || !dirty_holds_.empty() ||
+         !new_clearings_.empty() || !dirty_clearings_.empty();
 }
 
 void WorkingSet::ForgetUnwritten() {
@@ -231,10 +271,14 @@ void WorkingSet::ForgetUnwritten() {
   dirty_txns_.clear();
   dirty_lots_.clear();
   dirty_holds_.clear();
+  new_clearings_.clear();
+  dirty_clearings_.clear();
 }
 
 void WorkingSet::ForgetAll() {
   card_months_.clear();
+  card_links_.clear();
+  clearings_.clear();
   members_.clear();
   cards_.clear();
   txn_keys_.clear();
@@ -268,6 +312,12 @@ absl::Status WorkingSet::Flush() {
   RETURN_IF_ERROR(rows_->UpdateLotsRemaining(remaining));
   RETURN_IF_ERROR(rows_->UpdateHolds(rows_of(dirty_holds_, holds_)));
   RETURN_IF_ERROR(rows_->UpdateTxns(rows_of(dirty_txns_, txns_)));
+  std::vector<ClearingRow> clearings;
+  for (const ClearingKey& k : new_clearings_) clearings.push_back(*clearings_.at(k));
+  RETURN_IF_ERROR(rows_->InsertClearings(clearings));
+  clearings.clear();
+  for (const ClearingKey& k : dirty_clearings_) clearings.push_back(*clearings_.at(k));
+  RETURN_IF_ERROR(rows_->UpdateClearingsRefunded(clearings));
   ForgetUnwritten();
   return absl::OkStatus();
 }
@@ -737,27 +787,108 @@ absl::StatusOr<std::vector<HoldRecord>> WorkingSet::ActiveHolds(MemberId member,
 
 // ---- the bank's clearing rows (written through; the monthly sums kept)
 
+// The points a clearing row adds to its card's monthly total (MysqlTxn keeps the same
+// running total in card_month_points).
+static Points MonthPointsOf(const ClearingRow& row) {
+  if (row.status != clearing_status::kEarned && row.status != clearing_status::kReversed) {
+    return 0;
+  }
+  return row.type == "purchase" ? row.points : -row.points;
+}
+
 absl::StatusOr<Points> WorkingSet::CardPointsInMonth(const std::string& ref,
                                                      const std::string& month_key) {
   const std::pair<std::string, std::string> key{ref, month_key};
   auto it = card_months_.find(key);
   if (it != card_months_.end()) return it->second;
+  // The committed total plus the batch's unwritten rows of that card and month.
   ASSIGN_OR_RETURN(Points sum, ForwardingTxn::CardPointsInMonth(ref, month_key));
+  for (const ClearingKey& k : new_clearings_) {
+    const ClearingRow& row = *clearings_.at(k);
+    if (row.card_ref == ref && row.month_key == month_key) sum += MonthPointsOf(row);
+  }
+  Remember(card_months_, key);
   card_months_[key] = sum;
   return sum;
 }
 
 absl::Status WorkingSet::InsertClearing(const ClearingRow& row) {
-  RETURN_IF_ERROR(ForwardingTxn::InsertClearing(row));
-  // The rows MysqlTxn::CardPointsInMonth counts: earned purchases, reversing refunds.
-  const std::pair<std::string, std::string> key{row.card_ref, row.month_key};
-  auto it = card_months_.find(key);
-  if (it != card_months_.end() && (row.status == clearing_status::kEarned ||
-                                   row.status == clearing_status::kReversed)) {
-    Remember(card_months_, key);
-    it->second += row.type == "purchase" ? row.points : -row.points;
+  const ClearingKey key{row.bank_id, row.clearing_id};
+  auto known = clearings_.find(key);
+  if (known != clearings_.end() && known->second.has_value()) {
+    return absl::AlreadyExistsError("clearing_id: already posted");  // FindClearing first
+  }
+  Remember(clearings_, key);
+  clearings_[key] = row;
+  Remember(new_clearings_);
+  new_clearings_.push_back(key);
+  const std::pair<std::string, std::string> month{row.card_ref, row.month_key};
+  auto it = card_months_.find(month);
+  if (it != card_months_.end()) {
+    Remember(card_months_, month);
+    it->second += MonthPointsOf(row);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ClearingRow>> WorkingSet::FindClearing(PartnerId bank,
+                                                                    const std::string& id) {
+  const ClearingKey key{bank, id};
+  auto it = clearings_.find(key);
+  if (it != clearings_.end()) return it->second;
+  // Not planned: read (and lock) it now; rows the batch made are all kept.
+  ASSIGN_OR_RETURN(std::optional<ClearingRow> row, ForwardingTxn::FindClearing(bank, id));
+  Remember(clearings_, key);
+  clearings_[key] = row;
+  return row;
+}
+
+absl::Status WorkingSet::AddClearingRefunded(PartnerId bank, const std::string& id,
+                                             int64_t amount_minor) {
+  ASSIGN_OR_RETURN(std::optional<ClearingRow> row, FindClearing(bank, id));
+  if (!row.has_value()) return absl::NotFoundError(absl::StrCat("clearing ", id, " not found"));
+  const ClearingKey key{bank, id};
+  Remember(clearings_, key);
+  clearings_[key]->refunded_amount_minor += amount_minor;
+  if (std::find(new_clearings_.begin(), new_clearings_.end(), key) == new_clearings_.end()) {
+    Remember(dirty_clearings_, key);
+    dirty_clearings_.insert(key);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CardLinkRow>> WorkingSet::FindCardLink(const std::string& ref) {
+  auto it = card_links_.find(ref);
+  if (it != card_links_.end()) return it->second;
+  return ForwardingTxn::FindCardLink(ref);
+}
+
+absl::StatusOr<std::optional<PartnerId>> WorkingSet::MerchantPartner(
+    const std::string& merchant_id) {
+  auto it = rules_.merchants.find(merchant_id);
+  if (it != rules_.merchants.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<PartnerId> partner, target()->MerchantPartner(merchant_id));
+  rules_.merchants[merchant_id] = partner;
+  return partner;
+}
+
+absl::Status WorkingSet::InsertMerchantId(const std::string& merchant_id, PartnerId partner,
+                                          Micros now) {
+  rules_.merchants.clear();
+  return ForwardingTxn::InsertMerchantId(merchant_id, partner, now);
+}
+
+absl::StatusOr<std::optional<BankRulesRow>> WorkingSet::GetBankRules(PartnerId bank) {
+  auto it = rules_.bank_rules.find(bank);
+  if (it != rules_.bank_rules.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<BankRulesRow> rules, target()->GetBankRules(bank));
+  rules_.bank_rules[bank] = rules;
+  return rules;
+}
+
+absl::Status WorkingSet::PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) {
+  rules_.bank_rules.clear();
+  return ForwardingTxn::PutBankRules(bank, rules, now);
 }
 
 }  // namespace loyalty

@@ -52,6 +52,8 @@ struct BatchRules {
   std::map<PartnerId, std::optional<PartnerRecord>> partners;
   std::optional<std::vector<TierRow>> tiers;
   std::optional<std::vector<PromotionRow>> promotions;  // all of them
+  std::map<std::string, std::optional<PartnerId>> merchants;  // merchant id -> partner
+  std::map<PartnerId, std::optional<BankRulesRow>> bank_rules;
 };
 
 class WorkingSet final : public ForwardingTxn {
@@ -136,6 +138,16 @@ class WorkingSet final : public ForwardingTxn {
   absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
                                            const std::string& month_key) override;
   absl::Status InsertClearing(const ClearingRow& row) override;
+  absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
+                                                          const std::string& id) override;
+  absl::Status AddClearingRefunded(PartnerId bank, const std::string& id,
+                                   int64_t amount_minor) override;
+  absl::StatusOr<std::optional<CardLinkRow>> FindCardLink(const std::string& ref) override;
+  absl::StatusOr<std::optional<PartnerId>> MerchantPartner(const std::string& merchant_id) override;
+  absl::Status InsertMerchantId(const std::string& merchant_id, PartnerId partner,
+                                Micros now) override;
+  absl::StatusOr<std::optional<BankRulesRow>> GetBankRules(PartnerId bank) override;
+  absl::Status PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) override;
 
  protected:
   absl::Status BeforeCall(const char* method, Access access) override;
@@ -201,6 +213,9 @@ class WorkingSet final : public ForwardingTxn {
   std::map<LotId, LotRecord> lots_;
   std::map<int64_t, HoldRecord> holds_;
   std::map<std::pair<std::string, std::string>, Points> card_months_;  // (card, month)
+  using ClearingKey = std::pair<PartnerId, std::string>;
+  std::map<std::string, std::optional<CardLinkRow>> card_links_;  // nullopt: none
+  std::map<ClearingKey, std::optional<ClearingRow>> clearings_;  // nullopt: none
 
   // Not written yet.
   std::set<TxnId> new_txns_;  // ids ascend in the order they were handed out
@@ -209,6 +224,8 @@ class WorkingSet final : public ForwardingTxn {
   std::vector<ConsumptionRecord> consumptions_;
   std::vector<TransferRecord> transfers_;
   std::set<MemberId> dirty_members_;
+  std::vector<ClearingKey> new_clearings_;  // in insertion order
+  std::set<ClearingKey> dirty_clearings_;   // refunded_amount_minor changed
   std::set<TxnId> dirty_txns_;
   std::set<LotId> dirty_lots_;
   std::set<int64_t> dirty_holds_;

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/common/status_macros.h"
+#include "hub/ledger/bank_ledger.h"
 #include "hub/ledger/member_book.h"
 #include "hub/store/mysql_store.h"
 #include "tests/support/faulty_rows.h"
@@ -269,6 +270,74 @@ TEST(GroupCommit, AnEarnLoadsOnlyTheLotsDueOrPendingAndAnswersTheSame) {
   EXPECT_EQ(faults.Calls("OpenLotsOf"), 1);
   EXPECT_EQ(redeemed->balance_after, 120);
   EXPECT_EQ(redeemed->available_after, 20);
+  f.ExpectInvariants();
+}
+
+// A batch of bank clearing records reads its cards' links, its clearing ids and the
+// cards' monthly totals with one statement each, and writes its clearing rows with one;
+// the monthly cap and a refund of a purchase in the same batch come out as one at a time.
+TEST(GroupCommit, ClearingRecordsLoadAndWriteSetBased) {
+  LedgerFixture f;
+  const PartnerId grocer = f.AddPartner("grocery", 500);
+  const PartnerId bank = f.AddPartner("bank", 100, Role::kIssuer);
+  BankLedger plain(f.db().store(), &f.clock());
+  BankRulesRow rules;
+  rules.default_rate_bp = 100;      // 1 %: 100.00 EUR earns 100 points
+  rules.monthly_cap_points = 150;   // the second purchase on a card earns 50
+  ASSERT_TRUE(plain.SetRules("ops", bank, rules).ok());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(plain.LinkCard(bank, f.AddMember(grocer), absl::StrCat("tok-", i)).ok());
+  }
+  Faults faults;
+  std::unique_ptr<Store> faulty = FaultyStore(f, faults);
+  Batched b(f, faulty.get(), /*committers=*/1);
+  BankLedger batched(&b.store, &f.clock());
+  std::vector<ClearingParams> records;
+  for (int i = 0; i < 8; ++i) {
+    ClearingParams p;
+    p.bank_id = bank;
+    p.clearing_id = absl::StrCat("c-", i);
+    p.card_ref = absl::StrCat("tok-", i % 4);
+    p.amount_minor = 10'000;
+    p.currency = "EUR";
+    p.mcc = 5999;
+    p.occurred_at = f.clock().NowMicros();
+    records.push_back(p);
+  }
+  ClearingParams refund = records[0];  // half of c-0's 100 points back
+  refund.clearing_id = "c-refund";
+  refund.refund = true;
+  refund.original_clearing_id = "c-0";
+  refund.amount_minor = 5'000;
+  records.push_back(refund);
+
+  faults.FailCall("NoSuchMethod", 1, Fault::kDeadlock);  // counts calls from here
+  std::vector<absl::StatusOr<ClearingOutcome>> out = batched.SubmitClearings(records);
+  ASSERT_EQ(out.size(), records.size());
+  for (size_t i = 0; i < out.size(); ++i) ASSERT_TRUE(out[i].ok()) << i << ": " << out[i].status();
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(out[i]->status, clearing_status::kEarned) << i;
+    EXPECT_EQ(out[i]->points, i < 4 ? 100 : 50) << i;
+  }
+  EXPECT_EQ(out[8]->status, clearing_status::kReversed);
+  EXPECT_EQ(out[8]->points, 50);
+  EXPECT_EQ(faults.Calls("FindCardLinks"), 1);
+  EXPECT_EQ(faults.Calls("FindCardLink"), 0);
+  EXPECT_EQ(faults.Calls("LockClearings"), 1);
+  EXPECT_EQ(faults.Calls("FindClearing"), 0);
+  EXPECT_EQ(faults.Calls("CardMonthTotals"), 1);
+  EXPECT_EQ(faults.Calls("CardPointsInMonth"), 0);
+  EXPECT_EQ(faults.Calls("InsertClearings"), 1);
+  EXPECT_EQ(f.Query("SELECT points FROM card_month_points WHERE card_ref = 'tok-0'"), 100);
+
+  // Sent again: every record is answered as it was first, nothing is posted twice.
+  const int64_t txns = f.Rows("txns");
+  out = batched.SubmitClearings(records);
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSERT_TRUE(out[i].ok()) << i << ": " << out[i].status();
+    EXPECT_TRUE(out[i]->replayed) << i;
+  }
+  EXPECT_EQ(f.Rows("txns"), txns);
   f.ExpectInvariants();
 }
 

@@ -29,6 +29,29 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     RETURN_IF_ERROR(Check("FindTxns"));
     return target()->FindTxns(keys);
   }
+  absl::StatusOr<std::vector<CardLinkRow>> FindCardLinks(
+      const std::vector<std::string>& refs) override {
+    RETURN_IF_ERROR(Check("FindCardLinks"));
+    return target()->FindCardLinks(refs);
+  }
+  absl::StatusOr<std::vector<ClearingRow>> LockClearings(
+      const std::vector<std::pair<PartnerId, std::string>>& keys) override {
+    RETURN_IF_ERROR(Check("LockClearings"));
+    return target()->LockClearings(keys);
+  }
+  absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, Points>>>
+  CardMonthTotals(const std::vector<std::pair<std::string, std::string>>& keys) override {
+    RETURN_IF_ERROR(Check("CardMonthTotals"));
+    return target()->CardMonthTotals(keys);
+  }
+  absl::Status InsertClearings(const std::vector<ClearingRow>& rows) override {
+    RETURN_IF_ERROR(Check("InsertClearings"));
+    return target()->InsertClearings(rows);
+  }
+  absl::Status UpdateClearingsRefunded(const std::vector<ClearingRow>& rows) override {
+    RETURN_IF_ERROR(Check("UpdateClearingsRefunded"));
+    return target()->UpdateClearingsRefunded(rows);
+  }
   absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
                                                             Micros due_by,
                                                             Micros pending_after) override {
