@@ -187,54 +187,9 @@ absl::StatusOr<std::optional<ClearingRow>> MysqlTxn::FindClearing(PartnerId bank
 }
 
 absl::Status MysqlTxn::InsertClearing(const ClearingRow& c) {
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(absl::StrCat("INSERT INTO card_clearings (", kClearingColumns,
-                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                    "?)"));
-    st->setInt64(1, c.bank_id);
-    st->setString(2, c.clearing_id);
-    st->setString(3, c.request_hash);
-    st->setString(4, c.card_ref);
-    if (c.member_id.has_value()) {
-      st->setInt64(5, *c.member_id);
-    } else {
-      st->setNull(5, sql::DataType::BIGINT);
-    }
-    st->setString(6, c.type);
-    st->setInt64(7, c.amount_minor);
-    st->setInt(8, c.mcc);
-    st->setString(9, c.merchant_id);
-    st->setString(10, c.original_clearing_id);
-    st->setString(11, c.status);
-    st->setString(12, c.reason.substr(0, 200));
-    st->setInt64(13, c.points);
-    st->setInt64(14, c.refunded_amount_minor);
-    st->setInt64(15, c.hub_txn_id);
-    st->setString(16, c.month_key);
-    st->setInt64(17, c.occurred_at);
-    st->setInt64(18, c.posted_at);
-    try {
-      st->executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() == kErrDuplicateKey) {
-        retry_ = true;  // a concurrent stream posted the same clearing id: replay it
-        return absl::AbortedError("clearing id inserted concurrently");
-      }
-      throw;
-    }
-    // The card's running total for its monthly cap (CardPointsInMonth).
-    if ((c.status == clearing_status::kEarned || c.status == clearing_status::kReversed) &&
-        c.points != 0) {
-      auto* total = Prepare(
-          "INSERT INTO card_month_points (card_ref, month_key, points) VALUES (?, ?, ?) "
-          "ON DUPLICATE KEY UPDATE points = points + VALUES(points)");
-      total->setString(1, c.card_ref);
-      total->setString(2, c.month_key);
-      total->setInt64(3, c.type == "purchase" ? c.points : -c.points);
-      total->executeUpdate();
-    }
-    return absl::OkStatus();
-  });
+  // The row and its card's running monthly total; a clearing id inserted concurrently
+  // makes the transaction Retryable (the new attempt replays it).
+  return InsertClearings({c});
 }
 
 absl::Status MysqlTxn::AddClearingRefunded(PartnerId bank, const std::string& id,
