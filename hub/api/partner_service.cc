@@ -43,8 +43,7 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::LinkCard(grpc::CallbackServerConte
                                                        v1::LinkCardResponse* resp) {
   return Post(ctx, "LinkCard", [this, req, resp](const Principal& caller, CallDone done) {
     env_.ledger->LinkCard(ToPartnerRequest(caller, req->partner_txn_id(), 0), req->card_number(),
-                          req->new_card_number(),
-                          Answer(std::move(done), [resp](const Posting& p) {
+                          req->new_card_number(), Answer(std::move(done), [resp](const Posting& p) {
                             resp->set_member_id(p.member_id);
                             resp->set_replayed(p.replayed);
                           }));
@@ -88,8 +87,8 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::Earn(grpc::CallbackServerContext* 
                                                    const v1::EarnRequest* req,
                                                    v1::EarnResponse* resp) {
   return Post(ctx, "Earn", [this, req, resp](const Principal& caller, CallDone done) {
-    env_.ledger->Earn(ToEarnParams(caller, req->partner_txn_id(), req->card_number(),
-                                   req->amount(), req->points(), req->occurred_at_micros()),
+    env_.ledger->Earn(ToEarnParams(caller, req->partner_txn_id(), req->card_number(), req->amount(),
+                                   req->points(), req->occurred_at_micros()),
                       Answer(std::move(done), [resp](const Posting& p) {
                         ToProto(p, resp->mutable_result());
                         ToProto(p, resp->mutable_breakdown());
@@ -116,18 +115,19 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::Redeem(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* PartnerServiceImpl::AuthorizeRedemption(
     grpc::CallbackServerContext* ctx, const v1::AuthorizeRedemptionRequest* req,
     v1::AuthorizeRedemptionResponse* resp) {
-  return Post(ctx, "AuthorizeRedemption", [this, req, resp](const Principal& caller, CallDone done) {
-    RedeemParams r;
-    r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
-    r.card_number = req->card_number();
-    r.points = req->points();
-    r.pin = req->pin();
-    env_.ledger->AuthorizeRedemption(std::move(r),
-                                     Answer(std::move(done), [resp](const Posting& p) {
-                                       ToProto(p, resp->mutable_result());
-                                       resp->set_hold_expires_at_micros(p.hold_expires_at);
-                                     }));
-  });
+  return Post(ctx, "AuthorizeRedemption",
+              [this, req, resp](const Principal& caller, CallDone done) {
+                RedeemParams r;
+                r.req = ToPartnerRequest(caller, req->partner_txn_id(), req->occurred_at_micros());
+                r.card_number = req->card_number();
+                r.points = req->points();
+                r.pin = req->pin();
+                env_.ledger->AuthorizeRedemption(
+                    std::move(r), Answer(std::move(done), [resp](const Posting& p) {
+                      ToProto(p, resp->mutable_result());
+                      resp->set_hold_expires_at_micros(p.hold_expires_at);
+                    }));
+              });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::CaptureRedemption(
@@ -202,12 +202,13 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListTransactions(
 grpc::ServerUnaryReactor* PartnerServiceImpl::RegisterMerchantId(
     grpc::CallbackServerContext* ctx, const v1::RegisterMerchantIdRequest* req,
     v1::RegisterMerchantIdResponse* resp) {
-  return Serve(ctx, "RegisterMerchantId", [this, req, resp](const Principal& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(bool replayed,
-                     env_.bank->RegisterMerchantId(caller.partner_id, req->merchant_id()));
-    resp->set_replayed(replayed);
-    return absl::OkStatus();
-  });
+  return Serve(
+      ctx, "RegisterMerchantId", [this, req, resp](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(bool replayed,
+                         env_.bank->RegisterMerchantId(caller.partner_id, req->merchant_id()));
+        resp->set_replayed(replayed);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* PartnerServiceImpl::SetMemberPin(grpc::CallbackServerContext* ctx,

@@ -19,14 +19,14 @@ absl::Status CheckCertificateMatchesKey(const Principal& principal, const PeerId
     if (uri == expected) return absl::OkStatus();
   }
   if (peer.participant_uris.empty()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "client certificate names no participant (URI SAN loyalty:...); the api key "
-        "belongs to ",
-        expected));
+    return absl::PermissionDeniedError(
+        absl::StrCat("client certificate names no participant (URI SAN loyalty:...); the api key "
+                     "belongs to ",
+                     expected));
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("the api key belongs to ", expected, " but the client certificate is for ",
-                   absl::StrJoin(peer.participant_uris, ", ")));
+  return absl::PermissionDeniedError(absl::StrCat("the api key belongs to ", expected,
+                                                  " but the client certificate is for ",
+                                                  absl::StrJoin(peer.participant_uris, ", ")));
 }
 
 }  // namespace

@@ -140,8 +140,8 @@ absl::Status Purchase(StoreTxn* txn, const ProgramRecord& program, const Clearin
     ASSIGN_OR_RETURN(Points used, txn->CardPointsInMonth(p.card_ref, row->month_key));
     credited = std::min(points, std::max<Points>(0, rules->monthly_cap_points - used));
     if (credited < points) {
-      rate.basis = absl::StrCat(rate.basis, ", capped at ", rules->monthly_cap_points,
-                                " points a month");
+      rate.basis =
+          absl::StrCat(rate.basis, ", capped at ", rules->monthly_cap_points, " points a month");
     }
   }
   if (credited == 0) {
@@ -166,8 +166,7 @@ absl::Status Purchase(StoreTxn* txn, const ProgramRecord& program, const Clearin
 // A refund: reverses the purchase's points in proportion to the amount refunded (floor);
 // the refund that completes the purchase's amount reverses all that is left.
 absl::Status Refund(StoreTxn* txn, const ClearingParams& p, const std::string& hash,
-                    const Clock& clock,
-                    ClearingRow* row) {
+                    const Clock& clock, ClearingRow* row) {
   ASSIGN_OR_RETURN(std::optional<ClearingRow> orig,
                    txn->FindClearing(p.bank_id, p.original_clearing_id));
   if (!orig.has_value() || orig->type != "purchase") {
@@ -201,7 +200,8 @@ absl::Status Refund(StoreTxn* txn, const ClearingParams& p, const std::string& h
   const Points reversible = earn->points - earn->reversed_points;
   Points points = reversible;
   if (p.amount_minor < left) {
-    const __int128 share = static_cast<__int128>(orig->points) * p.amount_minor / orig->amount_minor;
+    const __int128 share =
+        static_cast<__int128>(orig->points) * p.amount_minor / orig->amount_minor;
     points = std::min<Points>(reversible, static_cast<Points>(share));
   }
   if (points <= 0) {
@@ -222,7 +222,8 @@ absl::Status Refund(StoreTxn* txn, const ClearingParams& p, const std::string& h
 
 absl::StatusOr<PartnerRecord> RequireIssuer(StoreTxn* txn, PartnerId bank) {
   ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, txn->GetPartner(bank));
-  if (!p.has_value()) return absl::NotFoundError(absl::StrCat("bank_partner_id: no partner ", bank));
+  if (!p.has_value())
+    return absl::NotFoundError(absl::StrCat("bank_partner_id: no partner ", bank));
   if (p->role != Role::kIssuer) {
     return absl::FailedPreconditionError(
         absl::StrCat("bank_partner_id: partner ", bank, " is not an issuer"));
@@ -235,8 +236,8 @@ absl::StatusOr<PartnerRecord> RequireIssuer(StoreTxn* txn, PartnerId bank) {
 absl::Status ValidateCardRef(const char* field, const std::string& ref) {
   if (absl::StartsWith(ref, "h:")) {
     const bool hex = ref.size() == 66 && std::all_of(ref.begin() + 2, ref.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
     if (!hex) return InvalidField(field, "hashed reference must be h: + 64 lower-case hex");
     return absl::OkStatus();
   }
@@ -350,10 +351,10 @@ absl::StatusOr<std::vector<std::string>> BankLedger::ListCards(const std::string
 namespace {
 
 std::string ClearingHash(const ClearingParams& p) {
-  return RequestHash("clearing", {p.card_ref, absl::StrCat(p.amount_minor), p.currency,
-                                  absl::StrCat(p.mcc), p.merchant_id,
-                                  p.refund ? "refund" : "purchase", p.original_clearing_id,
-                                  absl::StrCat(p.occurred_at)});
+  return RequestHash(
+      "clearing",
+      {p.card_ref, absl::StrCat(p.amount_minor), p.currency, absl::StrCat(p.mcc), p.merchant_id,
+       p.refund ? "refund" : "purchase", p.original_clearing_id, absl::StrCat(p.occurred_at)});
 }
 
 }  // namespace
@@ -406,8 +407,8 @@ absl::Status BankLedger::PostClearing(StoreTxn& txn, const ClearingParams& p,
   ASSIGN_OR_RETURN(std::optional<ClearingRow> seen, txn.FindClearing(p.bank_id, p.clearing_id));
   if (seen.has_value()) {
     if (seen->request_hash != hash) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "clearing_id: '", p.clearing_id, "' was already used for a different record"));
+      return absl::AlreadyExistsError(absl::StrCat("clearing_id: '", p.clearing_id,
+                                                   "' was already used for a different record"));
     }
     *out = OutcomeOf(*seen, /*replayed=*/true);
     return absl::OkStatus();
@@ -438,8 +439,7 @@ absl::Status BankLedger::PostClearing(StoreTxn& txn, const ClearingParams& p,
   return absl::OkStatus();
 }
 
-absl::StatusOr<CardStatementView> BankLedger::Statement(PartnerId bank,
-                                                        const std::string& card_ref,
+absl::StatusOr<CardStatementView> BankLedger::Statement(PartnerId bank, const std::string& card_ref,
                                                         const std::string& month) {
   RETURN_IF_ERROR(ValidateCardRef("card", card_ref));
   int y = 0, m = 0;

@@ -24,8 +24,9 @@ bool InScope(const PromotionRow& p, const PartnerRecord& partner, const std::str
 }
 
 // The bonus one promotion pays for this earn (0 when it does not apply).
-absl::StatusOr<Points> BonusOf(StoreTxn* txn, const PromotionRow& p, const PartnerRecord& partner,
-                               MemberId member, Points base, Micros now) {
+absl::StatusOr<Points> BonusOf(RulesAdminRows* txn, const PromotionRow& p,
+                               const PartnerRecord& partner, MemberId member, Points base,
+                               Micros now) {
   if (p.kind == promotion_kind::kMultiplier) return ExtraOf(base, p.multiplier_bp);
   if (p.kind == promotion_kind::kFixed) return p.bonus_points;
   if (p.kind == promotion_kind::kStamp) {
@@ -58,8 +59,8 @@ const TierRow* TierFor(const std::vector<TierRow>& tiers, int64_t spend_minor) {
   return best;
 }
 
-absl::StatusOr<EarnPlan> PlanEarn(StoreTxn* txn, const PartnerRecord& partner, MemberId member,
-                                  int64_t amount_minor, Points base, Micros now) {
+absl::StatusOr<EarnPlan> PlanEarn(RulesAdminRows* txn, const PartnerRecord& partner,
+                                  MemberId member, int64_t amount_minor, Points base, Micros now) {
   EarnPlan plan;
   ASSIGN_OR_RETURN(std::vector<TierRow> tiers, txn->ListTiers());
   if (!tiers.empty()) {

@@ -37,8 +37,8 @@ const TierRow* TierFor(const std::vector<TierRow>& tiers, int64_t spend_minor);
 // Plans the extras of an earn of `base` points for `amount_minor` by `member` at
 // `partner`, as if this earn were already counted (its amount in the spend, its visit in
 // stamp and distinct-partner counts).
-absl::StatusOr<EarnPlan> PlanEarn(StoreTxn* txn, const PartnerRecord& partner, MemberId member,
-                                  int64_t amount_minor, Points base, Micros now);
+absl::StatusOr<EarnPlan> PlanEarn(RulesAdminRows* txn, const PartnerRecord& partner,
+                                  MemberId member, int64_t amount_minor, Points base, Micros now);
 
 }  // namespace loyalty
 

@@ -46,7 +46,7 @@ struct Posting {
     PartnerId funder_id = 0;
   };
   std::vector<Bonus> bonuses;
-  Micros pending_until = 0;  // earn: spendable from then on; 0 = at once
+  Micros pending_until = 0;    // earn: spendable from then on; 0 = at once
   Micros expires_at = 0;       // earn: the new lot's expiry, 0 = never
   Micros hold_expires_at = 0;  // authorize
   Points debt_created = 0;     // earn reversal
@@ -61,7 +61,7 @@ struct BalanceView {
   Points debt = 0;
   Points next_expiry_points = 0;
   Micros next_expiry_at = 0;  // 0 = nothing expires
-  Points pending = 0;  // inside partners' return windows
+  Points pending = 0;         // inside partners' return windows
   std::string tier;
   int64_t spend_12m_minor = 0;
   std::string next_tier;

@@ -106,30 +106,33 @@ void Ledger::Reverse(ReverseParams p, PostingDone done) {
       "reverse",
       {p.original_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   const LockPlan plan = TxnLockPlan(p.req.partner_id, p.original_partner_txn_id);
-  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
-                     txn.FindTxn(p.req.partner_id, p.original_partner_txn_id));
-    const bool is_earn = original.has_value() && original->kind == txn_kind::kEarn;
-    const bool is_redemption = original.has_value() && (original->kind == txn_kind::kRedeem ||
-                                                        original->kind == txn_kind::kCapture);
-    if (!is_earn && !is_redemption) {
-      return absl::NotFoundError(
-          "original_partner_txn_id: no earn, redemption or capture with this id");
-    }
-    ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(&txn, original->member_id, *clock_));
-    const Micros now = book.now();
-    // Re-read under the member lock: a concurrent reversal may have moved it.
-    ASSIGN_OR_RETURN(original, txn.GetTxn(original->id));
-    const Points reversible = original->points - original->reversed_points;
-    const Points points = p.points == 0 ? reversible : p.points;
-    if (points == 0 || points > reversible) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("points: ", points, " to reverse, ", reversible, " not yet reversed"));
-    }
-    TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
-                           book.id(), hash, now);
-    return PostReversal(&txn, &book, *original, rec, points, now, &out);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, p.req, hash, plan,
+      [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
+        ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
+                         txn.FindTxn(p.req.partner_id, p.original_partner_txn_id));
+        const bool is_earn = original.has_value() && original->kind == txn_kind::kEarn;
+        const bool is_redemption = original.has_value() && (original->kind == txn_kind::kRedeem ||
+                                                            original->kind == txn_kind::kCapture);
+        if (!is_earn && !is_redemption) {
+          return absl::NotFoundError(
+              "original_partner_txn_id: no earn, redemption or capture with this id");
+        }
+        ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(&txn, original->member_id, *clock_));
+        const Micros now = book.now();
+        // Re-read under the member lock: a concurrent reversal may have moved it.
+        ASSIGN_OR_RETURN(original, txn.GetTxn(original->id));
+        const Points reversible = original->points - original->reversed_points;
+        const Points points = p.points == 0 ? reversible : p.points;
+        if (points == 0 || points > reversible) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("points: ", points, " to reverse, ", reversible, " not yet reversed"));
+        }
+        TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
+                               book.id(), hash, now);
+        return PostReversal(&txn, &book, *original, rec, points, now, &out);
+      },
+      std::move(done));
 }
 
 // Reverses the promotion bonuses of an earn in step with the earn itself: after the
@@ -139,11 +142,10 @@ absl::Status ReverseBonuses(StoreTxn* txn, MemberBook* book, const TxnRecord& ea
                             Points reversed_after, Micros now) {
   ASSIGN_OR_RETURN(std::vector<TxnRecord> bonuses, txn->BonusTxnsOf(earn.id));
   for (const TxnRecord& bonus : bonuses) {
-    const Points target =
-        reversed_after >= earn.points
-            ? bonus.points
-            : static_cast<Points>(static_cast<__int128>(bonus.points) * reversed_after /
-                                  earn.points);
+    const Points target = reversed_after >= earn.points
+                              ? bonus.points
+                              : static_cast<Points>(static_cast<__int128>(bonus.points) *
+                                                    reversed_after / earn.points);
     const Points delta = target - bonus.reversed_points;
     if (delta <= 0) continue;
     TxnRecord rec;
@@ -158,8 +160,8 @@ absl::Status ReverseBonuses(StoreTxn* txn, MemberBook* book, const TxnRecord& ea
   return absl::OkStatus();
 }
 
-absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original,
-                          TxnRecord rec, Points points, Micros now, Posting* out) {
+absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original, TxnRecord rec,
+                          Points points, Micros now, Posting* out) {
   const bool is_earn = original.kind == txn_kind::kEarn || original.kind == txn_kind::kBonus;
   rec.original_txn_id = original.id;
   Points expected_debt = 0;
@@ -194,40 +196,45 @@ void Ledger::AdjustPoints(AdjustParams p, PostingDone done) {
   const std::string hash =
       RequestHash(txn_kind::kAdjust, {p.card_number, absl::StrCat(p.points), p.reason});
   const LockPlan plan = CardLockPlan(p.card_number);
-  PostPartnerRequest(store_, req, hash, plan, [this, p, req, hash](StoreTxn& txn, Posting& out) -> absl::Status {
-    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
-    const Micros now = book.now();
-    const std::string before =
-        AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json();
-    TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
-    rec.note = p.reason;
-    if (p.points < 0 && -p.points > book.available()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("points: debit of ", -p.points, " exceeds the ",
-                       std::max<Points>(0, book.available()), " available"));
-    }
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    if (p.points > 0) {
-      ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
-      RETURN_IF_ERROR(book.AddLot(kOperatorId, id, p.points, now, expires_at).status());
-      RETURN_IF_ERROR(
-          PostTransfer(&txn, id, kAdjustmentsAccount, MemberAccount(book.id()), p.points, now));
-    } else {
-      ASSIGN_OR_RETURN(Points taken, book.TakeFromLots(-p.points, {id, consumption_kind::kAdjust,
-                                                                   kOperatorId, now,
-                                                                   /*spendable_only=*/true}));
-      LOYALTY_CHECK(taken == -p.points);
-      RETURN_IF_ERROR(
-          PostTransfer(&txn, id, MemberAccount(book.id()), kAdjustmentsAccount, -p.points, now));
-    }
-    RETURN_IF_ERROR(book.Save());
-    RETURN_IF_ERROR(txn.InsertAudit(
-        now, p.actor, "adjust_points",
-        absl::StrCat("member=", book.id(), " points=", p.points, " reason=", p.reason), before,
-        AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json()));
-    return FinishPosting(&txn, id, p.points, book, &out);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, req, hash, plan,
+      [this, p, req, hash](StoreTxn& txn, Posting& out) -> absl::Status {
+        ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+        ASSIGN_OR_RETURN(MemberBook book,
+                         LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+        const Micros now = book.now();
+        const std::string before =
+            AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json();
+        TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
+        rec.note = p.reason;
+        if (p.points < 0 && -p.points > book.available()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("points: debit of ", -p.points, " exceeds the ",
+                           std::max<Points>(0, book.available()), " available"));
+        }
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+        if (p.points > 0) {
+          ASSIGN_OR_RETURN(Micros expires_at, LotExpiry(program, now));
+          RETURN_IF_ERROR(book.AddLot(kOperatorId, id, p.points, now, expires_at).status());
+          RETURN_IF_ERROR(
+              PostTransfer(&txn, id, kAdjustmentsAccount, MemberAccount(book.id()), p.points, now));
+        } else {
+          ASSIGN_OR_RETURN(
+              Points taken,
+              book.TakeFromLots(-p.points, {id, consumption_kind::kAdjust, kOperatorId, now,
+                                            /*spendable_only=*/true}));
+          LOYALTY_CHECK(taken == -p.points);
+          RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()), kAdjustmentsAccount,
+                                       -p.points, now));
+        }
+        RETURN_IF_ERROR(book.Save());
+        RETURN_IF_ERROR(txn.InsertAudit(
+            now, p.actor, "adjust_points",
+            absl::StrCat("member=", book.id(), " points=", p.points, " reason=", p.reason), before,
+            AuditState().Int("member_id", book.id()).Int("balance", book.balance()).Json()));
+        return FinishPosting(&txn, id, p.points, book, &out);
+      },
+      std::move(done));
 }
 
 absl::StatusOr<ExpiryOutcome> Ledger::RunExpiry() {
@@ -241,15 +248,25 @@ absl::StatusOr<ExpiryOutcome> Ledger::RunExpiry() {
     }));
     if (members.empty()) break;
     const int64_t before = total.lots_expired;
-    for (MemberId member : members) {
-      ExpiryOutcome one;
-      RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    // Each member's expiry with the effect of a transaction of its own; under group commit
+    // one batch, its members locked by plan.
+    std::vector<ExpiryOutcome> outcomes(members.size());
+    std::vector<std::function<absl::Status(StoreTxn&)>> work;
+    std::vector<LockPlan> plans;
+    for (size_t i = 0; i < members.size(); ++i) {
+      work.push_back([this, &outcomes, member = members[i], i](StoreTxn& txn) -> absl::Status {
         // Locking a member expires its due lots (MemberBook::Lock).
         ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, member, *clock_));
-        one.lots_expired = book.expired_lots();
-        one.points_expired = book.expired_points();
+        outcomes[i].lots_expired = book.expired_lots();
+        outcomes[i].points_expired = book.expired_points();
         return absl::OkStatus();
-      }));
+      });
+      LockPlan plan;
+      plan.member = members[i];
+      plans.push_back(plan);
+    }
+    for (const absl::Status& s : store_->RunEach(work, plans)) RETURN_IF_ERROR(s);
+    for (const ExpiryOutcome& one : outcomes) {
       total.lots_expired += one.lots_expired;
       total.points_expired += one.points_expired;
     }

@@ -69,7 +69,7 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
   return p;
 }
 
-absl::StatusOr<CardRecord> ResolveCard(StoreTxn* txn, absl::string_view field,
+absl::StatusOr<CardRecord> ResolveCard(PostingRows* txn, absl::string_view field,
                                        const std::string& card_number) {
   ASSIGN_OR_RETURN(std::optional<CardRecord> card, txn->FindCard(card_number));
   if (!card.has_value()) return absl::NotFoundError(absl::StrCat(field, ": no such card"));
@@ -100,7 +100,7 @@ LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id) {
   return plan;
 }
 
-absl::StatusOr<ProgramRecord> RequireProgram(StoreTxn* txn) {
+absl::StatusOr<ProgramRecord> RequireProgram(RulesAdminRows* txn) {
   ASSIGN_OR_RETURN(std::optional<ProgramRecord> program, txn->GetProgram());
   if (!program.has_value()) {
     return absl::FailedPreconditionError("program: not configured yet (AdminService.SetProgram)");
@@ -121,7 +121,7 @@ TxnRecord NewTxn(const PartnerRequest& req, absl::string_view kind, MemberId mem
   return t;
 }
 
-absl::Status FinishPosting(StoreTxn* txn, TxnId id, Points points, const MemberBook& book,
+absl::Status FinishPosting(PostingRows* txn, TxnId id, Points points, const MemberBook& book,
                            Posting* out) {
   out->txn_id = id;
   out->member_id = book.id();

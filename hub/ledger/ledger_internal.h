@@ -28,7 +28,7 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
                                                    const std::string& request_hash);
 
 // The member a card belongs to, or NOT_FOUND naming `field`.
-absl::StatusOr<CardRecord> ResolveCard(StoreTxn* txn, absl::string_view field,
+absl::StatusOr<CardRecord> ResolveCard(PostingRows* txn, absl::string_view field,
                                        const std::string& card_number);
 
 // Locks the member of a card and checks the card still points at it afterwards (a
@@ -38,14 +38,14 @@ absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view fie
                                             const std::string& card_number, const Clock& clock);
 
 // The program, or FAILED_PRECONDITION if the operator has not set one yet.
-absl::StatusOr<ProgramRecord> RequireProgram(StoreTxn* txn);
+absl::StatusOr<ProgramRecord> RequireProgram(RulesAdminRows* txn);
 
 // A txns row for a partner request, before its results are known.
 TxnRecord NewTxn(const PartnerRequest& req, absl::string_view kind, MemberId member,
                  const std::string& request_hash, Micros now);
 
 // Writes the final figures of a posting to its txns row and to `out`.
-absl::Status FinishPosting(StoreTxn* txn, TxnId id, Points points, const MemberBook& book,
+absl::Status FinishPosting(PostingRows* txn, TxnId id, Points points, const MemberBook& book,
                            Posting* out);
 
 // Posts an earn for the locked member: the txns row `rec` (kind earn, its request hash
@@ -61,8 +61,8 @@ absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId fun
 // Posts a reversal of `points` of `original` (an earn, redemption or capture) for the
 // locked member that now holds it, with the txns row `rec`, and fills `out`.
 // REQUIRES: 0 < points <= original's points not yet reversed.
-absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original,
-                          TxnRecord rec, Points points, Micros now, Posting* out);
+absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original, TxnRecord rec,
+                          Points points, Micros now, Posting* out);
 
 // The member that holds an original transaction's lots today (follows bearer-card
 // merges), locked.
@@ -73,8 +73,8 @@ absl::StatusOr<MemberBook> LockCurrentMember(StoreTxn* txn, MemberId member, con
 // or the error to answer, in which case the caller posts nothing but commits (a wrong
 // PIN's failure count is saved in `book`; the third locks the PIN until the operator
 // unlocks it). A non-OK StatusOr is a database error.
-absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* book,
-                                      Points points, const std::string& pin);
+absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* book, Points points,
+                                      const std::string& pin);
 
 // The expiry of a lot earned at `earned_at` under `program`.
 absl::StatusOr<Micros> LotExpiry(const ProgramRecord& program, Micros earned_at);
@@ -94,7 +94,8 @@ LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id);
 // called on the committer thread, so it must not block.
 template <typename Body>
 void PostPartnerRequest(Store* store, const PartnerRequest& req, const std::string& request_hash,
-                        LockPlan plan, Body body, std::function<void(absl::StatusOr<Posting>)> done) {
+                        LockPlan plan, Body body,
+                        std::function<void(absl::StatusOr<Posting>)> done) {
   plan.key_partner = req.partner_id;
   plan.key = req.partner_txn_id;
   auto out = std::make_shared<Posting>();

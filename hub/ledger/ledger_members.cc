@@ -88,17 +88,20 @@ void Ledger::EnrollMember(PartnerRequest req, PostingDone done) {
   const std::string hash = RequestHash(txn_kind::kEnroll, {});
   // A new member: nothing to lock but the request's own key.
   const LockPlan plan;
-  PostPartnerRequest(store_, req, hash, plan, [this, req, hash](StoreTxn& txn, Posting& out) -> absl::Status {
-    const Micros now = clock_->NowMicros();
-    ASSIGN_OR_RETURN(MemberId member, txn.InsertMember(/*anonymous=*/false, now));
-    ASSIGN_OR_RETURN(std::string card, InsertNewCard(&txn, member, /*bearer=*/false, now));
-    TxnRecord rec = NewTxn(req, txn_kind::kEnroll, member, hash, now);
-    rec.note = card;
-    ASSIGN_OR_RETURN(out.txn_id, txn.InsertTxn(rec));
-    out.member_id = member;
-    out.card_number = card;
-    return absl::OkStatus();
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, req, hash, plan,
+      [this, req, hash](StoreTxn& txn, Posting& out) -> absl::Status {
+        const Micros now = clock_->NowMicros();
+        ASSIGN_OR_RETURN(MemberId member, txn.InsertMember(/*anonymous=*/false, now));
+        ASSIGN_OR_RETURN(std::string card, InsertNewCard(&txn, member, /*bearer=*/false, now));
+        TxnRecord rec = NewTxn(req, txn_kind::kEnroll, member, hash, now);
+        rec.note = card;
+        ASSIGN_OR_RETURN(out.txn_id, txn.InsertTxn(rec));
+        out.member_id = member;
+        out.card_number = card;
+        return absl::OkStatus();
+      },
+      std::move(done));
 }
 
 void Ledger::LinkCard(PartnerRequest req, std::string card_number, std::string new_card_number,
@@ -110,18 +113,22 @@ void Ledger::LinkCard(PartnerRequest req, std::string card_number, std::string n
   const std::string hash = RequestHash(txn_kind::kLinkCard, {card_number, new_card_number});
   LockPlan plan = CardLockPlan(card_number);
   plan.takes_from_lots = false;
-  PostPartnerRequest(store_, req, hash, plan, [this, req, hash, card_number, new_card_number](StoreTxn& txn, Posting& out) -> absl::Status {
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
-    const Micros now = book.now();
-    absl::Status inserted = txn.InsertCard({new_card_number, book.id(), false}, now);
-    if (absl::IsAlreadyExists(inserted)) {
-      return absl::AlreadyExistsError("new_card_number: already in use");
-    }
-    RETURN_IF_ERROR(inserted);
-    TxnRecord rec = NewTxn(req, txn_kind::kLinkCard, book.id(), hash, now);
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    return FinishPosting(&txn, id, 0, book, &out);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, req, hash, plan,
+      [this, req, hash, card_number, new_card_number](StoreTxn& txn, Posting& out) -> absl::Status {
+        ASSIGN_OR_RETURN(MemberBook book,
+                         LockMemberOfCard(&txn, "card_number", card_number, *clock_));
+        const Micros now = book.now();
+        absl::Status inserted = txn.InsertCard({new_card_number, book.id(), false}, now);
+        if (absl::IsAlreadyExists(inserted)) {
+          return absl::AlreadyExistsError("new_card_number: already in use");
+        }
+        RETURN_IF_ERROR(inserted);
+        TxnRecord rec = NewTxn(req, txn_kind::kLinkCard, book.id(), hash, now);
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+        return FinishPosting(&txn, id, 0, book, &out);
+      },
+      std::move(done));
 }
 
 void Ledger::RegisterBearerCard(PartnerRequest req, std::string card_number,
@@ -133,68 +140,74 @@ void Ledger::RegisterBearerCard(PartnerRequest req, std::string card_number,
   const std::string hash = RequestHash(txn_kind::kMerge, {card_number, bearer_card_number});
   LockPlan plan = CardLockPlan(card_number);
   plan.second_card_number = bearer_card_number;
-  PostPartnerRequest(store_, req, hash, plan, [this, req, hash, card_number, bearer_card_number](StoreTxn& txn, Posting& out) -> absl::Status {
-    ASSIGN_OR_RETURN(CardRecord target_card, ResolveCard(&txn, "card_number", card_number));
-    ASSIGN_OR_RETURN(CardRecord bearer_card,
-                     ResolveCard(&txn, "bearer_card_number", bearer_card_number));
-    if (!bearer_card.bearer) {
-      return absl::FailedPreconditionError("bearer_card_number: not a bearer card");
-    }
-    if (bearer_card.member_id == target_card.member_id) {
-      return absl::FailedPreconditionError("bearer_card_number: already registered to this member");
-    }
-    // Lock both members in ascending id order.
-    const MemberId first = std::min(bearer_card.member_id, target_card.member_id);
-    const MemberId second = std::max(bearer_card.member_id, target_card.member_id);
-    ASSIGN_OR_RETURN(MemberBook a, MemberBook::Lock(&txn, first, *clock_));
-    ASSIGN_OR_RETURN(MemberBook b, MemberBook::Lock(&txn, second, *clock_));
-    // One time for the posting over both members: the later of theirs.
-    const Micros now = std::max(a.now(), b.now());
-    RETURN_IF_ERROR(a.AdvanceTo(now));
-    RETURN_IF_ERROR(b.AdvanceTo(now));
-    MemberBook& bearer = a.id() == bearer_card.member_id ? a : b;
-    MemberBook& target = a.id() == bearer_card.member_id ? b : a;
-    if (!bearer.member().anonymous || bearer.member().merged_into.has_value()) {
-      return absl::FailedPreconditionError("bearer_card_number: already registered");
-    }
-    if (target.member().anonymous) {
-      return absl::FailedPreconditionError("card_number: is itself an unregistered bearer card");
-    }
-    if (bearer.held() > 0) {
-      return absl::FailedPreconditionError(
-          "bearer_card_number: has an open authorization; capture or void it first");
-    }
-    TxnRecord rec = NewTxn(req, txn_kind::kMerge, target.id(), hash, now);
-    rec.note = bearer_card_number;
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    const Points moved = bearer.balance();
-    RETURN_IF_ERROR(txn.MoveLots(bearer.id(), target.id()));
-    RETURN_IF_ERROR(txn.MoveDebts(bearer.id(), target.id()));
-    RETURN_IF_ERROR(txn.RepointCards(bearer.id(), target.id()));
-    if (moved > 0) {
-      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(bearer.id()), MemberAccount(target.id()),
-                                   moved, now));
-    } else if (moved < 0) {
-      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(target.id()), MemberAccount(bearer.id()),
-                                   -moved, now));
-    }
-    MemberRecord t = target.member();
-    ASSIGN_OR_RETURN(t.balance, CheckedAdd(t.balance, moved, "balance"));
-    t.debt += bearer.debt();
-    MemberRecord m = bearer.member();
-    m.balance = 0;
-    m.debt = 0;
-    m.merged_into = target.id();
-    m.last_posted_at = std::max(m.last_posted_at, now);
-    t.last_posted_at = std::max(t.last_posted_at, now);
-    RETURN_IF_ERROR(txn.UpdateMember(m));
-    RETURN_IF_ERROR(txn.UpdateMember(t));
-    // A moved debt can leave the target's holds promising more than it now has.
-    ASSIGN_OR_RETURN(MemberBook merged, MemberBook::Lock(&txn, target.id(), *clock_));
-    RETURN_IF_ERROR(merged.FitHoldsToBalance());
-    RETURN_IF_ERROR(merged.Save());
-    return FinishPosting(&txn, id, moved, merged, &out);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, req, hash, plan,
+      [this, req, hash, card_number, bearer_card_number](StoreTxn& txn,
+                                                         Posting& out) -> absl::Status {
+        ASSIGN_OR_RETURN(CardRecord target_card, ResolveCard(&txn, "card_number", card_number));
+        ASSIGN_OR_RETURN(CardRecord bearer_card,
+                         ResolveCard(&txn, "bearer_card_number", bearer_card_number));
+        if (!bearer_card.bearer) {
+          return absl::FailedPreconditionError("bearer_card_number: not a bearer card");
+        }
+        if (bearer_card.member_id == target_card.member_id) {
+          return absl::FailedPreconditionError(
+              "bearer_card_number: already registered to this member");
+        }
+        // Lock both members in ascending id order.
+        const MemberId first = std::min(bearer_card.member_id, target_card.member_id);
+        const MemberId second = std::max(bearer_card.member_id, target_card.member_id);
+        ASSIGN_OR_RETURN(MemberBook a, MemberBook::Lock(&txn, first, *clock_));
+        ASSIGN_OR_RETURN(MemberBook b, MemberBook::Lock(&txn, second, *clock_));
+        // One time for the posting over both members: the later of theirs.
+        const Micros now = std::max(a.now(), b.now());
+        RETURN_IF_ERROR(a.AdvanceTo(now));
+        RETURN_IF_ERROR(b.AdvanceTo(now));
+        MemberBook& bearer = a.id() == bearer_card.member_id ? a : b;
+        MemberBook& target = a.id() == bearer_card.member_id ? b : a;
+        if (!bearer.member().anonymous || bearer.member().merged_into.has_value()) {
+          return absl::FailedPreconditionError("bearer_card_number: already registered");
+        }
+        if (target.member().anonymous) {
+          return absl::FailedPreconditionError(
+              "card_number: is itself an unregistered bearer card");
+        }
+        if (bearer.held() > 0) {
+          return absl::FailedPreconditionError(
+              "bearer_card_number: has an open authorization; capture or void it first");
+        }
+        TxnRecord rec = NewTxn(req, txn_kind::kMerge, target.id(), hash, now);
+        rec.note = bearer_card_number;
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+        const Points moved = bearer.balance();
+        RETURN_IF_ERROR(txn.MoveLots(bearer.id(), target.id()));
+        RETURN_IF_ERROR(txn.MoveDebts(bearer.id(), target.id()));
+        RETURN_IF_ERROR(txn.RepointCards(bearer.id(), target.id()));
+        if (moved > 0) {
+          RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(bearer.id()),
+                                       MemberAccount(target.id()), moved, now));
+        } else if (moved < 0) {
+          RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(target.id()),
+                                       MemberAccount(bearer.id()), -moved, now));
+        }
+        MemberRecord t = target.member();
+        ASSIGN_OR_RETURN(t.balance, CheckedAdd(t.balance, moved, "balance"));
+        t.debt += bearer.debt();
+        MemberRecord m = bearer.member();
+        m.balance = 0;
+        m.debt = 0;
+        m.merged_into = target.id();
+        m.last_posted_at = std::max(m.last_posted_at, now);
+        t.last_posted_at = std::max(t.last_posted_at, now);
+        RETURN_IF_ERROR(txn.UpdateMember(m));
+        RETURN_IF_ERROR(txn.UpdateMember(t));
+        // A moved debt can leave the target's holds promising more than it now has.
+        ASSIGN_OR_RETURN(MemberBook merged, MemberBook::Lock(&txn, target.id(), *clock_));
+        RETURN_IF_ERROR(merged.FitHoldsToBalance());
+        RETURN_IF_ERROR(merged.Save());
+        return FinishPosting(&txn, id, moved, merged, &out);
+      },
+      std::move(done));
 }
 
 absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {

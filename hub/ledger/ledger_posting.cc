@@ -130,8 +130,7 @@ absl::Status PostBonus(StoreTxn* txn, const ProgramRecord& program, const Promot
   RETURN_IF_ERROR(PostTransfer(txn, id, PartnerIssuedAccount(a.promotion.funder_id),
                                MemberAccount(book->id()), a.points, now));
   RETURN_IF_ERROR(txn->UpdateTxnResult(id, a.points, book->balance(), book->available()));
-  return txn->InsertPromotionAward(
-      {a.promotion.id, book->id(), earn_id, id, a.points, now});
+  return txn->InsertPromotionAward({a.promotion.id, book->id(), earn_id, id, a.points, now});
 }
 
 absl::StatusOr<PartnerRecord> RequirePartner(StoreTxn* txn, PartnerId id) {
@@ -188,32 +187,35 @@ void Ledger::Earn(EarnParams p, PostingDone done) {
                         absl::StrCat(p.stated_points), absl::StrCat(p.req.occurred_at)});
   LockPlan plan = CardLockPlan(p.card_number);
   plan.takes_from_lots = false;  // it adds a lot
-  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
-    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
-    const Micros now = book.now();
-    ASSIGN_OR_RETURN(EarnFigures f, ComputeEarn(&txn, p, program, partner, book.id(), now));
-    TxnRecord rec = NewTxn(p.req, txn_kind::kEarn, book.id(), hash, now);
-    rec.amount_minor = p.amount_minor;
-    rec.currency = p.currency;
-    // No return window: spendable at once, whatever the clock of the hub that reads it.
-    const Micros available_at =
-        partner.return_window_days > 0
-            ? now + int64_t{partner.return_window_days} * 86'400'000'000
-            : 0;
-    FillBreakdown(f, &out);
-    book.mutable_member().tier = f.plan.tier;  // re-evaluated on every earn, down too
-    return PostEarn(&txn, program, partner.id, &book, rec, f.base, f.credited, now, &out,
-                    [&](TxnId earn_id) -> absl::Status {
-                      for (const PromotionAward& a : f.plan.promotions) {
-                        RETURN_IF_ERROR(PostBonus(&txn, program, a, &book, earn_id,
-                                                  available_at, now));
-                      }
-                      return absl::OkStatus();
-                    },
-                    available_at);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, p.req, hash, plan,
+      [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
+        ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+        ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+        ASSIGN_OR_RETURN(MemberBook book,
+                         LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+        const Micros now = book.now();
+        ASSIGN_OR_RETURN(EarnFigures f, ComputeEarn(&txn, p, program, partner, book.id(), now));
+        TxnRecord rec = NewTxn(p.req, txn_kind::kEarn, book.id(), hash, now);
+        rec.amount_minor = p.amount_minor;
+        rec.currency = p.currency;
+        // No return window: spendable at once, whatever the clock of the hub that reads it.
+        const Micros available_at = partner.return_window_days > 0
+                                        ? now + int64_t{partner.return_window_days} * 86'400'000'000
+                                        : 0;
+        FillBreakdown(f, &out);
+        book.mutable_member().tier = f.plan.tier;  // re-evaluated on every earn, down too
+        return PostEarn(
+            &txn, program, partner.id, &book, rec, f.base, f.credited, now, &out,
+            [&](TxnId earn_id) -> absl::Status {
+              for (const PromotionAward& a : f.plan.promotions) {
+                RETURN_IF_ERROR(PostBonus(&txn, program, a, &book, earn_id, available_at, now));
+              }
+              return absl::OkStatus();
+            },
+            available_at);
+      },
+      std::move(done));
 }
 
 absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId funder,
@@ -264,45 +266,50 @@ void Ledger::PostRedemption(const char* kind, RedeemParams p, PostingDone done) 
   auto pin_verdict = std::make_shared<absl::Status>();
   LockPlan plan = CardLockPlan(p.card_number);
   plan.takes_from_lots = !hold_only;  // a hold only needs what is available
-  PostPartnerRequest(store_, p.req, hash, plan,
-                     [this, p, hash, kind, hold_only, pin_verdict](StoreTxn& txn, Posting& out) -> absl::Status {
-    *pin_verdict = absl::OkStatus();
-    ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
-    RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
-    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
-    const Micros now = book.now();
-    ASSIGN_OR_RETURN(*pin_verdict, CheckPin(program, &book, p.points, p.pin));
-    if (!pin_verdict->ok()) return absl::OkStatus();  // commits the failure count, posts nothing
-    if (p.points > book.available()) {
-      return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
-                                                        std::max<Points>(0, book.available()),
-                                                        " available"));
-    }
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(NewTxn(p.req, kind, book.id(), hash, now)));
-    if (hold_only) {
-      HoldRecord hold;
-      hold.auth_txn_id = id;
-      hold.member_id = book.id();
-      hold.partner_id = partner.id;
-      hold.points = p.points;
-      hold.status = hold_status::kActive;
-      hold.expires_at = now + program.hold_timeout_seconds * 1'000'000;
-      RETURN_IF_ERROR(book.AddHold(hold));
-      out.hold_expires_at = hold.expires_at;
-    } else {
-      ASSIGN_OR_RETURN(Points taken,
-                       book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id, now, /*spendable_only=*/true}));
-      LOYALTY_CHECK(taken == p.points);
-      RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
-                                   PartnerRedeemedAccount(partner.id), p.points, now));
-    }
-    RETURN_IF_ERROR(book.Save());
-    return FinishPosting(&txn, id, p.points, book, &out);
-  }, [pin_verdict, done = std::move(done)](absl::StatusOr<Posting> posted) {
-    if (posted.ok() && !pin_verdict->ok()) return done(*pin_verdict);
-    done(std::move(posted));
-  });
+  PostPartnerRequest(
+      store_, p.req, hash, plan,
+      [this, p, hash, kind, hold_only, pin_verdict](StoreTxn& txn, Posting& out) -> absl::Status {
+        *pin_verdict = absl::OkStatus();
+        ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
+        RETURN_IF_ERROR(CheckMinimumRedemption(program, p.points));
+        ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+        ASSIGN_OR_RETURN(MemberBook book,
+                         LockMemberOfCard(&txn, "card_number", p.card_number, *clock_));
+        const Micros now = book.now();
+        ASSIGN_OR_RETURN(*pin_verdict, CheckPin(program, &book, p.points, p.pin));
+        if (!pin_verdict->ok())
+          return absl::OkStatus();  // commits the failure count, posts nothing
+        if (p.points > book.available()) {
+          return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
+                                                            std::max<Points>(0, book.available()),
+                                                            " available"));
+        }
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(NewTxn(p.req, kind, book.id(), hash, now)));
+        if (hold_only) {
+          HoldRecord hold;
+          hold.auth_txn_id = id;
+          hold.member_id = book.id();
+          hold.partner_id = partner.id;
+          hold.points = p.points;
+          hold.status = hold_status::kActive;
+          hold.expires_at = now + program.hold_timeout_seconds * 1'000'000;
+          RETURN_IF_ERROR(book.AddHold(hold));
+          out.hold_expires_at = hold.expires_at;
+        } else {
+          ASSIGN_OR_RETURN(Points taken,
+                           book.TakeFromLots(p.points, {id, consumption_kind::kRedeem, partner.id,
+                                                        now, /*spendable_only=*/true}));
+          LOYALTY_CHECK(taken == p.points);
+          RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
+                                       PartnerRedeemedAccount(partner.id), p.points, now));
+        }
+        RETURN_IF_ERROR(book.Save());
+        return FinishPosting(&txn, id, p.points, book, &out);
+      },
+      [pin_verdict, done = std::move(done)](absl::StatusOr<Posting> posted) {
+        if (posted.ok() && !pin_verdict->ok()) return done(*pin_verdict);
+        done(std::move(posted));
+      });
 }
 
 absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
@@ -315,37 +322,41 @@ void Ledger::CaptureRedemption(CaptureParams p, PostingDone done) {
       txn_kind::kCapture,
       {p.authorization_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
   const LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
-  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
-    ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
-    ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
-    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
-    const Micros now = book.now();
-    ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
-    if (hold->status != hold_status::kActive) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "authorization_partner_txn_id: the authorization is already ", hold->status));
-    }
-    if (hold->expires_at <= now) {
-      return absl::FailedPreconditionError(
-          "authorization_partner_txn_id: the authorization timed out and is void");
-    }
-    const Points points = p.points == 0 ? hold->points : p.points;
-    if (points > hold->points) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("points: ", points, " exceeds the ", hold->points, " held"));
-    }
-    TxnRecord rec = NewTxn(p.req, txn_kind::kCapture, book.id(), hash, now);
-    rec.original_txn_id = found.auth.id;
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kCaptured, points));
-    ASSIGN_OR_RETURN(Points taken,
-                     book.TakeFromLots(points, {id, consumption_kind::kRedeem, partner.id, now, /*spendable_only=*/true}));
-    LOYALTY_CHECK(taken == points);  // holds never exceed lots (FitHoldsToBalance)
-    RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
-                                 PartnerRedeemedAccount(partner.id), points, now));
-    RETURN_IF_ERROR(book.Save());
-    return FinishPosting(&txn, id, points, book, &out);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, p.req, hash, plan,
+      [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
+        ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
+        ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
+        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
+        const Micros now = book.now();
+        ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
+        if (hold->status != hold_status::kActive) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "authorization_partner_txn_id: the authorization is already ", hold->status));
+        }
+        if (hold->expires_at <= now) {
+          return absl::FailedPreconditionError(
+              "authorization_partner_txn_id: the authorization timed out and is void");
+        }
+        const Points points = p.points == 0 ? hold->points : p.points;
+        if (points > hold->points) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("points: ", points, " exceeds the ", hold->points, " held"));
+        }
+        TxnRecord rec = NewTxn(p.req, txn_kind::kCapture, book.id(), hash, now);
+        rec.original_txn_id = found.auth.id;
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+        RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kCaptured, points));
+        ASSIGN_OR_RETURN(Points taken,
+                         book.TakeFromLots(points, {id, consumption_kind::kRedeem, partner.id, now,
+                                                    /*spendable_only=*/true}));
+        LOYALTY_CHECK(taken == points);  // holds never exceed lots (FitHoldsToBalance)
+        RETURN_IF_ERROR(PostTransfer(&txn, id, MemberAccount(book.id()),
+                                     PartnerRedeemedAccount(partner.id), points, now));
+        RETURN_IF_ERROR(book.Save());
+        return FinishPosting(&txn, id, points, book, &out);
+      },
+      std::move(done));
 }
 
 absl::StatusOr<Posting> Ledger::VoidRedemption(const CaptureParams& p) {
@@ -358,26 +369,29 @@ void Ledger::VoidRedemption(CaptureParams p, PostingDone done) {
   const std::string hash = RequestHash(txn_kind::kVoid, {p.authorization_partner_txn_id});
   LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
   plan.takes_from_lots = false;  // it releases a hold
-  PostPartnerRequest(store_, p.req, hash, plan, [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
-    RETURN_IF_ERROR(RequirePartner(&txn, p.req.partner_id).status());
-    ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
-    ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
-    const Micros now = book.now();
-    ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
-    if (hold->status == hold_status::kCaptured) {
-      return absl::FailedPreconditionError(
-          "authorization_partner_txn_id: the authorization is already captured");
-    }
-    // Voiding a timed-out or voided hold is allowed: the till's intent holds either way.
-    const Points released =
-        hold->expires_at > now && hold->status == hold_status::kActive ? hold->points : 0;
-    TxnRecord rec = NewTxn(p.req, txn_kind::kVoid, book.id(), hash, now);
-    rec.original_txn_id = found.auth.id;
-    ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
-    RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kVoided, hold->points));
-    RETURN_IF_ERROR(book.Save());
-    return FinishPosting(&txn, id, released, book, &out);
-  }, std::move(done));
+  PostPartnerRequest(
+      store_, p.req, hash, plan,
+      [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
+        RETURN_IF_ERROR(RequirePartner(&txn, p.req.partner_id).status());
+        ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));
+        ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(&txn, found.hold.member_id, *clock_));
+        const Micros now = book.now();
+        ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
+        if (hold->status == hold_status::kCaptured) {
+          return absl::FailedPreconditionError(
+              "authorization_partner_txn_id: the authorization is already captured");
+        }
+        // Voiding a timed-out or voided hold is allowed: the till's intent holds either way.
+        const Points released =
+            hold->expires_at > now && hold->status == hold_status::kActive ? hold->points : 0;
+        TxnRecord rec = NewTxn(p.req, txn_kind::kVoid, book.id(), hash, now);
+        rec.original_txn_id = found.auth.id;
+        ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
+        RETURN_IF_ERROR(book.CloseHold(hold->id, hold_status::kVoided, hold->points));
+        RETURN_IF_ERROR(book.Save());
+        return FinishPosting(&txn, id, released, book, &out);
+      },
+      std::move(done));
 }
 
 }  // namespace loyalty

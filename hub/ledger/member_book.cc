@@ -14,7 +14,7 @@ std::string MemberAccount(MemberId id) { return absl::StrCat("member:", id); }
 std::string PartnerIssuedAccount(PartnerId id) { return absl::StrCat("partner_issued:", id); }
 std::string PartnerRedeemedAccount(PartnerId id) { return absl::StrCat("partner_redeemed:", id); }
 
-absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
+absl::Status PostTransfer(PostingRows* txn, TxnId txn_id, const std::string& debit,
                           const std::string& credit, Points points, Micros now) {
   LOYALTY_CHECK(points >= 0);
   if (points == 0) return absl::OkStatus();
@@ -119,9 +119,7 @@ Micros MemberBook::next_release() const {
   return next;
 }
 
-void MemberBook::SortLots() {
-  std::sort(lots_->begin(), lots_->end(), LotBefore);
-}
+void MemberBook::SortLots() { std::sort(lots_->begin(), lots_->end(), LotBefore); }
 
 absl::StatusOr<std::vector<LotRecord>*> MemberBook::Lots() {
   if (!lots_complete_) {
@@ -177,8 +175,8 @@ absl::Status MemberBook::RestoreToLot(LotId lot_id, Points points, const TakeRec
   LOYALTY_CHECK(lot.remaining + points <= lot.points);
   RETURN_IF_ERROR(txn_->SetLotRemaining(lot.id, lot.remaining + points));
   std::vector<LotRecord>* lots = &*lots_;  // complete or not, the lot belongs in it now
-  auto cached = std::find_if(lots->begin(), lots->end(),
-                             [&](const LotRecord& l) { return l.id == lot.id; });
+  auto cached =
+      std::find_if(lots->begin(), lots->end(), [&](const LotRecord& l) { return l.id == lot.id; });
   if (cached != lots->end()) {
     cached->remaining += points;
   } else {  // emptied before this transaction, so not loaded
@@ -201,8 +199,7 @@ absl::Status MemberBook::RestoreToLot(LotId lot_id, Points points, const TakeRec
 }
 
 absl::StatusOr<LotId> MemberBook::AddLot(PartnerId funder, TxnId earn_txn, Points points,
-                                         Micros earned_at, Micros expires_at,
-                                         Micros available_at) {
+                                         Micros earned_at, Micros expires_at, Micros available_at) {
   LOYALTY_CHECK(points > 0);
   LotRecord lot;
   lot.member_id = member_.id;

@@ -113,7 +113,6 @@ class MemberBook {
   // Keeps lots_ in lot order after a lot was added or refilled.
   void SortLots();
 
-
   StoreTxn* txn_;
   MemberRecord member_;
   std::vector<HoldRecord> holds_;
@@ -135,7 +134,7 @@ inline constexpr char kBreakageAccount[] = "breakage";
 inline constexpr char kAdjustmentsAccount[] = "adjustments";
 
 // Appends one transfer; a zero-point move writes nothing.
-absl::Status PostTransfer(StoreTxn* txn, TxnId txn_id, const std::string& debit,
+absl::Status PostTransfer(PostingRows* txn, TxnId txn_id, const std::string& debit,
                           const std::string& credit, Points points, Micros now);
 
 }  // namespace loyalty

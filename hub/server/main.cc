@@ -360,9 +360,8 @@ int Run() {
       return 1;
     }
   }
-  Log(absl::StrCat("event=serving listen=", listen, " port=", port,
-                   " group_commit=", group_commit ? "true" : "false",
-                   " workers=", absl::GetFlag(FLAGS_workers)));
+  Log(absl::StrCat("event=serving listen=", listen, " port=", port, " group_commit=",
+                   group_commit ? "true" : "false", " workers=", absl::GetFlag(FLAGS_workers)));
 
   absl::Notification stop;
   std::thread housekeeping(Housekeeping, store->get(), &ledger, server->GetHealthCheckService(),

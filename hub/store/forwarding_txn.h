@@ -69,7 +69,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("GetPartner", Access::kRead));
     return target_->GetPartner(id);
   }
-  absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(const std::string& category) override {
+  absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
+      const std::string& category) override {
     RETURN_IF_ERROR(BeforeCall("ActivePartnerInCategory", Access::kRead));
     return target_->ActivePartnerInCategory(category);
   }
@@ -81,7 +82,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("SetPartnerSuspended", Access::kWrite));
     return target_->SetPartnerSuspended(id);
   }
-  absl::Status InsertApiKey(const std::string& key_hash, Role role, std::optional<PartnerId> partner, Micros now) override {
+  absl::Status InsertApiKey(const std::string& key_hash, Role role,
+                            std::optional<PartnerId> partner, Micros now) override {
     RETURN_IF_ERROR(BeforeCall("InsertApiKey", Access::kWrite));
     return target_->InsertApiKey(key_hash, role, partner, now);
   }
@@ -97,7 +99,9 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("CountActiveKeys", Access::kRead));
     return target_->CountActiveKeys(role);
   }
-  absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action, const std::string& detail, const std::string& before, const std::string& after) override {
+  absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                           const std::string& detail, const std::string& before,
+                           const std::string& after) override {
     RETURN_IF_ERROR(BeforeCall("InsertAudit", Access::kWrite));
     return target_->InsertAudit(at, actor, action, detail, before, after);
   }
@@ -129,7 +133,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("RepointCards", Access::kWrite));
     return target_->RepointCards(from, to);
   }
-  absl::StatusOr<std::optional<TxnRecord>> FindTxn(PartnerId partner, const std::string& partner_txn_id) override {
+  absl::StatusOr<std::optional<TxnRecord>> FindTxn(PartnerId partner,
+                                                   const std::string& partner_txn_id) override {
     RETURN_IF_ERROR(BeforeCall("FindTxn", Access::kReadBuffered));
     return target_->FindTxn(partner, partner_txn_id);
   }
@@ -141,7 +146,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("InsertTxn", Access::kWrite));
     return target_->InsertTxn(txn);
   }
-  absl::Status UpdateTxnResult(TxnId id, Points points, Points balance_after, Points available_after) override {
+  absl::Status UpdateTxnResult(TxnId id, Points points, Points balance_after,
+                               Points available_after) override {
     RETURN_IF_ERROR(BeforeCall("UpdateTxnResult", Access::kWrite));
     return target_->UpdateTxnResult(id, points, balance_after, available_after);
   }
@@ -157,7 +163,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("SumEarnedSince", Access::kReadBuffered));
     return target_->SumEarnedSince(partner, member, since);
   }
-  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner, std::optional<MemberId> member, TxnId before_id, int limit) override {
+  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner, std::optional<MemberId> member,
+                                                  TxnId before_id, int limit) override {
     RETURN_IF_ERROR(BeforeCall("ListTxns", Access::kReadBuffered));
     return target_->ListTxns(partner, member, before_id, limit);
   }
@@ -257,11 +264,13 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("FlowsBetween", Access::kReadBuffered));
     return target_->FlowsBetween(start, end);
   }
-  absl::StatusOr<std::map<PartnerId, Points>> LotPointsEarnedBetween(Micros start, Micros end) override {
+  absl::StatusOr<std::map<PartnerId, Points>> LotPointsEarnedBetween(Micros start,
+                                                                     Micros end) override {
     RETURN_IF_ERROR(BeforeCall("LotPointsEarnedBetween", Access::kReadBuffered));
     return target_->LotPointsEarnedBetween(start, end);
   }
-  absl::StatusOr<std::map<PartnerId, Points>> EarnReversalsBetween(Micros start, Micros end) override {
+  absl::StatusOr<std::map<PartnerId, Points>> EarnReversalsBetween(Micros start,
+                                                                   Micros end) override {
     RETURN_IF_ERROR(BeforeCall("EarnReversalsBetween", Access::kReadBuffered));
     return target_->EarnReversalsBetween(start, end);
   }
@@ -269,11 +278,13 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("FunderRemainingAt", Access::kReadBuffered));
     return target_->FunderRemainingAt(t);
   }
-  absl::StatusOr<std::vector<TxnRecord>> PartnerTxnsBetween(PartnerId partner, Micros start, Micros end) override {
+  absl::StatusOr<std::vector<TxnRecord>> PartnerTxnsBetween(PartnerId partner, Micros start,
+                                                            Micros end) override {
     RETURN_IF_ERROR(BeforeCall("PartnerTxnsBetween", Access::kReadBuffered));
     return target_->PartnerTxnsBetween(partner, start, end);
   }
-  absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start, Micros end) override {
+  absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
+                                                                    Micros end) override {
     RETURN_IF_ERROR(BeforeCall("FindSettlementRun", Access::kRead));
     return target_->FindSettlementRun(start, end);
   }
@@ -281,7 +292,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("GetSettlementRun", Access::kRead));
     return target_->GetSettlementRun(id);
   }
-  absl::StatusOr<int64_t> SaveSettlementDraft(const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) override {
+  absl::StatusOr<int64_t> SaveSettlementDraft(
+      const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) override {
     RETURN_IF_ERROR(BeforeCall("SaveSettlementDraft", Access::kWrite));
     return target_->SaveSettlementDraft(run, lines);
   }
@@ -301,11 +313,13 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("PutBankRules", Access::kWrite));
     return target_->PutBankRules(bank, rules, now);
   }
-  absl::Status InsertMerchantId(const std::string& merchant_id, PartnerId partner, Micros now) override {
+  absl::Status InsertMerchantId(const std::string& merchant_id, PartnerId partner,
+                                Micros now) override {
     RETURN_IF_ERROR(BeforeCall("InsertMerchantId", Access::kWrite));
     return target_->InsertMerchantId(merchant_id, partner, now);
   }
-  absl::StatusOr<std::optional<PartnerId>> MerchantPartner(const std::string& merchant_id) override {
+  absl::StatusOr<std::optional<PartnerId>> MerchantPartner(
+      const std::string& merchant_id) override {
     RETURN_IF_ERROR(BeforeCall("MerchantPartner", Access::kRead));
     return target_->MerchantPartner(merchant_id);
   }
@@ -321,7 +335,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("ActiveCardRefs", Access::kRead));
     return target_->ActiveCardRefs(member);
   }
-  absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank, const std::string& id) override {
+  absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
+                                                          const std::string& id) override {
     RETURN_IF_ERROR(BeforeCall("FindClearing", Access::kRead));
     return target_->FindClearing(bank, id);
   }
@@ -329,15 +344,18 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("InsertClearing", Access::kWrite));
     return target_->InsertClearing(row);
   }
-  absl::Status AddClearingRefunded(PartnerId bank, const std::string& id, int64_t amount_minor) override {
+  absl::Status AddClearingRefunded(PartnerId bank, const std::string& id,
+                                   int64_t amount_minor) override {
     RETURN_IF_ERROR(BeforeCall("AddClearingRefunded", Access::kWrite));
     return target_->AddClearingRefunded(bank, id, amount_minor);
   }
-  absl::StatusOr<Points> CardPointsInMonth(const std::string& ref, const std::string& month_key) override {
+  absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
+                                           const std::string& month_key) override {
     RETURN_IF_ERROR(BeforeCall("CardPointsInMonth", Access::kRead));
     return target_->CardPointsInMonth(ref, month_key);
   }
-  absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(const std::string& ref, const std::string& month_key) override {
+  absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
+      const std::string& ref, const std::string& month_key) override {
     RETURN_IF_ERROR(BeforeCall("CardClearingsInMonth", Access::kRead));
     return target_->CardClearingsInMonth(ref, month_key);
   }
@@ -377,7 +395,8 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("SpendSince", Access::kReadBuffered));
     return target_->SpendSince(member, since);
   }
-  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner, Micros since) override {
+  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
+                                         Micros since) override {
     RETURN_IF_ERROR(BeforeCall("EarnCountSince", Access::kReadBuffered));
     return target_->EarnCountSince(member, partner, since);
   }
@@ -389,11 +408,13 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("BonusTxnsOf", Access::kReadBuffered));
     return target_->BonusTxnsOf(earn);
   }
-  absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to, int limit) override {
+  absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                           int limit) override {
     RETURN_IF_ERROR(BeforeCall("ExpiringBetween", Access::kReadBuffered));
     return target_->ExpiringBetween(from, to, limit);
   }
-  absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after, int limit) override {
+  absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after,
+                                                             int limit) override {
     RETURN_IF_ERROR(BeforeCall("MembersForTierReview", Access::kReadBuffered));
     return target_->MembersForTierReview(since, after, limit);
   }

@@ -17,7 +17,8 @@ constexpr int kMaxRequestRuns = 3;
 // True when the plan names something to lock or an idempotency key: a posting.
 bool IsPosting(const LockPlan& plan) {
   return !plan.card_number.empty() || !plan.second_card_number.empty() || !plan.txn_id.empty() ||
-         !plan.key.empty() || !plan.card_ref.empty() || !plan.clearing_id.empty();
+         !plan.key.empty() || !plan.card_ref.empty() || !plan.clearing_id.empty() ||
+         plan.member != 0;
 }
 
 // Set on committer threads: a transaction asked for from inside a batch's function
@@ -51,8 +52,7 @@ GroupCommitStats GroupCommitStore::stats() const {
   return stats_;
 }
 
-absl::Status GroupCommitStore::RunInTransaction(
-    const std::function<absl::Status(StoreTxn&)>& fn) {
+absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) {
   // Not a posting (administration, reads): its own transaction, now.
   return base_->RunInTransaction(fn);
 }
@@ -62,11 +62,12 @@ absl::Status GroupCommitStore::RunInTransaction(const std::function<absl::Status
   if (tl_in_committer || !IsPosting(plan)) return base_->RunInTransaction(fn);
   absl::Status result;
   absl::Notification done;
-  Post(PostingJob(plan, [&fn](StoreTxn& txn) { return fn(txn); },
-                  [&](absl::Status s) {
-                    result = std::move(s);
-                    done.Notify();  // the waiter may return (and destroy `done`) after this
-                  }));
+  Post(PostingJob(
+      plan, [&fn](StoreTxn& txn) { return fn(txn); },
+      [&](absl::Status s) {
+        result = std::move(s);
+        done.Notify();  // the waiter may return (and destroy `done`) after this
+      }));
   done.WaitForNotification();
   return result;
 }
@@ -101,10 +102,9 @@ std::vector<absl::Status> GroupCommitStore::RunEach(
   std::vector<absl::Status> out(fns.size());
   std::vector<std::unique_ptr<Request>> batch;
   for (size_t i = 0; i < fns.size(); ++i) {
-    batch.push_back(std::make_unique<Request>(
-        PostingJob(plans.empty() ? LockPlan{} : plans[i],
-                   [&fn = fns[i]](StoreTxn& txn) { return fn(txn); },
-                   [&s = out[i]](absl::Status result) { s = std::move(result); })));
+    batch.push_back(std::make_unique<Request>(PostingJob(
+        plans.empty() ? LockPlan{} : plans[i], [&fn = fns[i]](StoreTxn& txn) { return fn(txn); },
+        [&s = out[i]](absl::Status result) { s = std::move(result); })));
   }
   RunBatch(batch);
   return out;
@@ -121,9 +121,7 @@ void GroupCommitStore::Committer() {
 
 auto GroupCommitStore::TakeBatch() -> std::vector<std::unique_ptr<Request>> {
   absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !queue_.empty() || stopping_;
-  };
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
   auto full = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return static_cast<int>(queue_.size()) >= options_.max_batch || stopping_;
   };

@@ -45,7 +45,7 @@ struct GroupCommitOptions {
 struct GroupCommitStats {
   int64_t batches = 0;
   int64_t requests = 0;
-  int64_t batch_retries = 0;  // whole batches run again after a deadlock or timeout
+  int64_t batch_retries = 0;   // whole batches run again after a deadlock or timeout
   int64_t request_reruns = 0;  // requests run again under a savepoint (WorkingSet)
   int64_t savepoints = 0;      // SAVEPOINT statements (requests that wrote past the set)
   // Where a batch's time goes, summed over batches (the last attempt of each), in µs:
@@ -75,11 +75,9 @@ class GroupCommitStore final : public Store {
   void Post(PostingJob job) override;
   bool PostReturnsAtOnce() const override { return true; }
   // One batch of exactly these, run on the calling thread (no window, no queue).
-  std::vector<absl::Status> RunEach(
-      const std::vector<std::function<absl::Status(StoreTxn&)>>& fns,
-      const std::vector<LockPlan>& plans = {}) override;
-  absl::Status RunBatchTransaction(
-      const std::function<absl::Status(BatchRows&)>& fn) override {
+  std::vector<absl::Status> RunEach(const std::vector<std::function<absl::Status(StoreTxn&)>>& fns,
+                                    const std::vector<LockPlan>& plans = {}) override;
+  absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) override {
     return base_->RunBatchTransaction(fn);
   }
   absl::Status Migrate() override { return base_->Migrate(); }

@@ -61,8 +61,8 @@ absl::StatusOr<std::optional<BankRulesRow>> MysqlTxn::GetBankRules(PartnerId ban
     r.default_rate_bp = rs->getInt64(1);
     r.partner_merchant_rate_bp = rs->getInt64(2);
     r.monthly_cap_points = rs->getInt64(3);
-    auto* mcc = Prepare(
-        "SELECT mcc, rate_bp, excluded FROM bank_mcc_rules WHERE bank_id = ? ORDER BY mcc");
+    auto* mcc =
+        Prepare("SELECT mcc, rate_bp, excluded FROM bank_mcc_rules WHERE bank_id = ? ORDER BY mcc");
     mcc->setInt64(1, bank);
     std::unique_ptr<sql::ResultSet> m(mcc->executeQuery());
     while (m->next()) r.mcc_rules.push_back({m->getInt(1), m->getInt64(2), m->getInt(3) != 0});
@@ -87,8 +87,8 @@ absl::Status MysqlTxn::PutBankRules(PartnerId bank, const BankRulesRow& r, Micro
     auto* del = Prepare("DELETE FROM bank_mcc_rules WHERE bank_id = ?");
     del->setInt64(1, bank);
     del->executeUpdate();
-    auto* ins = Prepare(
-        "INSERT INTO bank_mcc_rules (bank_id, mcc, rate_bp, excluded) VALUES (?, ?, ?, ?)");
+    auto* ins =
+        Prepare("INSERT INTO bank_mcc_rules (bank_id, mcc, rate_bp, excluded) VALUES (?, ?, ?, ?)");
     for (const MccRuleRow& m : r.mcc_rules) {
       ins->setInt64(1, bank);
       ins->setInt(2, m.mcc);
@@ -104,8 +104,8 @@ absl::Status MysqlTxn::PutBankRules(PartnerId bank, const BankRulesRow& r, Micro
 absl::Status MysqlTxn::InsertMerchantId(const std::string& merchant_id, PartnerId partner,
                                         Micros now) {
   return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO merchant_ids (merchant_id, partner_id, created_at) VALUES (?, ?, ?)");
+    auto* st =
+        Prepare("INSERT INTO merchant_ids (merchant_id, partner_id, created_at) VALUES (?, ?, ?)");
     st->setString(1, merchant_id);
     st->setInt64(2, partner);
     st->setInt64(3, now);
@@ -122,8 +122,7 @@ absl::Status MysqlTxn::InsertMerchantId(const std::string& merchant_id, PartnerI
   });
 }
 
-absl::StatusOr<std::optional<PartnerId>> MysqlTxn::MerchantPartner(
-    const std::string& merchant_id) {
+absl::StatusOr<std::optional<PartnerId>> MysqlTxn::MerchantPartner(const std::string& merchant_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<PartnerId>> {
     auto* st = Prepare("SELECT partner_id FROM merchant_ids WHERE merchant_id = ?");
     st->setString(1, merchant_id);
@@ -135,8 +134,8 @@ absl::StatusOr<std::optional<PartnerId>> MysqlTxn::MerchantPartner(
 
 absl::StatusOr<std::optional<CardLinkRow>> MysqlTxn::FindCardLink(const std::string& ref) {
   return Guard([&]() -> absl::StatusOr<std::optional<CardLinkRow>> {
-    auto* st = Prepare(
-        "SELECT card_ref, bank_id, member_id, active FROM card_links WHERE card_ref = ?");
+    auto* st =
+        Prepare("SELECT card_ref, bank_id, member_id, active FROM card_links WHERE card_ref = ?");
     st->setString(1, ref);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::nullopt;
@@ -210,8 +209,7 @@ absl::StatusOr<Points> MysqlTxn::CardPointsInMonth(const std::string& ref,
                                                    const std::string& month_key) {
   return Guard([&]() -> absl::StatusOr<Points> {
     // The running total InsertClearing keeps: one row, however busy the card.
-    auto* st =
-        Prepare("SELECT points FROM card_month_points WHERE card_ref = ? AND month_key = ?");
+    auto* st = Prepare("SELECT points FROM card_month_points WHERE card_ref = ? AND month_key = ?");
     st->setString(1, ref);
     st->setString(2, month_key);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());

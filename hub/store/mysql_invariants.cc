@@ -29,13 +29,13 @@ struct InvariantQuery {
 // (member_book.cc), merge of |balance moved| in whichever direction (ledger_members.cc).
 // A posting of 0 points posts no transfer (PostTransfer), which the sum also requires.
 constexpr std::initializer_list<const char*> kMovingKinds = {
-    txn_kind::kEarn,         txn_kind::kBonus,         txn_kind::kRedeem,
-    txn_kind::kCapture,      txn_kind::kReverseEarn,   txn_kind::kReverseRedeem,
-    txn_kind::kAdjust,       txn_kind::kExpire,        txn_kind::kMerge};
+    txn_kind::kEarn,    txn_kind::kBonus,       txn_kind::kRedeem,
+    txn_kind::kCapture, txn_kind::kReverseEarn, txn_kind::kReverseRedeem,
+    txn_kind::kAdjust,  txn_kind::kExpire,      txn_kind::kMerge};
 // The kinds that record points without moving any: an authorization holds them, a void
 // releases the hold; enrolment and card links carry none. They post no transfer.
-constexpr std::initializer_list<const char*> kStillKinds = {
-    txn_kind::kEnroll, txn_kind::kLinkCard, txn_kind::kAuthorize, txn_kind::kVoid};
+constexpr std::initializer_list<const char*> kStillKinds = {txn_kind::kEnroll, txn_kind::kLinkCard,
+                                                            txn_kind::kAuthorize, txn_kind::kVoid};
 
 std::string SqlList(std::initializer_list<const char*> kinds) {
   return absl::StrCat("('", absl::StrJoin(kinds, "', '"), "')");
@@ -47,9 +47,8 @@ std::string SqlList(std::initializer_list<const char*> kinds) {
 InvariantQuery MissingReference(std::string name, const char* table, const char* row_label,
                                 const char* column, const char* target, const char* label) {
   return {std::move(name),
-          absl::StrCat("SELECT r.id AS ", row_label, ", r.", column, " AS ", label, " FROM ",
-                       table, " r LEFT JOIN ", target, " x ON x.id = r.", column,
-                       " WHERE x.id IS NULL")};
+          absl::StrCat("SELECT r.id AS ", row_label, ", r.", column, " AS ", label, " FROM ", table,
+                       " r LEFT JOIN ", target, " x ON x.id = r.", column, " WHERE x.id IS NULL")};
 }
 
 std::vector<InvariantQuery> MakeQueries() {
@@ -126,16 +125,15 @@ std::vector<InvariantQuery> MakeQueries() {
   // Each txn's transfers, summed per txn: the txns primary key read in order, each txn's
   // transfers by transfers.ix_txn, grouped as they come (no temporary table). A txn of a
   // kind this check does not know is reported too (expected NULL): classify it above.
-  q.push_back(
-      {"txn transfers differ from what its kind and points post",
-       absl::StrCat("SELECT t.id AS txn, t.kind AS kind, t.points AS points,"
-                    " CASE WHEN t.kind IN ",
-                    SqlList(kMovingKinds), " THEN ABS(t.points) WHEN t.kind IN ",
-                    SqlList(kStillKinds),
-                    " THEN 0 END AS expected, COALESCE(SUM(tr.points), 0) AS transferred,"
-                    " COUNT(tr.id) AS transfers"
-                    " FROM txns t LEFT JOIN transfers tr ON tr.txn_id = t.id GROUP BY t.id"
-                    " HAVING expected IS NULL OR transferred <> expected")});
+  q.push_back({"txn transfers differ from what its kind and points post",
+               absl::StrCat("SELECT t.id AS txn, t.kind AS kind, t.points AS points,"
+                            " CASE WHEN t.kind IN ",
+                            SqlList(kMovingKinds), " THEN ABS(t.points) WHEN t.kind IN ",
+                            SqlList(kStillKinds),
+                            " THEN 0 END AS expected, COALESCE(SUM(tr.points), 0) AS transferred,"
+                            " COUNT(tr.id) AS transfers"
+                            " FROM txns t LEFT JOIN transfers tr ON tr.txn_id = t.id GROUP BY t.id"
+                            " HAVING expected IS NULL OR transferred <> expected")});
   return q;
 }
 

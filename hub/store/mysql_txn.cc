@@ -117,6 +117,10 @@ HoldRecord ReadHold(sql::ResultSet* rs) {
 
 }  // namespace rows
 
+using rows::kErrDuplicateKey;
+using rows::kLotColumns;
+using rows::kMemberColumns;
+using rows::kTxnColumns;
 using rows::OptInt;
 using rows::ReadHold;
 using rows::ReadLot;
@@ -124,10 +128,6 @@ using rows::ReadMember;
 using rows::ReadPartner;
 using rows::ReadTxn;
 using rows::SetOptInt;
-using rows::kErrDuplicateKey;
-using rows::kLotColumns;
-using rows::kMemberColumns;
-using rows::kTxnColumns;
 
 sql::PreparedStatement* MysqlConnection::Prepare(const std::string& sql) {
   auto it = statements.find(sql);
@@ -407,8 +407,8 @@ absl::StatusOr<MemberId> MysqlTxn::InsertMember(bool anonymous, Micros now) {
 
 absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
   return Guard([&]() -> absl::StatusOr<MemberRecord> {
-    auto* st = Prepare(
-        absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id = ? FOR UPDATE"));
+    auto* st =
+        Prepare(absl::StrCat("SELECT ", kMemberColumns, " FROM members WHERE id = ? FOR UPDATE"));
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
@@ -577,8 +577,8 @@ absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
   });
 }
 
-absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::PartnerTxnsBetween(PartnerId partner,
-                                                                    Micros start, Micros end) {
+absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::PartnerTxnsBetween(PartnerId partner, Micros start,
+                                                                    Micros end) {
   return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
     auto* st = Prepare(absl::StrCat("SELECT ", kTxnColumns,
                                     " FROM txns WHERE partner_id = ? AND posted_at >= ? AND "

@@ -10,8 +10,8 @@
 #include <cppconn/resultset.h>
 
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,8 +81,7 @@ class MysqlTxn final : public BatchRows {
                                                             Micros pending_after) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override;
   absl::StatusOr<int64_t> RulesVersion() override;
-  absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,
-                                                           Micros since) override;
+  absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member, Micros since) override;
   absl::Status InsertTxns(const std::vector<TxnRecord>& txns) override;
   absl::Status InsertLots(const std::vector<LotRecord>& lots) override;
   absl::Status InsertConsumptions(const std::vector<ConsumptionRecord>& rows) override;
@@ -171,8 +170,8 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
                                                                     Micros end) override;
   absl::StatusOr<std::optional<SettlementRunRow>> GetSettlementRun(int64_t id) override;
-  absl::StatusOr<int64_t> SaveSettlementDraft(
-      const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) override;
+  absl::StatusOr<int64_t> SaveSettlementDraft(const SettlementRunRow& run,
+                                              const std::vector<SettlementLineRow>& lines) override;
   absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) override;
   absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) override;
   absl::StatusOr<std::vector<TierRow>> ListTiers() override;  // by threshold
@@ -186,42 +185,36 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) override;
   // Sum of earn amounts (minor units) of the member, all partners, posted >= since.
   absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) override;
-  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
-                                                 Micros since) override;
+  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner, Micros since) override;
   absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) override;
   absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) override;
   // Members with points whose lots expire in [from, to), by first expiry.
   absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
-                                                                   int limit) override;
+                                                           int limit) override;
   // Members that earned since `since` or hold a tier, ascending, ids > after.
-  absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since,
-                                                                     MemberId after,
-                                                                     int limit) override;
-
+  absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after,
+                                                             int limit) override;
 
   absl::StatusOr<std::optional<BankRulesRow>> GetBankRules(PartnerId bank) override;
   absl::Status PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) override;
   // ALREADY_EXISTS when another partner registered the id.
   absl::Status InsertMerchantId(const std::string& merchant_id, PartnerId partner,
-                                        Micros now) override;
-  absl::StatusOr<std::optional<PartnerId>> MerchantPartner(
-      const std::string& merchant_id) override;
+                                Micros now) override;
+  absl::StatusOr<std::optional<PartnerId>> MerchantPartner(const std::string& merchant_id) override;
   absl::StatusOr<std::optional<CardLinkRow>> FindCardLink(const std::string& ref) override;
   absl::Status PutCardLink(const CardLinkRow& link, Micros now) override;
   absl::StatusOr<std::vector<std::string>> ActiveCardRefs(MemberId member) override;
   // SELECT ... FOR UPDATE.
   absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
-                                                                  const std::string& id) override;
+                                                          const std::string& id) override;
   absl::Status InsertClearing(const ClearingRow& row) override;
   absl::Status AddClearingRefunded(PartnerId bank, const std::string& id,
-                                           int64_t amount_minor) override;
+                                   int64_t amount_minor) override;
   // Points a card earned in a month: purchases' points minus refunds' reversed points.
   absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
-                                                   const std::string& month_key) override;
+                                           const std::string& month_key) override;
   absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
       const std::string& ref, const std::string& month_key) override;
-
-
 
  private:
   // Runs `body` and converts any sql::SQLException into a status.
@@ -238,16 +231,15 @@ class MysqlTxn final : public BatchRows {
   int64_t LastInsertId();
   // Runs a "SELECT key, SUM(...)" query with the given int64 parameters into a map.
   absl::StatusOr<std::map<int64_t, int64_t>> SumsByKey(const std::string& sql,
-                                                      std::initializer_list<int64_t> params);
+                                                       std::initializer_list<int64_t> params);
   // Runs one statement that takes no parameters and returns no rows.
   absl::Status Execute(const std::string& sql);
   // Runs `select` + "(group, group, ...)" + `suffix` over `keys` in chunks, binding each
   // key with `bind(st, first_index, key) -> next index` and passing each row to `row`.
   // Throws sql::SQLException.
   template <typename Key, typename Bind, typename Row>
-  void SelectIn(const std::string& select, const std::string& group,
-                const std::vector<Key>& keys, Bind&& bind, Row&& row,
-                const std::string& suffix = "");
+  void SelectIn(const std::string& select, const std::string& group, const std::vector<Key>& keys,
+                Bind&& bind, Row&& row, const std::string& suffix = "");
 
   MysqlConnection* c_;
   IdSource* ids_;

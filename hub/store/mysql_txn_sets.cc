@@ -158,8 +158,7 @@ absl::StatusOr<std::vector<CardLinkRow>> MysqlTxn::FindCardLinks(
   return Guard([&]() -> absl::StatusOr<std::vector<CardLinkRow>> {
     std::vector<CardLinkRow> out;
     SelectIn(
-        "SELECT card_ref, bank_id, member_id, active FROM card_links WHERE card_ref IN ", "?",
-        refs,
+        "SELECT card_ref, bank_id, member_id, active FROM card_links WHERE card_ref IN ", "?", refs,
         [](sql::PreparedStatement* st, int k, const std::string& ref) {
           st->setString(k, ref);
           return k + 1;
@@ -251,8 +250,7 @@ absl::StatusOr<int64_t> MysqlTxn::RulesVersion() {
   });
 }
 
-absl::StatusOr<std::vector<PartnerId>> MysqlTxn::EarnPartnersSince(MemberId member,
-                                                                   Micros since) {
+absl::StatusOr<std::vector<PartnerId>> MysqlTxn::EarnPartnersSince(MemberId member, Micros since) {
   return Guard([&]() -> absl::StatusOr<std::vector<PartnerId>> {
     auto* st = Prepare(
         "SELECT DISTINCT partner_id FROM txns WHERE member_id = ? AND kind = 'earn' AND "
@@ -390,10 +388,10 @@ absl::Status MysqlTxn::InsertTransfers(const std::vector<TransferRecord>& rows) 
 absl::Status MysqlTxn::InsertHolds(const std::vector<HoldRecord>& rows) {
   return Guard([&]() -> absl::Status {
     ForChunks(rows.size(), [&](size_t first, size_t n) {
-      auto* st = Prepare(absl::StrCat(
-          "INSERT INTO holds (id, auth_txn_id, member_id, partner_id, points, status, "
-          "expires_at) VALUES ",
-          Repeat("(?, ?, ?, ?, ?, ?, ?)", ", ", n)));
+      auto* st = Prepare(
+          absl::StrCat("INSERT INTO holds (id, auth_txn_id, member_id, partner_id, points, status, "
+                       "expires_at) VALUES ",
+                       Repeat("(?, ?, ?, ?, ?, ?, ?)", ", ", n)));
       int k = 1;
       for (size_t i = first; i < first + n; ++i) {
         const HoldRecord& h = rows[i];
@@ -448,8 +446,7 @@ absl::Status MysqlTxn::UpdateMembers(const std::vector<MemberRecord>& members) {
   });
 }
 
-absl::Status MysqlTxn::UpdateLotsRemaining(
-    const std::vector<std::pair<LotId, Points>>& remaining) {
+absl::Status MysqlTxn::UpdateLotsRemaining(const std::vector<std::pair<LotId, Points>>& remaining) {
   return Guard([&]() -> absl::Status {
     ForChunks(remaining.size(), [&](size_t first, size_t n) {
       auto* st = Prepare(absl::StrCat(
@@ -559,11 +556,12 @@ absl::Status MysqlTxn::InsertClearings(const std::vector<ClearingRow>& clearings
       }
     }
     std::vector<std::pair<std::pair<std::string, std::string>, Points>> list(totals.begin(),
-                                                                            totals.end());
+                                                                             totals.end());
     ForChunks(list.size(), [&](size_t first, size_t n) {
-      auto* st = Prepare(absl::StrCat(
-          "INSERT INTO card_month_points (card_ref, month_key, points) VALUES ",
-          Repeat("(?, ?, ?)", ", ", n), " ON DUPLICATE KEY UPDATE points = points + VALUES(points)"));
+      auto* st = Prepare(
+          absl::StrCat("INSERT INTO card_month_points (card_ref, month_key, points) VALUES ",
+                       Repeat("(?, ?, ?)", ", ", n),
+                       " ON DUPLICATE KEY UPDATE points = points + VALUES(points)"));
       int k = 1;
       for (size_t i = first; i < first + n; ++i) {
         st->setString(k++, list[i].first.first);

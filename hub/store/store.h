@@ -41,39 +41,14 @@ struct LockPlan {
   std::string clearing_id;
   std::string original_clearing_id;
   std::string card_month;  // "YYYY-MM" whose monthly cap a purchase counts against
+  MemberId member = 0;     // a member by id (the expiry sweep)
 };
 
-// One open database transaction. Not thread-safe: it belongs to the thread running the
-// function given to Store::RunInTransaction. Methods named Lock* take row locks that
-// are held until the transaction ends; callers lock members in ascending id order.
-// Every method returns a non-OK status on a database error; after one, the
-// transaction is rolled back by RunInTransaction.
-class StoreTxn {
+// The rows a posting reads and writes: members and cards, transactions and the journal,
+// lots, consumptions, debts and holds.
+class PostingRows {
  public:
-  virtual ~StoreTxn() = default;
-
-  // Program and partners.
-  virtual absl::StatusOr<std::optional<ProgramRecord>> GetProgram() = 0;
-  virtual absl::Status PutProgram(const ProgramRecord& program, Micros now) = 0;
-  // Returns ALREADY_EXISTS if another active partner holds the category.
-  virtual absl::StatusOr<PartnerId> InsertPartner(const PartnerRecord& partner) = 0;
-  virtual absl::StatusOr<std::optional<PartnerRecord>> GetPartner(PartnerId id) = 0;
-  virtual absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
-      const std::string& category) = 0;
-  virtual absl::StatusOr<std::vector<PartnerRecord>> ListPartners() = 0;
-  virtual absl::Status SetPartnerSuspended(PartnerId id) = 0;
-
-  // Credentials, stored as SHA-256 hex of the key.
-  virtual absl::Status InsertApiKey(const std::string& key_hash, Role role,
-                                    std::optional<PartnerId> partner, Micros now) = 0;
-  virtual absl::Status RevokeApiKeysOfPartner(PartnerId partner) = 0;
-  virtual absl::StatusOr<std::optional<Principal>> LookupApiKey(const std::string& key_hash) = 0;
-  virtual absl::StatusOr<int64_t> CountActiveKeys(Role role) = 0;
-  // The audit log (audit.h): `before`/`after` are JSON objects or "" (none).
-  virtual absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
-                                   const std::string& detail, const std::string& before,
-                                   const std::string& after) = 0;
-  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
+  virtual ~PostingRows() = default;
 
   // Members and cards.
   virtual absl::StatusOr<MemberId> InsertMember(bool anonymous, Micros now) = 0;
@@ -108,8 +83,7 @@ class StoreTxn {
   virtual absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) = 0;
   // At least the open lots that expire by `now` or are pending after it (available_at >
   // now), in consumption order; possibly more open lots.
-  virtual absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member,
-                                                                  Micros now) = 0;
+  virtual absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member, Micros now) = 0;
   virtual absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) = 0;
   virtual absl::StatusOr<LotRecord> GetLot(LotId id) = 0;
   virtual absl::StatusOr<LotId> InsertLot(const LotRecord& lot) = 0;
@@ -136,35 +110,65 @@ class StoreTxn {
   virtual absl::Status UpdateHold(int64_t id, const std::string& status, Points points) = 0;
   // Newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) = 0;
+};
 
-  // Settlement (mysql_settlement.cc). Periods are [start, end) by posted_at.
-  virtual absl::StatusOr<std::optional<SettlementConfigRow>> GetSettlementConfig() = 0;
-  virtual absl::Status PutSettlementConfig(const SettlementConfigRow& row, Micros now) = 0;
-  virtual absl::StatusOr<std::vector<SettlementTermsRow>> ListSettlementTerms() = 0;
-  virtual absl::Status PutSettlementTerms(const SettlementTermsRow& row, Micros now) = 0;
-  virtual absl::StatusOr<std::vector<FlowRow>> FlowsBetween(Micros start, Micros end) = 0;
-  // Points of lots created in [start, end), by funder.
-  virtual absl::StatusOr<std::map<PartnerId, Points>> LotPointsEarnedBetween(Micros start,
-                                                                             Micros end) = 0;
-  // Points of earn reversals posted in [start, end), by the reversing (= funding) partner.
-  virtual absl::StatusOr<std::map<PartnerId, Points>> EarnReversalsBetween(Micros start,
-                                                                           Micros end) = 0;
-  // Each funder's lots' remaining as of `t`: lot points earned before t minus
-  // consumptions posted before t.
-  virtual absl::StatusOr<std::map<PartnerId, Points>> FunderRemainingAt(Micros t) = 0;
-  virtual absl::StatusOr<std::vector<TxnRecord>> PartnerTxnsBetween(PartnerId partner,
-                                                                    Micros start,
-                                                                    Micros end) = 0;
-  virtual absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
-                                                                            Micros end) = 0;
-  virtual absl::StatusOr<std::optional<SettlementRunRow>> GetSettlementRun(int64_t id) = 0;
-  // Inserts (id == 0) or overwrites a draft run and its lines. REQUIRES: the caller read
-  // the run FOR UPDATE in this transaction and saw it is a draft (a final run is left
-  // unchanged by the statement's own guard).
-  virtual absl::StatusOr<int64_t> SaveSettlementDraft(const SettlementRunRow& run,
-                                                      const std::vector<SettlementLineRow>& lines) = 0;
-  virtual absl::Status FinalizeSettlementRun(int64_t id, Micros at, const std::string& document) = 0;
-  virtual absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) = 0;
+// The program, partners, credentials, the audit log and the earn rules (tiers,
+// promotions and the sums they ask for): what administration writes and postings read.
+class RulesAdminRows {
+ public:
+  virtual ~RulesAdminRows() = default;
+
+  // Program and partners.
+  virtual absl::StatusOr<std::optional<ProgramRecord>> GetProgram() = 0;
+  virtual absl::Status PutProgram(const ProgramRecord& program, Micros now) = 0;
+  // Returns ALREADY_EXISTS if another active partner holds the category.
+  virtual absl::StatusOr<PartnerId> InsertPartner(const PartnerRecord& partner) = 0;
+  virtual absl::StatusOr<std::optional<PartnerRecord>> GetPartner(PartnerId id) = 0;
+  virtual absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
+      const std::string& category) = 0;
+  virtual absl::StatusOr<std::vector<PartnerRecord>> ListPartners() = 0;
+  virtual absl::Status SetPartnerSuspended(PartnerId id) = 0;
+
+  // Credentials, stored as SHA-256 hex of the key.
+  virtual absl::Status InsertApiKey(const std::string& key_hash, Role role,
+                                    std::optional<PartnerId> partner, Micros now) = 0;
+  virtual absl::Status RevokeApiKeysOfPartner(PartnerId partner) = 0;
+  virtual absl::StatusOr<std::optional<Principal>> LookupApiKey(const std::string& key_hash) = 0;
+  virtual absl::StatusOr<int64_t> CountActiveKeys(Role role) = 0;
+  // The audit log (audit.h): `before`/`after` are JSON objects or "" (none).
+  virtual absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                                   const std::string& detail, const std::string& before,
+                                   const std::string& after) = 0;
+  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
+
+  // Earn rules (mysql_rules.cc).
+  virtual absl::StatusOr<std::vector<TierRow>> ListTiers() = 0;  // by threshold
+  virtual absl::Status ReplaceTiers(const std::vector<TierRow>& tiers) = 0;
+  virtual absl::StatusOr<int64_t> InsertPromotion(const PromotionRow& p) = 0;
+  // Promotions not ended whose window contains `now` (all promotions when `all`).
+  virtual absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) = 0;
+  virtual absl::Status EndPromotion(int64_t id, Micros now) = 0;
+  virtual absl::Status InsertPromotionAward(const PromotionAwardRow& a) = 0;
+  virtual absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) = 0;
+  virtual absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) = 0;
+  // Sum of earn amounts (minor units) of the member, all partners, posted >= since.
+  virtual absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) = 0;
+  virtual absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
+                                                 Micros since) = 0;
+  virtual absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) = 0;
+  virtual absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) = 0;
+  // Members with points whose lots expire in [from, to), by first expiry.
+  virtual absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                                   int limit) = 0;
+  // Members that earned since `since` or hold a tier, ascending, ids > after.
+  virtual absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after,
+                                                                     int limit) = 0;
+};
+
+// The bank's rows (mysql_bank.cc): earn rules, merchant ids, card links, clearing records.
+class BankRows {
+ public:
+  virtual ~BankRows() = default;
 
   // The bank (mysql_bank.cc).
   virtual absl::StatusOr<std::optional<BankRulesRow>> GetBankRules(PartnerId bank) = 0;
@@ -188,33 +192,55 @@ class StoreTxn {
                                                    const std::string& month_key) = 0;
   virtual absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
       const std::string& ref, const std::string& month_key) = 0;
+};
 
-  // Earn rules (mysql_rules.cc).
-  virtual absl::StatusOr<std::vector<TierRow>> ListTiers() = 0;  // by threshold
-  virtual absl::Status ReplaceTiers(const std::vector<TierRow>& tiers) = 0;
-  virtual absl::StatusOr<int64_t> InsertPromotion(const PromotionRow& p) = 0;
-  // Promotions not ended whose window contains `now` (all promotions when `all`).
-  virtual absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) = 0;
-  virtual absl::Status EndPromotion(int64_t id, Micros now) = 0;
-  virtual absl::Status InsertPromotionAward(const PromotionAwardRow& a) = 0;
-  virtual absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) = 0;
-  virtual absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) = 0;
-  // Sum of earn amounts (minor units) of the member, all partners, posted >= since.
-  virtual absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) = 0;
-  virtual absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
-                                                 Micros since) = 0;
-  virtual absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) = 0;
-  virtual absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) = 0;
-  // Members with points whose lots expire in [from, to), by first expiry.
-  virtual absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
-                                                                   int limit) = 0;
-  // Members that earned since `since` or hold a tier, ascending, ids > after.
-  virtual absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since,
-                                                                     MemberId after,
-                                                                     int limit) = 0;
+// What settlement reads and writes (mysql_settlement.cc), and the invariant check.
+class SettlementRows {
+ public:
+  virtual ~SettlementRows() = default;
+
+  // Settlement (mysql_settlement.cc). Periods are [start, end) by posted_at.
+  virtual absl::StatusOr<std::optional<SettlementConfigRow>> GetSettlementConfig() = 0;
+  virtual absl::Status PutSettlementConfig(const SettlementConfigRow& row, Micros now) = 0;
+  virtual absl::StatusOr<std::vector<SettlementTermsRow>> ListSettlementTerms() = 0;
+  virtual absl::Status PutSettlementTerms(const SettlementTermsRow& row, Micros now) = 0;
+  virtual absl::StatusOr<std::vector<FlowRow>> FlowsBetween(Micros start, Micros end) = 0;
+  // Points of lots created in [start, end), by funder.
+  virtual absl::StatusOr<std::map<PartnerId, Points>> LotPointsEarnedBetween(Micros start,
+                                                                             Micros end) = 0;
+  // Points of earn reversals posted in [start, end), by the reversing (= funding) partner.
+  virtual absl::StatusOr<std::map<PartnerId, Points>> EarnReversalsBetween(Micros start,
+                                                                           Micros end) = 0;
+  // Each funder's lots' remaining as of `t`: lot points earned before t minus
+  // consumptions posted before t.
+  virtual absl::StatusOr<std::map<PartnerId, Points>> FunderRemainingAt(Micros t) = 0;
+  virtual absl::StatusOr<std::vector<TxnRecord>> PartnerTxnsBetween(PartnerId partner, Micros start,
+                                                                    Micros end) = 0;
+  virtual absl::StatusOr<std::optional<SettlementRunRow>> FindSettlementRun(Micros start,
+                                                                            Micros end) = 0;
+  virtual absl::StatusOr<std::optional<SettlementRunRow>> GetSettlementRun(int64_t id) = 0;
+  // Inserts (id == 0) or overwrites a draft run and its lines. REQUIRES: the caller read
+  // the run FOR UPDATE in this transaction and saw it is a draft (a final run is left
+  // unchanged by the statement's own guard).
+  virtual absl::StatusOr<int64_t> SaveSettlementDraft(
+      const SettlementRunRow& run, const std::vector<SettlementLineRow>& lines) = 0;
+  virtual absl::Status FinalizeSettlementRun(int64_t id, Micros at,
+                                             const std::string& document) = 0;
+  virtual absl::StatusOr<std::vector<SettlementLineRow>> SettlementLines(int64_t run_id) = 0;
 
   // Rows that break the ledger's invariants, one line each (empty when sound).
   virtual absl::StatusOr<std::vector<std::string>> FindInvariantViolations(Micros now) = 0;
+};
+
+// One open database transaction. Not thread-safe: it belongs to the thread running the
+// function given to Store::RunInTransaction. Methods named Lock* take row locks that
+// are held until the transaction ends; callers lock members in ascending id order.
+// Every method returns a non-OK status on a database error; after one, the
+// transaction is rolled back by RunInTransaction. Its methods come in four roles; code
+// that needs one role takes that interface.
+class StoreTxn : public PostingRows, public RulesAdminRows, public BankRows, public SettlementRows {
+ public:
+  ~StoreTxn() override = default;
 };
 
 // A posting handed to Store::Post: what it locks and reads, known before it runs
@@ -232,8 +258,8 @@ struct PostingJob {
   // Optional. After `apply` failed in a transaction of its own, a read in another
   // transaction that may turn the failure into an answer: a retry that waited behind its
   // own original for the member lock finds the original committed. Its status replaces
-  // the failure when it is OK (answer the original) or ALREADY_EXISTS. Group commit reads idempotency keys after it
-  // holds the locks, so it never needs one.
+  // the failure when it is OK (answer the original) or ALREADY_EXISTS. Group commit reads
+  // idempotency keys after it holds the locks, so it never needs one.
   std::function<absl::Status(StoreTxn&)> recheck;
 };
 

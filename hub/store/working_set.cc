@@ -46,14 +46,16 @@ void WorkingSet::Remember(std::vector<T>& v) {
 
 absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
   std::vector<std::string> cards;
-  std::vector<TxnKey> named;  // earlier transactions the requests refer to
-  std::vector<TxnKey> keys;   // named ones and the requests' own idempotency keys
+  std::vector<TxnKey> named;           // earlier transactions the requests refer to
+  std::vector<TxnKey> keys;            // named ones and the requests' own idempotency keys
   std::set<std::string> cards_taking;  // cards of requests that take from lots
   bool named_taking = false;
-  std::vector<std::string> refs;            // bank card references (clearing records)
+  std::vector<std::string> refs;  // bank card references (clearing records)
   std::set<std::string> refs_taking;
-  std::vector<ClearingKey> clearing_keys;   // clearing records and refunds' purchases
+  std::vector<ClearingKey> clearing_keys;  // clearing records and refunds' purchases
   std::vector<std::pair<std::string, std::string>> card_months;  // (card ref, month)
+  std::vector<MemberId> ids;                                     // members to lock
+  std::set<MemberId> all_lots;
   for (const LockPlan* p : plans) {
     if (!p->card_number.empty()) cards.push_back(p->card_number);
     if (!p->second_card_number.empty()) cards.push_back(p->second_card_number);
@@ -64,6 +66,10 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
       if (p->takes_from_lots) refs_taking.insert(p->card_ref);
     }
     if (!p->clearing_id.empty()) clearing_keys.push_back({p->clearing_bank, p->clearing_id});
+    if (p->member != 0) {
+      ids.push_back(p->member);
+      if (p->takes_from_lots) all_lots.insert(p->member);
+    }
     if (!p->card_ref.empty() && !p->card_month.empty()) {
       card_months.push_back({p->card_ref, p->card_month});
     }
@@ -95,8 +101,6 @@ absl::Status WorkingSet::Load(const std::vector<const LockPlan*>& plans) {
 
   // Which members: read before the locks, checked again under them.
   // Members whose requests all leave their lots alone get only the lots due or pending.
-  std::vector<MemberId> ids;
-  std::set<MemberId> all_lots;
   ASSIGN_OR_RETURN(std::vector<CardRecord> before, rows_->FindCards(cards));
   for (const CardRecord& c : before) {
     ids.push_back(c.member_id);

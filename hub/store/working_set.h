@@ -51,7 +51,7 @@ struct BatchRules {
   std::optional<std::optional<ProgramRecord>> program;
   std::map<PartnerId, std::optional<PartnerRecord>> partners;
   std::optional<std::vector<TierRow>> tiers;
-  std::optional<std::vector<PromotionRow>> promotions;  // all of them
+  std::optional<std::vector<PromotionRow>> promotions;        // all of them
   std::map<std::string, std::optional<PartnerId>> merchants;  // merchant id -> partner
   std::map<PartnerId, std::optional<BankRulesRow>> bank_rules;
 };
@@ -111,8 +111,7 @@ class WorkingSet final : public ForwardingTxn {
   absl::Status InsertTransfer(const TransferRecord& transfer) override;
   absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member, Micros since) override;
   absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) override;
-  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
-                                         Micros since) override;
+  absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner, Micros since) override;
   absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) override;
   absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) override;
 
@@ -215,7 +214,7 @@ class WorkingSet final : public ForwardingTxn {
   std::map<std::pair<std::string, std::string>, Points> card_months_;  // (card, month)
   using ClearingKey = std::pair<PartnerId, std::string>;
   std::map<std::string, std::optional<CardLinkRow>> card_links_;  // nullopt: none
-  std::map<ClearingKey, std::optional<ClearingRow>> clearings_;  // nullopt: none
+  std::map<ClearingKey, std::optional<ClearingRow>> clearings_;   // nullopt: none
 
   // Not written yet.
   std::set<TxnId> new_txns_;  // ids ascend in the order they were handed out

@@ -282,8 +282,8 @@ TEST(GroupCommit, ClearingRecordsLoadAndWriteSetBased) {
   const PartnerId bank = f.AddPartner("bank", 100, Role::kIssuer);
   BankLedger plain(f.db().store(), &f.clock());
   BankRulesRow rules;
-  rules.default_rate_bp = 100;      // 1 %: 100.00 EUR earns 100 points
-  rules.monthly_cap_points = 150;   // the second purchase on a card earns 50
+  rules.default_rate_bp = 100;     // 1 %: 100.00 EUR earns 100 points
+  rules.monthly_cap_points = 150;  // the second purchase on a card earns 50
   ASSERT_TRUE(plain.SetRules("ops", bank, rules).ok());
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(plain.LinkCard(bank, f.AddMember(grocer), absl::StrCat("tok-", i)).ok());
@@ -444,8 +444,8 @@ TEST(GroupCommitFaults, RequestFailingAfterItsWritesLeavesNothingAndTheRestCommi
       lot.earned_at = rec.posted_at;
       lot.expires_at = kNeverExpires;
       RETURN_IF_ERROR(txn.InsertLot(lot).status());
-      RETURN_IF_ERROR(txn.InsertTransfer({id, PartnerIssuedAccount(grocer),
-                                          MemberAccount(member), points, rec.posted_at}));
+      RETURN_IF_ERROR(txn.InsertTransfer(
+          {id, PartnerIssuedAccount(grocer), MemberAccount(member), points, rec.posted_at}));
       m.balance += points;
       RETURN_IF_ERROR(txn.UpdateMember(m));
       RETURN_IF_ERROR(txn.UpdateTxnResult(id, points, m.balance, m.balance));
@@ -453,9 +453,8 @@ TEST(GroupCommitFaults, RequestFailingAfterItsWritesLeavesNothingAndTheRestCommi
       return absl::OkStatus();
     };
   };
-  std::vector<absl::Status> results =
-      b.store.RunEach({credit("keep-1", 10, false), credit("drop", 1000, true),
-                       credit("keep-2", 20, false)});
+  std::vector<absl::Status> results = b.store.RunEach(
+      {credit("keep-1", 10, false), credit("drop", 1000, true), credit("keep-2", 20, false)});
   ASSERT_EQ(results.size(), 3u);
   EXPECT_TRUE(results[0].ok()) << results[0];
   ExpectError(results[1], absl::StatusCode::kFailedPrecondition, "on purpose");

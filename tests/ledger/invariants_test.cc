@@ -80,18 +80,17 @@ TEST_F(InvariantsTest, DeletedTxnOrphansItsTransfersLotAndConsumptions) {
   const LotId lot = f.LotOf(earn);
   ASSERT_THAT(Violations(), IsEmpty());
 
-  f.db().Execute(absl::StrCat("DELETE FROM txns WHERE id IN (", earn.txn_id, ", ",
-                              redeem.txn_id, ")"));
-  EXPECT_THAT(
-      Violations(),
-      UnorderedElementsAre(
-          absl::StrCat("transfer of a missing txn: transfer=", TransferOf(earn.txn_id),
-                       " txn=", earn.txn_id),
-          absl::StrCat("transfer of a missing txn: transfer=", TransferOf(redeem.txn_id),
-                       " txn=", redeem.txn_id),
-          absl::StrCat("lot of a missing txn: lot=", lot, " txn=", earn.txn_id),
-          absl::StrCat("consumption of a missing txn: consumption=",
-                       ConsumptionOf(redeem.txn_id), " txn=", redeem.txn_id)));
+  f.db().Execute(
+      absl::StrCat("DELETE FROM txns WHERE id IN (", earn.txn_id, ", ", redeem.txn_id, ")"));
+  EXPECT_THAT(Violations(),
+              UnorderedElementsAre(
+                  absl::StrCat("transfer of a missing txn: transfer=", TransferOf(earn.txn_id),
+                               " txn=", earn.txn_id),
+                  absl::StrCat("transfer of a missing txn: transfer=", TransferOf(redeem.txn_id),
+                               " txn=", redeem.txn_id),
+                  absl::StrCat("lot of a missing txn: lot=", lot, " txn=", earn.txn_id),
+                  absl::StrCat("consumption of a missing txn: consumption=",
+                               ConsumptionOf(redeem.txn_id), " txn=", redeem.txn_id)));
 }
 
 // A journal entry no txn explains, between two partner accounts so that no balance
@@ -101,8 +100,9 @@ TEST_F(InvariantsTest, ReportsAnOrphanTransfer) {
   const int64_t missing = f.Query("SELECT MAX(id) + 1000 FROM txns");
   f.db().Execute(absl::StrCat(
       "INSERT INTO transfers (txn_id, debit_account, credit_account, points, posted_at)"
-      " VALUES (", missing, ", 'partner_issued:", grocer, "', 'partner_redeemed:", cinema,
-      "', 5, ", f.clock().NowMicros(), ")"));
+      " VALUES (",
+      missing, ", 'partner_issued:", grocer, "', 'partner_redeemed:", cinema, "', 5, ",
+      f.clock().NowMicros(), ")"));
   const int64_t transfer = f.Query("SELECT MAX(id) FROM transfers");
   EXPECT_THAT(Violations(), ElementsAre(absl::StrCat("transfer of a missing txn: transfer=",
                                                      transfer, " txn=", missing)));
@@ -112,7 +112,8 @@ TEST_F(InvariantsTest, ReportsAnOrphanTransfer) {
 // card's clearing rows.
 TEST_F(InvariantsTest, ReportsACardMonthlyTotalThatDiffersFromItsClearings) {
   f.db().Execute(
-      "INSERT INTO card_month_points (card_ref, month_key, points) VALUES ('ref-1', '2026-01', 40)");
+      "INSERT INTO card_month_points (card_ref, month_key, points) VALUES ('ref-1', '2026-01', "
+      "40)");
   EXPECT_THAT(Violations(),
               ElementsAre("card monthly points differ from the card's clearings: card=ref-1 "
                           "month=2026-01 counted=0 running_total=40"));
@@ -123,8 +124,9 @@ TEST_F(InvariantsTest, ReportsAnOrphanLot) {
   const int64_t missing = f.Query("SELECT MAX(id) + 1000 FROM txns");
   f.db().Execute(absl::StrCat(
       "INSERT INTO lots (member_id, funder_id, earn_txn_id, points, remaining, earned_at,"
-      " expires_at) VALUES (", member, ", ", grocer, ", ", missing, ", 10, 10, ",
-      f.clock().NowMicros(), ", ", f.clock().NowMicros() + 30 * kDay, ")"));
+      " expires_at) VALUES (",
+      member, ", ", grocer, ", ", missing, ", 10, 10, ", f.clock().NowMicros(), ", ",
+      f.clock().NowMicros() + 30 * kDay, ")"));
   const int64_t lot = f.Query("SELECT MAX(id) FROM lots");
   EXPECT_THAT(Violations(),
               Contains(absl::StrCat("lot of a missing txn: lot=", lot, " txn=", missing)));
@@ -135,9 +137,8 @@ TEST_F(InvariantsTest, ReportsAConsumptionOfAMissingLot) {
   const Posting redeem = Ok(f.Redeem(cinema, card, 100));
   const LotId lot = f.LotOf(earn);
   f.db().Execute(absl::StrCat("DELETE FROM lots WHERE id = ", lot));
-  EXPECT_THAT(Violations(),
-              Contains(absl::StrCat("consumption of a missing lot: consumption=",
-                                    ConsumptionOf(redeem.txn_id), " lot=", lot)));
+  EXPECT_THAT(Violations(), Contains(absl::StrCat("consumption of a missing lot: consumption=",
+                                                  ConsumptionOf(redeem.txn_id), " lot=", lot)));
 }
 
 // A txn whose transfers are gone: it says points moved, the journal says none did.
@@ -148,11 +149,10 @@ TEST_F(InvariantsTest, ReportsATxnWhoseTransfersWereDeleted) {
                               debit.txn_id, ")"));
   const std::vector<std::string> v = Violations();
   EXPECT_THAT(v, Contains(absl::StrCat(
-                     "txn transfers differ from what its kind and points post: txn=",
-                     earn.txn_id, " kind=earn points=300 expected=300 transferred=0 transfers=0")));
+                     "txn transfers differ from what its kind and points post: txn=", earn.txn_id,
+                     " kind=earn points=300 expected=300 transferred=0 transfers=0")));
   EXPECT_THAT(v, Contains(absl::StrCat(
-                     "txn transfers differ from what its kind and points post: txn=",
-                     debit.txn_id,
+                     "txn transfers differ from what its kind and points post: txn=", debit.txn_id,
                      " kind=adjust points=-40 expected=40 transferred=0 transfers=0")));
 }
 
@@ -167,11 +167,10 @@ TEST_F(InvariantsTest, ReportsATransferOnAKindThatPostsNone) {
   EXPECT_THAT(
       Violations(),
       UnorderedElementsAre(
-          absl::StrCat("txn transfers differ from what its kind and points post: txn=",
-                       redeem.txn_id,
-                       " kind=redeem points=100 expected=100 transferred=0 transfers=0"),
-          absl::StrCat("txn transfers differ from what its kind and points post: txn=",
-                       auth.txn_id,
+          absl::StrCat(
+              "txn transfers differ from what its kind and points post: txn=", redeem.txn_id,
+              " kind=redeem points=100 expected=100 transferred=0 transfers=0"),
+          absl::StrCat("txn transfers differ from what its kind and points post: txn=", auth.txn_id,
                        " kind=authorize points=50 expected=0 transferred=100 transfers=1")));
 }
 

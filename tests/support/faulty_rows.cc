@@ -62,8 +62,7 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     RETURN_IF_ERROR(Check("OpenLotsOf"));
     return target()->OpenLotsOf(ids);
   }
-  absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(
-      const std::vector<MemberId>& ids) override {
+  absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override {
     RETURN_IF_ERROR(Check("ActiveHoldsOf"));
     return target()->ActiveHoldsOf(ids);
   }
@@ -71,8 +70,7 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     RETURN_IF_ERROR(Check("RulesVersion"));
     return target()->RulesVersion();
   }
-  absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member,
-                                                           Micros since) override {
+  absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member, Micros since) override {
     RETURN_IF_ERROR(Check("EarnPartnersSince"));
     return target()->EarnPartnersSince(member, since);
   }
@@ -148,12 +146,11 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     if (*fault == Fault::kDeadlock) {
       retryable_ = true;  // InnoDB rolled the victim back whole; a new attempt may pass
       return absl::AbortedError(absl::StrCat(
-          "mysql error 1213 (40001): Deadlock found when trying to get lock (injected at ",
-          method, ")"));
+          "mysql error 1213 (40001): Deadlock found when trying to get lock (injected at ", method,
+          ")"));
     }
-    return absl::UnavailableError(
-        absl::StrCat("mysql error 2013 (HY000): Lost connection to server (injected at ", method,
-                     ")"));
+    return absl::UnavailableError(absl::StrCat(
+        "mysql error 2013 (HY000): Lost connection to server (injected at ", method, ")"));
   }
 
   Faults* const faults_;
