@@ -50,8 +50,9 @@ ABSL_FLAG(std::string, admin_key_file, "",
           "file holding the first admin key, used only while no admin key exists "
           "(or set LOYALTY_ADMIN_KEY)");
 ABSL_FLAG(int, workers, 128,
-          "worker threads running requests; with group commit most of them wait for their "
-          "batch's commit, so this bounds the requests one batch can gather");
+          "worker threads for requests that wait for the database on a thread (reads, "
+          "administration, bank streams, postings without group commit); with group commit "
+          "a posting's committer answers it");
 ABSL_FLAG(int, mysql_pool_size, 0,
           "database connections kept open (0 = committers + 8 with group commit, workers + 4 "
           "without)");
