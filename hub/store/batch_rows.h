@@ -33,7 +33,7 @@ struct TxnKey {
 };
 
 // The tables whose row ids the hub hands out itself (IdSource).
-enum class IdKind { kTxn, kLot, kConsumption, kHold };
+enum class IdKind { kTxn, kLot, kConsumption, kHold, kDebt };
 
 // Hands out row ids for new rows, unique across every hub on the database: each hub
 // reserves a block at a time in a short transaction of its own (the table id_blocks),
@@ -75,6 +75,8 @@ class BatchRows : public StoreTxn {
   // a pair without a row has none yet (0).
   virtual absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, Points>>>
   CardMonthTotals(const std::vector<std::pair<std::string, std::string>>& keys) = 0;
+  // Debts with points outstanding, by member, oldest (lowest id) first per member.
+  virtual absl::StatusOr<std::vector<DebtRecord>> OpenDebtsOf(const std::vector<MemberId>& ids) = 0;
   // Holds with status active (any expiry), by member, newest first.
   virtual absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(
       const std::vector<MemberId>& ids) = 0;
@@ -109,6 +111,12 @@ class BatchRows : public StoreTxn {
   virtual absl::Status InsertClearings(const std::vector<ClearingRow>& rows) = 0;
   // Sets refunded_amount_minor of existing clearing rows.
   virtual absl::Status UpdateClearingsRefunded(const std::vector<ClearingRow>& rows) = 0;
+  // Debt rows by id: new ones inserted, existing ones get the given member_id and
+  // outstanding (one upsert per chunk).
+  virtual absl::Status UpsertDebts(const std::vector<DebtRecord>& rows) = 0;
+  // Audit log entries (their ids are assigned by the table, ascending in the given order).
+  virtual absl::Status InsertAudits(const std::vector<AuditEntry>& rows) = 0;
+  virtual absl::Status InsertPromotionAwards(const std::vector<PromotionAwardRow>& rows) = 0;
 
   // One savepoint, replaced by each call.
   virtual absl::Status Savepoint() = 0;

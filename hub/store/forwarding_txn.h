@@ -106,7 +106,7 @@ class ForwardingTo : public Interface {
     return target_->InsertAudit(at, actor, action, detail, before, after);
   }
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override {
-    RETURN_IF_ERROR(BeforeCall("ListAudit", Access::kRead));
+    RETURN_IF_ERROR(BeforeCall("ListAudit", Access::kReadBuffered));
     return target_->ListAudit(query);
   }
   absl::StatusOr<MemberId> InsertMember(bool anonymous, Micros now) override {

@@ -121,19 +121,7 @@ absl::Status MysqlTxn::EndPromotion(int64_t id, Micros now) {
 }
 
 absl::Status MysqlTxn::InsertPromotionAward(const PromotionAwardRow& a) {
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO promotion_awards (promotion_id, member_id, earn_txn_id, bonus_txn_id, "
-        "points, awarded_at) VALUES (?, ?, ?, ?, ?, ?)");
-    st->setInt64(1, a.promotion_id);
-    st->setInt64(2, a.member_id);
-    st->setInt64(3, a.earn_txn_id);
-    st->setInt64(4, a.bonus_txn_id);
-    st->setInt64(5, a.points);
-    st->setInt64(6, a.awarded_at);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+  return InsertPromotionAwards({a});
 }
 
 absl::StatusOr<std::vector<PromotionAwardRow>> MysqlTxn::AwardsOfEarn(TxnId earn) {

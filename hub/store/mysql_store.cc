@@ -99,7 +99,7 @@ class IdBlocks final : public IdSource {
   };
   MysqlStore* const store_;
   absl::Mutex mu_;
-  Range ranges_[4] ABSL_GUARDED_BY(mu_);
+  Range ranges_[5] ABSL_GUARDED_BY(mu_);
 };
 
 class MysqlStore final : public Store {
@@ -130,7 +130,7 @@ class MysqlStore final : public Store {
 };
 
 absl::StatusOr<int64_t> IdBlocks::Next(IdKind kind) {
-  static constexpr const char* kTables[] = {"txns", "lots", "consumptions", "holds"};
+  static constexpr const char* kTables[] = {"txns", "lots", "consumptions", "holds", "debts"};
   const int k = static_cast<int>(kind);
   absl::MutexLock lock(&mu_);
   Range& r = ranges_[k];
@@ -147,9 +147,10 @@ absl::StatusOr<int64_t> MysqlStore::ReserveIds(const char* table, int64_t n) {
   absl::StatusOr<int64_t> first;
   try {
     std::unique_ptr<sql::Statement> st(c->conn->createStatement());
-    st->execute(absl::StrCat(
-        "UPDATE id_blocks SET next_id = LAST_INSERT_ID(GREATEST(next_id, (SELECT "
-        "COALESCE(MAX(id), 0) + 1 FROM ", table, "))) + ", n, " WHERE name = '", table, "'"));
+    st->execute(
+        absl::StrCat("UPDATE id_blocks SET next_id = LAST_INSERT_ID(GREATEST(next_id, (SELECT "
+                     "COALESCE(MAX(id), 0) + 1 FROM ",
+                     table, "))) + ", n, " WHERE name = '", table, "'"));
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT LAST_INSERT_ID()"));
     LOYALTY_CHECK(rs->next());
     first = rs->getInt64(1);

@@ -350,25 +350,7 @@ absl::StatusOr<int64_t> MysqlTxn::CountActiveKeys(Role role) {
 absl::Status MysqlTxn::InsertAudit(Micros at, const std::string& actor, const std::string& action,
                                    const std::string& detail, const std::string& before,
                                    const std::string& after) {
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO audit_log (at, actor, action, detail, before_state, after_state) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    st->setInt64(1, at);
-    st->setString(2, actor.substr(0, 64));
-    st->setString(3, action.substr(0, 40));
-    st->setString(4, detail.substr(0, 500));
-    // "" (no state) is stored as NULL.
-    for (auto [idx, json] : {std::pair{5, &before}, std::pair{6, &after}}) {
-      if (json->empty()) {
-        st->setNull(idx, sql::DataType::VARCHAR);
-      } else {
-        st->setString(idx, *json);
-      }
-    }
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+  return InsertAudits({{0, at, actor, action, detail, before, after}});
 }
 
 absl::StatusOr<std::vector<AuditEntry>> MysqlTxn::ListAudit(const AuditQuery& q) {
@@ -730,42 +712,14 @@ absl::StatusOr<Points> MysqlTxn::RestoredOf(int64_t consumption_id) {
 }
 
 absl::StatusOr<std::vector<DebtRecord>> MysqlTxn::OpenDebts(MemberId member) {
-  return Guard([&]() -> absl::StatusOr<std::vector<DebtRecord>> {
-    auto* st = Prepare(
-        "SELECT id, member_id, funder_id, txn_id, points, outstanding, created_at FROM debts "
-        "WHERE member_id = ? AND outstanding > 0 ORDER BY id");
-    st->setInt64(1, member);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<DebtRecord> out;
-    while (rs->next()) {
-      DebtRecord d;
-      d.id = rs->getInt64(1);
-      d.member_id = rs->getInt64(2);
-      d.funder_id = rs->getInt64(3);
-      d.txn_id = rs->getInt64(4);
-      d.points = rs->getInt64(5);
-      d.outstanding = rs->getInt64(6);
-      d.created_at = rs->getInt64(7);
-      out.push_back(d);
-    }
-    return out;
-  });
+  return OpenDebtsOf({member});
 }
 
 absl::Status MysqlTxn::InsertDebt(const DebtRecord& d) {
-  return Guard([&]() -> absl::Status {
-    auto* st = Prepare(
-        "INSERT INTO debts (member_id, funder_id, txn_id, points, outstanding, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    st->setInt64(1, d.member_id);
-    st->setInt64(2, d.funder_id);
-    st->setInt64(3, d.txn_id);
-    st->setInt64(4, d.points);
-    st->setInt64(5, d.outstanding);
-    st->setInt64(6, d.created_at);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+  ASSIGN_OR_RETURN(int64_t id, ids_->Next(IdKind::kDebt));
+  DebtRecord row = d;
+  row.id = id;
+  return UpsertDebts({row});
 }
 
 absl::Status MysqlTxn::SetDebtOutstanding(int64_t id, Points outstanding) {

@@ -80,6 +80,7 @@ class MysqlTxn final : public BatchRows {
                                                             Micros due_by,
                                                             Micros pending_after) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHoldsOf(const std::vector<MemberId>& ids) override;
+  absl::StatusOr<std::vector<DebtRecord>> OpenDebtsOf(const std::vector<MemberId>& ids) override;
   absl::StatusOr<int64_t> RulesVersion() override;
   absl::StatusOr<std::vector<PartnerId>> EarnPartnersSince(MemberId member, Micros since) override;
   absl::Status InsertTxns(const std::vector<TxnRecord>& txns) override;
@@ -93,6 +94,9 @@ class MysqlTxn final : public BatchRows {
   absl::Status UpdateTxns(const std::vector<TxnRecord>& txns) override;
   absl::Status InsertClearings(const std::vector<ClearingRow>& rows) override;
   absl::Status UpdateClearingsRefunded(const std::vector<ClearingRow>& rows) override;
+  absl::Status UpsertDebts(const std::vector<DebtRecord>& rows) override;
+  absl::Status InsertAudits(const std::vector<AuditEntry>& rows) override;
+  absl::Status InsertPromotionAwards(const std::vector<PromotionAwardRow>& rows) override;
   absl::Status Savepoint() override;
   absl::Status RollbackToSavepoint() override;
   bool Doomed() const override { return doomed_ || c_->broken; }

@@ -241,6 +241,23 @@ absl::StatusOr<std::vector<HoldRecord>> MysqlTxn::ActiveHoldsOf(const std::vecto
   });
 }
 
+absl::StatusOr<std::vector<DebtRecord>> MysqlTxn::OpenDebtsOf(const std::vector<MemberId>& ids) {
+  std::vector<DebtRecord> out;
+  if (ids.empty()) return out;
+  return Guard([&]() -> absl::StatusOr<std::vector<DebtRecord>> {
+    std::unique_ptr<sql::Statement> st(c_->conn->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
+        "SELECT id, member_id, funder_id, txn_id, points, outstanding, created_at FROM debts "
+        "WHERE member_id IN (",
+        absl::StrJoin(ids, ","), ") AND outstanding > 0 ORDER BY member_id, id")));
+    while (rs->next()) {
+      out.push_back({rs->getInt64(1), rs->getInt64(2), rs->getInt64(3), rs->getInt64(4),
+                     rs->getInt64(5), rs->getInt64(6), rs->getInt64(7)});
+    }
+    return out;
+  });
+}
+
 absl::StatusOr<int64_t> MysqlTxn::RulesVersion() {
   return Guard([&]() -> absl::StatusOr<int64_t> {
     std::unique_ptr<sql::ResultSet> rs(
@@ -586,6 +603,78 @@ absl::Status MysqlTxn::UpdateClearingsRefunded(const std::vector<ClearingRow>& c
       st->setString(3, c.clearing_id);
       st->executeUpdate();
     }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::UpsertDebts(const std::vector<DebtRecord>& rows) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(rows.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO debts (id, member_id, funder_id, txn_id, points, outstanding, created_at) "
+          "VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?, ?)", ", ", n),
+          " ON DUPLICATE KEY UPDATE member_id = VALUES(member_id), "
+          "outstanding = VALUES(outstanding)"));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const DebtRecord& d = rows[i];
+        LOYALTY_CHECK(d.id > 0);
+        st->setInt64(k++, d.id);
+        st->setInt64(k++, d.member_id);
+        st->setInt64(k++, d.funder_id);
+        st->setInt64(k++, d.txn_id);
+        st->setInt64(k++, d.points);
+        st->setInt64(k++, d.outstanding);
+        st->setInt64(k++, d.created_at);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertAudits(const std::vector<AuditEntry>& rows) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(rows.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO audit_log (at, actor, action, detail, before_state, after_state) VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?)", ", ", n)));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const AuditEntry& a = rows[i];
+        st->setInt64(k++, a.at);
+        st->setString(k++, a.actor.substr(0, 64));
+        st->setString(k++, a.action.substr(0, 40));
+        st->setString(k++, a.detail.substr(0, 500));
+        SetOptString(st, k++, a.before);  // "" (no state) is stored as NULL
+        SetOptString(st, k++, a.after);
+      }
+      st->executeUpdate();
+    });
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlTxn::InsertPromotionAwards(const std::vector<PromotionAwardRow>& rows) {
+  return Guard([&]() -> absl::Status {
+    ForChunks(rows.size(), [&](size_t first, size_t n) {
+      auto* st = Prepare(absl::StrCat(
+          "INSERT INTO promotion_awards (promotion_id, member_id, earn_txn_id, bonus_txn_id, "
+          "points, awarded_at) VALUES ",
+          Repeat("(?, ?, ?, ?, ?, ?)", ", ", n)));
+      int k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        const PromotionAwardRow& a = rows[i];
+        st->setInt64(k++, a.promotion_id);
+        st->setInt64(k++, a.member_id);
+        st->setInt64(k++, a.earn_txn_id);
+        st->setInt64(k++, a.bonus_txn_id);
+        st->setInt64(k++, a.points);
+        st->setInt64(k++, a.awarded_at);
+      }
+      st->executeUpdate();
+    });
     return absl::OkStatus();
   });
 }

@@ -194,6 +194,17 @@ absl::Status WorkingSet::KeepMembers(const std::vector<MemberRecord>& rows,
     members_[h.member_id].holds.push_back(h.id);
     holds_[h.id] = std::move(h);
   }
+  // A member's debt is the sum of its debts' outstanding points: only members in debt
+  // have open debts to read.
+  std::vector<MemberId> in_debt;
+  for (const MemberRecord& m : rows) {
+    if (m.debt > 0) in_debt.push_back(m.id);
+    debts_read_.insert(m.id);
+  }
+  if (!in_debt.empty()) {
+    ASSIGN_OR_RETURN(std::vector<DebtRecord> debts, rows_->OpenDebtsOf(in_debt));
+    for (DebtRecord& d : debts) debts_.emplace(d.id, std::move(d));
+  }
   return absl::OkStatus();
 }
 
@@ -262,7 +273,8 @@ bool WorkingSet::Unwritten() const {
   return !new_txns_.empty() || !new_lots_.empty() || !new_holds_.empty() ||
          !consumptions_.empty() || !transfers_.empty() || !dirty_members_.empty() ||
          !dirty_txns_.empty() || !dirty_lots_.empty() || !dirty_holds_.empty() ||
-         !new_clearings_.empty() || !dirty_clearings_.empty();
+         !new_clearings_.empty() || !dirty_clearings_.empty() || !dirty_debts_.empty() ||
+         !audits_.empty() || !awards_.empty();
 }
 
 void WorkingSet::ForgetUnwritten() {
@@ -277,6 +289,9 @@ void WorkingSet::ForgetUnwritten() {
   dirty_holds_.clear();
   new_clearings_.clear();
   dirty_clearings_.clear();
+  dirty_debts_.clear();
+  audits_.clear();
+  awards_.clear();
 }
 
 void WorkingSet::ForgetAll() {
@@ -289,6 +304,8 @@ void WorkingSet::ForgetAll() {
   txns_.clear();
   lots_.clear();
   holds_.clear();
+  debts_.clear();
+  debts_read_.clear();
   ForgetUnwritten();
 }
 
@@ -322,6 +339,9 @@ absl::Status WorkingSet::Flush() {
   clearings.clear();
   for (const ClearingKey& k : dirty_clearings_) clearings.push_back(*clearings_.at(k));
   RETURN_IF_ERROR(rows_->UpdateClearingsRefunded(clearings));
+  RETURN_IF_ERROR(rows_->UpsertDebts(rows_of(dirty_debts_, debts_)));
+  RETURN_IF_ERROR(rows_->InsertAudits(audits_));
+  RETURN_IF_ERROR(rows_->InsertPromotionAwards(awards_));
   ForgetUnwritten();
   return absl::OkStatus();
 }
@@ -893,6 +913,95 @@ absl::StatusOr<std::optional<BankRulesRow>> WorkingSet::GetBankRules(PartnerId b
 absl::Status WorkingSet::PutBankRules(PartnerId bank, const BankRulesRow& rules, Micros now) {
   rules_.bank_rules.clear();
   return ForwardingTxn::PutBankRules(bank, rules, now);
+}
+
+// ---- debts
+
+absl::Status WorkingSet::ReadDebts(MemberId member) {
+  if (debts_read_.count(member) > 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<DebtRecord> read, rows_->OpenDebtsOf({member}));
+  for (DebtRecord& d : read) debts_.emplace(d.id, std::move(d));  // kept rows are newer
+  debts_read_.insert(member);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<DebtRecord>> WorkingSet::OpenDebts(MemberId member) {
+  RETURN_IF_ERROR(ReadDebts(member));
+  std::vector<DebtRecord> out;  // by id, as debts_ is
+  for (const auto& [id, d] : debts_) {
+    if (d.member_id == member && d.outstanding > 0) out.push_back(d);
+  }
+  return out;
+}
+
+absl::Status WorkingSet::InsertDebt(const DebtRecord& debt) {
+  ASSIGN_OR_RETURN(int64_t id, rows_->ids().Next(IdKind::kDebt));
+  Remember(debts_, id);
+  Remember(dirty_debts_, id);
+  debts_[id] = debt;
+  debts_[id].id = id;
+  dirty_debts_.insert(id);
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::SetDebtOutstanding(int64_t id, Points outstanding) {
+  auto it = debts_.find(id);
+  if (it == debts_.end()) return ForwardingTxn::SetDebtOutstanding(id, outstanding);
+  Remember(debts_, id);
+  Remember(dirty_debts_, id);
+  it->second.outstanding = outstanding;
+  dirty_debts_.insert(id);
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::MoveDebts(MemberId from, MemberId to) {
+  RETURN_IF_ERROR(ForwardingTxn::MoveDebts(from, to));  // the rows already written
+  RETURN_IF_ERROR(ReadDebts(from));
+  RETURN_IF_ERROR(ReadDebts(to));
+  for (auto& [id, d] : debts_) {
+    if (d.member_id != from) continue;
+    Remember(debts_, id);
+    Remember(dirty_debts_, id);
+    d.member_id = to;
+    dirty_debts_.insert(id);
+  }
+  return absl::OkStatus();
+}
+
+// ---- audit log and promotion awards: written with the batch
+
+absl::Status WorkingSet::InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                                     const std::string& detail, const std::string& before,
+                                     const std::string& after) {
+  Remember(audits_);
+  audits_.push_back({0, at, actor, action, detail, before, after});
+  return absl::OkStatus();
+}
+
+absl::Status WorkingSet::InsertPromotionAward(const PromotionAwardRow& a) {
+  Remember(awards_);
+  awards_.push_back(a);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PromotionAwardRow>> WorkingSet::AwardsOfEarn(TxnId earn) {
+  ASSIGN_OR_RETURN(std::vector<PromotionAwardRow> out, target()->AwardsOfEarn(earn));
+  for (const PromotionAwardRow& a : awards_) {
+    if (a.earn_txn_id == earn) out.push_back(a);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const PromotionAwardRow& a, const PromotionAwardRow& b) {
+                     return a.promotion_id < b.promotion_id;
+                   });
+  return out;
+}
+
+absl::StatusOr<int64_t> WorkingSet::CountAwards(int64_t promotion, MemberId member) {
+  ASSIGN_OR_RETURN(int64_t count, target()->CountAwards(promotion, member));
+  for (const PromotionAwardRow& a : awards_) {
+    if (a.promotion_id == promotion && a.member_id == member) ++count;
+  }
+  return count;
 }
 
 }  // namespace loyalty

@@ -3,12 +3,14 @@
 //
 //   Load(plans)   a fixed number of set-based statements: the plans' cards and earlier
 //                 transactions, their members locked in ascending id order, the
-//                 idempotency keys, the members' open lots and active holds.
+//                 idempotency keys, the members' open lots, active holds and (of members
+//                 in debt) open debts.
 //   requests      each runs the ledger's code against this StoreTxn between
 //                 BeginRequest and EndRequest. Reads of loaded rows and new rows are
-//                 answered from memory; new txns, lots, consumptions, transfers and holds
-//                 and changed members, lots, holds and txns stay in memory (ids from the
-//                 IdSource). A request that fails is undone in memory from an undo log.
+//                 answered from memory; new txns, lots, consumptions, transfers, holds,
+//                 debts, audit rows and promotion awards and changed members, lots,
+//                 holds, debts and txns stay in memory (ids from the IdSource). A request that
+//                 fails is undone in memory from an undo log.
 //   Write()       what the batch created or changed, as multi-row statements.
 //
 // Calls the working set does not keep pass through to the transaction (ForwardingTxn):
@@ -132,6 +134,18 @@ class WorkingSet final : public ForwardingTxn {
   absl::Status UpdateHold(int64_t id, const std::string& status, Points points) override;
   absl::StatusOr<std::vector<HoldRecord>> ActiveHolds(MemberId member, Micros now) override;
 
+  absl::StatusOr<std::vector<DebtRecord>> OpenDebts(MemberId member) override;
+  absl::Status InsertDebt(const DebtRecord& debt) override;
+  absl::Status SetDebtOutstanding(int64_t id, Points outstanding) override;
+  absl::Status MoveDebts(MemberId from, MemberId to) override;
+
+  absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
+                           const std::string& detail, const std::string& before,
+                           const std::string& after) override;
+  absl::Status InsertPromotionAward(const PromotionAwardRow& a) override;
+  absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) override;
+  absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) override;
+
   // A card's monthly points: summed once per batch, then kept current by the batch's
   // own clearing rows (so a busy card costs one sum per batch, not one per record).
   absl::StatusOr<Points> CardPointsInMonth(const std::string& ref,
@@ -174,6 +188,8 @@ class WorkingSet final : public ForwardingTxn {
   // others.
   absl::Status KeepMembers(const std::vector<MemberRecord>& rows,
                            const std::set<MemberId>* all_lots = nullptr);
+  // Reads a member's open debts into debts_ unless they are there (debts_read_).
+  absl::Status ReadDebts(MemberId member);
   // Reads the rest of a member's open lots (MemberState::all_lots).
   absl::Status CompleteLots(MemberId member);
   // Writes out everything not written yet. REQUIRES: no undo entries would refer to it
@@ -215,6 +231,8 @@ class WorkingSet final : public ForwardingTxn {
   using ClearingKey = std::pair<PartnerId, std::string>;
   std::map<std::string, std::optional<CardLinkRow>> card_links_;  // nullopt: none
   std::map<ClearingKey, std::optional<ClearingRow>> clearings_;   // nullopt: none
+  std::map<int64_t, DebtRecord> debts_;
+  std::set<MemberId> debts_read_;  // members whose open debts are all in debts_
 
   // Not written yet.
   std::set<TxnId> new_txns_;  // ids ascend in the order they were handed out
@@ -228,6 +246,9 @@ class WorkingSet final : public ForwardingTxn {
   std::set<TxnId> dirty_txns_;
   std::set<LotId> dirty_lots_;
   std::set<int64_t> dirty_holds_;
+  std::set<int64_t> dirty_debts_;  // new or changed
+  std::vector<AuditEntry> audits_;
+  std::vector<PromotionAwardRow> awards_;
 
   // The running request.
   std::vector<std::function<void()>> undo_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -338,6 +339,57 @@ TEST(GroupCommit, ClearingRecordsLoadAndWriteSetBased) {
     EXPECT_TRUE(out[i]->replayed) << i;
   }
   EXPECT_EQ(f.Rows("txns"), txns);
+  f.ExpectInvariants();
+}
+
+// Debts, audit rows and promotion awards stay in the working set and go out with the
+// batch's other rows: a reversal that leaves a debt, an earn that repays it and an
+// operator adjustment neither set a savepoint nor write a row of their own.
+TEST(GroupCommit, DebtsAndAuditRowsAreWrittenWithTheBatch) {
+  LedgerFixture f;
+  const PartnerId grocer = f.AddPartner("grocery", 500);  // 5 %
+  const std::string card = f.AddMember(grocer);
+  const std::string other = f.AddMember(grocer);
+  ASSERT_TRUE(f.ledger().Earn(MakeEarn(grocer, card, 2000, "e-1")).ok());  // 100
+  ASSERT_TRUE(f.ledger().Redeem(MakeRedeem(grocer, card, 100, "r-1")).ok());
+
+  Faults faults;
+  std::unique_ptr<Store> faulty = FaultyStore(f, faults);
+  Batched b(f, faulty.get(), /*committers=*/1);
+  faults.FailCall("NoSuchMethod", 1, Fault::kDeadlock);  // counts calls from here
+  auto reversed = b.ledger.Reverse(MakeReverse(grocer, "e-1", 0, "rev-1"));
+  ASSERT_TRUE(reversed.ok()) << reversed.status();
+  EXPECT_EQ(reversed->debt_created, 100);
+  EXPECT_EQ(f.Query("SELECT outstanding FROM debts"), 100);
+
+  // Two earns of the member in one batch repay the debt from the open debts loaded once.
+  std::vector<absl::StatusOr<Posting>> earned(2);
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&, i] {
+        earned[i] = b.ledger.Earn(MakeEarn(grocer, card, 1200, absl::StrCat("e-", i + 2)));
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  for (const auto& e : earned) ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(f.Query("SELECT outstanding FROM debts"), 0);  // 60 + 40 of the 2 x 60
+  EXPECT_EQ(f.Balance(card).debt, 0);
+  EXPECT_EQ(f.Balance(card).balance, 20);
+
+  auto adjusted = b.ledger.AdjustPoints(MakeAdjust(other, 30, "adj-1"));
+  ASSERT_TRUE(adjusted.ok()) << adjusted.status();
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM audit_log WHERE action = 'adjust_points'"), 1);
+
+  EXPECT_EQ(faults.Calls("Savepoint"), 0);
+  EXPECT_EQ(faults.Calls("InsertDebt"), 0);
+  EXPECT_EQ(faults.Calls("SetDebtOutstanding"), 0);
+  EXPECT_EQ(faults.Calls("OpenDebts"), 0);
+  EXPECT_EQ(faults.Calls("InsertAudit"), 0);
+  EXPECT_GE(faults.Calls("UpsertDebts"), 2);
+  EXPECT_LE(faults.Calls("OpenDebtsOf"), 2) << "one load per batch with a member in debt";
+  EXPECT_GE(faults.Calls("OpenDebtsOf"), 1);
   f.ExpectInvariants();
 }
 

@@ -52,6 +52,22 @@ class FaultyRows final : public ForwardingTo<BatchRows> {
     RETURN_IF_ERROR(Check("UpdateClearingsRefunded"));
     return target()->UpdateClearingsRefunded(rows);
   }
+  absl::StatusOr<std::vector<DebtRecord>> OpenDebtsOf(const std::vector<MemberId>& ids) override {
+    RETURN_IF_ERROR(Check("OpenDebtsOf"));
+    return target()->OpenDebtsOf(ids);
+  }
+  absl::Status UpsertDebts(const std::vector<DebtRecord>& rows) override {
+    RETURN_IF_ERROR(Check("UpsertDebts"));
+    return target()->UpsertDebts(rows);
+  }
+  absl::Status InsertAudits(const std::vector<AuditEntry>& rows) override {
+    RETURN_IF_ERROR(Check("InsertAudits"));
+    return target()->InsertAudits(rows);
+  }
+  absl::Status InsertPromotionAwards(const std::vector<PromotionAwardRow>& rows) override {
+    RETURN_IF_ERROR(Check("InsertPromotionAwards"));
+    return target()->InsertPromotionAwards(rows);
+  }
   absl::StatusOr<std::vector<LotRecord>> DueOrPendingLotsOf(const std::vector<MemberId>& ids,
                                                             Micros due_by,
                                                             Micros pending_after) override {
