@@ -199,7 +199,8 @@ cmd_run() {
     fi
 
     ensure_packages
-    build loyalty_hub loyalty_demo settlement_cli loyalty_cli  # what `run` uses
+    # What `run` uses, and the example till the partner guide runs against it.
+    build loyalty_hub loyalty_demo settlement_cli loyalty_cli pos_simulator
     [[ -x "$HUB_BIN" ]] || die "$HUB_BIN was not built"
     [[ -x "$DEMO_BIN" ]] || die "$DEMO_BIN was not built"
 

@@ -17,12 +17,18 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -45,10 +51,17 @@ ABSL_FLAG(std::string, mysql_database, "loyalty", "database name");
 ABSL_FLAG(std::string, model, "", "config: operator or funder_pays");
 ABSL_FLAG(std::string, period_unit, "", "config: day, week or month");
 ABSL_FLAG(std::string, time_zone, "", "config: IANA time zone that cuts periods");
-ABSL_FLAG(int64_t, partner, -1, "partner id (0 = the operator, for terms)");
-ABSL_FLAG(int64_t, issue_price_micros, -1, "terms: operator model, price per point issued");
-ABSL_FLAG(int64_t, redeem_value_micros, -1, "terms: value per point redeemed at the partner");
-ABSL_FLAG(int64_t, fee_per_point_micros, -1, "terms: funder_pays model, operator fee per point");
+// Unset (not given) is told apart from every value, so a negative one is rejected, not
+// mistaken for "keep the old price".
+ABSL_FLAG(std::optional<int64_t>, partner, std::nullopt,
+          "partner id (0 = the operator, for terms)");
+ABSL_FLAG(std::optional<int64_t>, issue_price_micros, std::nullopt,
+          "operator model: what the funder pays the operator per point issued, in "
+          "micro-units of the currency (>= 0)");
+ABSL_FLAG(std::optional<int64_t>, redeem_value_micros, std::nullopt,
+          "what the partner is paid per point redeemed at its tills, micro-units (>= 0)");
+ABSL_FLAG(std::optional<int64_t>, fee_per_point_micros, std::nullopt,
+          "funder_pays model: the operator's fee per point issued, micro-units (>= 0)");
 ABSL_FLAG(std::string, period, "", "period label: 2026-11, 2026-W48 or 2026-11-26");
 ABSL_FLAG(std::string, from, "", "first day of a custom period, YYYY-MM-DD");
 ABSL_FLAG(std::string, to, "",
@@ -67,15 +80,126 @@ std::string FinanceActor() {
 
 int ExitCode(const absl::Status& s) {
   switch (s.code()) {
-    case absl::StatusCode::kOk: return 0;
-    case absl::StatusCode::kInvalidArgument: return 2;
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kInvalidArgument:
+      return 2;
     case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kAlreadyExists: return 3;
-    case absl::StatusCode::kNotFound: return 4;
+    case absl::StatusCode::kAlreadyExists:
+      return 3;
+    case absl::StatusCode::kNotFound:
+      return 4;
     case absl::StatusCode::kDataLoss:
-    case absl::StatusCode::kInternal: return 5;
-    default: return 1;
+    case absl::StatusCode::kInternal:
+      return 5;
+    default:
+      return 1;
   }
+}
+
+// The subcommands, for `settlement --help` and `settlement COMMAND --help`.
+struct Command {
+  const char* name;
+  const char* synopsis;
+  const char* what;
+  std::vector<const char*> flags;
+};
+
+const std::vector<Command>& Commands() {
+  static const auto* commands = new std::vector<Command>{
+      {"config",
+       "settlement config [--model=operator|funder_pays] [--period_unit=day|week|month] "
+       "[--time_zone=ZONE]",
+       "Shows the settlement model, period unit and time zone; with flags, changes them.",
+       {"model", "period_unit", "time_zone"}},
+      {"terms",
+       "settlement terms [--partner=P [--issue_price_micros=N] [--redeem_value_micros=N] "
+       "[--fee_per_point_micros=N]]",
+       "Lists every partner's prices; with --partner, first sets the prices given for that "
+       "partner (0 = the operator) and keeps the others.",
+       {"partner", "issue_price_micros", "redeem_value_micros", "fee_per_point_micros"}},
+      {"close",
+       "settlement close (--period=LABEL | --from=YYYY-MM-DD --to=YYYY-MM-DD) [--out=DIR]",
+       "Computes a draft settlement of a closed period and prints its totals; with --out, "
+       "writes its reports (CSV, JSON, HTML).",
+       {"period", "from", "to", "out"}},
+      {"finalize",
+       "settlement finalize RUN [--out=DIR]",
+       "Makes draft run RUN final: its numbers can no longer change.",
+       {"out"}},
+      {"show",
+       "settlement show RUN [--out=DIR]",
+       "Prints run RUN and, with --out, writes its reports.",
+       {"out"}},
+      {"reconcile",
+       "settlement reconcile --partner=P (--period=LABEL | --from=... --to=...) --file=F "
+       "[--out=DIR]",
+       "Matches a partner's own transaction file against the hub's journal for the period.",
+       {"partner", "period", "from", "to", "file", "out"}},
+  };
+  return *commands;
+}
+
+const Command* FindCommand(absl::string_view name) {
+  for (const Command& c : Commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+std::string FlagLine(const char* name) {
+  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  if (flag == nullptr) return absl::StrCat("  --", name, "\n");
+  const std::string def = flag->DefaultValue();
+  return absl::StrCat("  --", name, "  ", flag->Help(),
+                      def.empty() ? "" : absl::StrCat(" (default ", def, ")"), "\n");
+}
+
+constexpr const char* kDatabaseFlags[] = {"mysql_socket", "mysql_host",          "mysql_port",
+                                          "mysql_user",   "mysql_password_file", "mysql_database"};
+
+std::string Usage(const Command* command) {
+  std::string out;
+  if (command == nullptr) {
+    out = "usage: settlement COMMAND [flags]   (settlement COMMAND --help)\n\ncommands:\n";
+    for (const Command& c : Commands()) {
+      absl::StrAppend(&out, "  ", absl::string_view(c.name), std::string(11 - strlen(c.name), ' '),
+                      c.what, "\n");
+    }
+  } else {
+    absl::StrAppend(&out, "usage: ", command->synopsis, "\n\n", command->what, "\n\nflags:\n");
+    for (const char* f : command->flags) out += FlagLine(f);
+  }
+  out += "\ndatabase (every command; env LOYALTY_MYSQL_SOCKET, LOYALTY_MYSQL_PASSWORD):\n";
+  for (const char* f : kDatabaseFlags) out += FlagLine(f);
+  out +=
+      "\nexit codes: 0 ok, 2 bad input, 3 not allowed now, 4 not found, 5 a check failed, "
+      "1 other.\nGuide: docs/finance.md\n";
+  return out;
+}
+
+// `settlement --help`, `settlement help [COMMAND]`, `settlement COMMAND --help`: prints
+// the usage and returns the exit code; nullopt when no help was asked for.
+std::optional<int> MaybeHelp(int argc, char** argv) {
+  bool asked = false;
+  const char* command = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view a = argv[i];
+    if (a == "--help" || a == "-help" || a == "-h" || a == "--helpfull" || a == "--helpshort") {
+      asked = true;
+    } else if (a == "help" && command == nullptr) {
+      asked = true;
+    } else if (!absl::StartsWith(a, "-") && command == nullptr) {
+      command = argv[i];
+    }
+  }
+  if (!asked) return std::nullopt;
+  if (command != nullptr && FindCommand(command) == nullptr) {
+    std::fprintf(stderr, "settlement: unknown command '%s'\n\n%s", command, Usage(nullptr).c_str());
+    return 2;
+  }
+  std::fputs(Usage(command != nullptr ? FindCommand(command) : nullptr).c_str(), stdout);
+  return 0;
 }
 
 void Say(const std::string& line) {
@@ -148,14 +272,14 @@ absl::Status WriteReconciliationOnly(const Reconciliation& r) {
 }
 
 void PrintSummary(const Settlement& s) {
-  std::printf("run %lld %s period %s [%s, %s) model %s: %zu lines, gross %s %s, net %s %s, "
-              "checksum %s\n",
-              static_cast<long long>(s.run_id), s.status.c_str(), s.period.label.c_str(),
-              FormatUtc(s.period.start).c_str(), FormatUtc(s.period.end).c_str(),
-              ModelName(s.model), s.lines.size(),
-              FormatMinor(s.gross_total_minor, s.currency_exponent).c_str(), s.currency.c_str(),
-              FormatMinor(s.net_total_minor, s.currency_exponent).c_str(), s.currency.c_str(),
-              s.checksum.c_str());
+  std::printf(
+      "run %lld %s period %s [%s, %s) model %s: %zu lines, gross %s %s, net %s %s, "
+      "checksum %s\n",
+      static_cast<long long>(s.run_id), s.status.c_str(), s.period.label.c_str(),
+      FormatUtc(s.period.start).c_str(), FormatUtc(s.period.end).c_str(), ModelName(s.model),
+      s.lines.size(), FormatMinor(s.gross_total_minor, s.currency_exponent).c_str(),
+      s.currency.c_str(), FormatMinor(s.net_total_minor, s.currency_exponent).c_str(),
+      s.currency.c_str(), s.checksum.c_str());
 }
 
 absl::Status Config(Store* store) {
@@ -164,9 +288,12 @@ absl::Status Config(Store* store) {
   const std::string unit = absl::GetFlag(FLAGS_period_unit);
   const std::string zone = absl::GetFlag(FLAGS_time_zone);
   if (!model.empty() || !unit.empty() || !zone.empty()) {
-    if (model == "operator") c.model = Model::kOperator;
-    else if (model == "funder_pays") c.model = Model::kFunderPays;
-    else if (!model.empty()) return absl::InvalidArgumentError("model: operator or funder_pays");
+    if (model == "operator")
+      c.model = Model::kOperator;
+    else if (model == "funder_pays")
+      c.model = Model::kFunderPays;
+    else if (!model.empty())
+      return absl::InvalidArgumentError("model: operator or funder_pays");
     if (!unit.empty()) {
       ASSIGN_OR_RETURN(c.period_unit, ParsePeriodUnit(unit));
     }
@@ -179,16 +306,42 @@ absl::Status Config(Store* store) {
   return absl::OkStatus();
 }
 
-absl::Status Terms(Store* store) {
-  const int64_t partner = absl::GetFlag(FLAGS_partner);
-  if (partner >= 0) {
+// The terms flags given, checked before anything is read or written.
+struct TermsFlags {
+  std::optional<int64_t> partner, issue_price, redeem_value, fee_per_point;
+};
+
+absl::StatusOr<TermsFlags> ReadTermsFlags() {
+  TermsFlags f{absl::GetFlag(FLAGS_partner), absl::GetFlag(FLAGS_issue_price_micros),
+               absl::GetFlag(FLAGS_redeem_value_micros), absl::GetFlag(FLAGS_fee_per_point_micros)};
+  if (f.partner.has_value() && *f.partner < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("partner: a partner id, or 0 for the operator; got ", *f.partner));
+  }
+  for (auto [name, value] : {std::pair{"issue_price_micros", f.issue_price},
+                             std::pair{"redeem_value_micros", f.redeem_value},
+                             std::pair{"fee_per_point_micros", f.fee_per_point}}) {
+    if (!value.has_value()) continue;
+    if (*value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": a price is 0 or more micro-units; got ", *value));
+    }
+    if (!f.partner.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("partner: --", name, " sets a partner's price: give --partner"));
+    }
+  }
+  return f;
+}
+
+absl::Status Terms(Store* store, const TermsFlags& f) {
+  if (f.partner.has_value()) {
+    const int64_t partner = *f.partner;
     ASSIGN_OR_RETURN(SettlementConfig c, LoadConfig(store));
     PartnerTerms t = c.terms.count(partner) ? c.terms[partner] : PartnerTerms{};
-    auto pick = [](int64_t flag, int64_t old) { return flag >= 0 ? flag : old; };
-    t.issue_price_micros = pick(absl::GetFlag(FLAGS_issue_price_micros), t.issue_price_micros);
-    t.redeem_value_micros = pick(absl::GetFlag(FLAGS_redeem_value_micros), t.redeem_value_micros);
-    t.fee_per_point_micros =
-        pick(absl::GetFlag(FLAGS_fee_per_point_micros), t.fee_per_point_micros);
+    t.issue_price_micros = f.issue_price.value_or(t.issue_price_micros);
+    t.redeem_value_micros = f.redeem_value.value_or(t.redeem_value_micros);
+    t.fee_per_point_micros = f.fee_per_point.value_or(t.fee_per_point_micros);
     RETURN_IF_ERROR(SaveTerms(store, *SystemClock::Get(), partner, t, FinanceActor()));
   }
   ASSIGN_OR_RETURN(SettlementConfig c, LoadConfig(store));
@@ -211,37 +364,45 @@ absl::StatusOr<int64_t> RunIdArg(const std::vector<char*>& args) {
 }
 
 absl::Status Dispatch(const std::string& cmd, const std::vector<char*>& args) {
+  if (FindCommand(cmd) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown command '", cmd, "' (see settlement --help)"));
+  }
+  std::optional<TermsFlags> terms;
+  if (cmd == "terms") {
+    ASSIGN_OR_RETURN(terms, ReadTermsFlags());
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore());
   if (cmd == "config") return Config(store.get());
-  if (cmd == "terms") return Terms(store.get());
+  if (cmd == "terms") return Terms(store.get(), *terms);
   if (cmd == "close") {
     ASSIGN_OR_RETURN(Period period, PeriodFromFlags(store.get()));
-    ASSIGN_OR_RETURN(Settlement s, ClosePeriod(store.get(), *SystemClock::Get(), period, Say,
-                                                 FinanceActor()));
+    ASSIGN_OR_RETURN(Settlement s,
+                     ClosePeriod(store.get(), *SystemClock::Get(), period, Say, FinanceActor()));
     PrintSummary(s);
     return MaybeWriteReports(s, nullptr);
   }
   if (cmd == "finalize" || cmd == "show") {
     ASSIGN_OR_RETURN(int64_t id, RunIdArg(args));
-    ASSIGN_OR_RETURN(Settlement s, cmd == "finalize"
-                                       ? FinalizeRun(store.get(), *SystemClock::Get(), id, FinanceActor())
-                                       : LoadRun(store.get(), id));
+    ASSIGN_OR_RETURN(Settlement s, cmd == "finalize" ? FinalizeRun(store.get(), *SystemClock::Get(),
+                                                                   id, FinanceActor())
+                                                     : LoadRun(store.get(), id));
     PrintSummary(s);
     return MaybeWriteReports(s, nullptr);
   }
   if (cmd == "reconcile") {
-    const int64_t partner = absl::GetFlag(FLAGS_partner);
+    const int64_t partner = absl::GetFlag(FLAGS_partner).value_or(0);
     if (partner <= 0) return absl::InvalidArgumentError("partner: give --partner ID");
     if (absl::GetFlag(FLAGS_file).empty()) return absl::InvalidArgumentError("file: give --file");
     ASSIGN_OR_RETURN(Period period, PeriodFromFlags(store.get()));
     ASSIGN_OR_RETURN(Reconciliation r,
                      Reconcile(store.get(), partner, period, absl::GetFlag(FLAGS_file)));
-    std::printf("partner %lld period %s: %lld matched, %lld missing at hub, %lld missing at "
-                "partner, %lld mismatched, %zu bad rows\n",
-                static_cast<long long>(partner), period.label.c_str(),
-                static_cast<long long>(r.matched), static_cast<long long>(r.missing_at_hub),
-                static_cast<long long>(r.missing_at_partner),
-                static_cast<long long>(r.mismatched), r.bad_rows.size());
+    std::printf(
+        "partner %lld period %s: %lld matched, %lld missing at hub, %lld missing at "
+        "partner, %lld mismatched, %zu bad rows\n",
+        static_cast<long long>(partner), period.label.c_str(), static_cast<long long>(r.matched),
+        static_cast<long long>(r.missing_at_hub), static_cast<long long>(r.missing_at_partner),
+        static_cast<long long>(r.mismatched), r.bad_rows.size());
     // With the period's settlement run, the reconciliation joins its full report.
     ASSIGN_OR_RETURN(std::optional<Settlement> run, LoadRunOfPeriod(store.get(), period));
     if (run.has_value()) return MaybeWriteReports(*run, &r);
@@ -254,12 +415,11 @@ absl::Status Dispatch(const std::string& cmd, const std::vector<char*>& args) {
 }  // namespace loyalty::settlement
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "settlement config|terms|close|finalize|show|reconcile [flags]; see docs/finance.md");
+  if (std::optional<int> code = loyalty::settlement::MaybeHelp(argc, argv)) return *code;
+  absl::SetProgramUsageMessage("settlement COMMAND [flags]; settlement --help");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) {
-    std::fprintf(stderr, "usage: settlement config|terms|close|finalize|show|reconcile ...\n"
-                         "       settlement --help for the flags; docs/finance.md\n");
+    std::fputs(loyalty::settlement::Usage(nullptr).c_str(), stderr);
     return 2;
   }
   absl::Status s = loyalty::settlement::Dispatch(args[1], args);

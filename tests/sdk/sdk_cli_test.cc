@@ -554,6 +554,26 @@ TEST_F(SdkCliTest, PosSimulatorRunsATill) {
   for (const char* s : {"", "-wal", "-shm"}) std::remove((queue + s).c_str());
 }
 
+// The partner guide's first example (built from the guide's text): without a key it
+// says so and exits 2; with one it enrolls, earns and prints the posting; run again,
+// its fixed receipt id on a new card is refused as the guide says.
+TEST_F(SdkCliTest, GuideExampleRunsAsTheGuideSays) {
+  CliRun r = Spawn(GUIDE_MY_TILL_BINARY, {}, {"LOYALTY_HUB=" + hub_.target()});
+  EXPECT_EXIT_CODE(r, 2);
+  r = Spawn(GUIDE_MY_TILL_BINARY, {}, {"LOYALTY_HUB=" + hub_.target(), "LOYALTY_API_KEY="});
+  EXPECT_EXIT_CODE(r, 2);
+  const std::vector<std::string> env = {"LOYALTY_HUB=" + hub_.target(),
+                                        "LOYALTY_API_KEY=" + partner_key_};
+  r = Spawn(GUIDE_MY_TILL_BINARY, {}, env);
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(card \d+: \+617 points, balance 617 \(txn till-7\.receipt-000123\))")))
+      << r.out;
+  r = Spawn(GUIDE_MY_TILL_BINARY, {}, env);
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_THAT(r.out, HasSubstr("ALREADY_EXISTS"));
+}
+
 // The bank's subcommands, with the bank (issuer) registered and its rules set.
 class SdkCliBankTest : public SdkCliTest {
  protected:
