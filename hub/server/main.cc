@@ -34,6 +34,7 @@
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
 #include "hub/ledger/ledger.h"
+#include "hub/server/reflection_v1.h"
 #include "hub/store/group_commit.h"
 #include "hub/store/mysql_store.h"
 
@@ -341,6 +342,16 @@ int Run() {
   PartnerServiceImpl partner(env);
   BankServiceImpl bank(env);
 
+  // Health answers for the whole server ("") and for each service by name; reflection
+  // in both versions lists them all.
+  const std::vector<std::string> services = {
+      v1::AdminService::service_full_name(),
+      v1::PartnerService::service_full_name(),
+      v1::BankService::service_full_name(),
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1alpha.ServerReflection",
+      grpc::reflection::v1::ServerReflection::service_full_name()};
+  ReflectionV1Service reflection_v1(services);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -349,12 +360,16 @@ int Run() {
   builder.RegisterService(&admin);
   builder.RegisterService(&partner);
   builder.RegisterService(&bank);
+  builder.RegisterService(&reflection_v1);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(absl::StrCat("event=start_failed msg=\"cannot listen on ", listen, "\""));
     return 1;
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  for (const std::string& name : services) {
+    server->GetHealthCheckService()->SetServingStatus(name, true);
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);  // "" and every name above
   if (!absl::GetFlag(FLAGS_port_file).empty()) {
     if (absl::Status s = WritePortFile(absl::GetFlag(FLAGS_port_file), port); !s.ok()) {
       Log(absl::StrCat("event=start_failed msg=\"", s.message(), "\""));

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
@@ -88,9 +89,8 @@ void Drain(grpc::CompletionQueue* cq) {
 }
 
 // A unary call by method name with raw protobuf bytes (no generated stub needed).
-grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
-                          const std::string& method, const std::string& request,
-                          std::string* response) {
+grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                          const std::string& request, std::string* response) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
@@ -110,10 +110,10 @@ grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
   return status;
 }
 
-// The services the server's reflection lists (grpc.reflection.v1alpha, a bidi stream:
-// one list_services request, one response). Fails the test on a transport problem.
-std::set<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>& channel) {
-  std::set<std::string> out;
+// One request on the server's reflection stream (grpc.reflection.<version>, a bidi
+// stream: one request, one response) as raw bytes. Fails the test on a transport problem.
+std::string ReflectionCall(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& version, const std::string& request) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
@@ -122,13 +122,12 @@ std::set<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>& ch
   std::string response;
   {
     auto call = stub.PrepareCall(
-        &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+        &ctx, "/grpc.reflection." + version + ".ServerReflection/ServerReflectionInfo", &cq);
     int start = 0, write = 0, done = 0, read = 0, end_read = 0, finish = 0;
     call->StartCall(&start);
     bool ok = Await(&cq, &start);
-    // ServerReflectionRequest{list_services = "*"}: field 7, length-delimited.
     if (ok) {
-      call->Write(BufferOf(std::string("\x3a\x01*", 3)), &write);
+      call->Write(BufferOf(request), &write);
       ok = Await(&cq, &write);
     }
     if (ok) {
@@ -151,7 +150,30 @@ std::set<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>& ch
     Await(&cq, &finish);
   }
   Drain(&cq);
-  EXPECT_TRUE(status.ok()) << "reflection: " << Describe(status);
+  EXPECT_TRUE(status.ok()) << "reflection " << version << ": " << Describe(status);
+  return response;
+}
+
+// The length-delimited values of field `number` of a serialized message.
+std::vector<std::string> FieldsOf(const std::string& bytes, int number) {
+  std::vector<std::string> out;
+  google::protobuf::UnknownFieldSet message;
+  EXPECT_TRUE(message.ParseFromString(bytes));
+  for (int i = 0; i < message.field_count(); ++i) {
+    const google::protobuf::UnknownField& f = message.field(i);
+    if (f.number() == number && f.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+      out.push_back(f.length_delimited());
+    }
+  }
+  return out;
+}
+
+// The services the server's reflection (`version`) lists.
+std::set<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>& channel,
+                                        const std::string& version) {
+  std::set<std::string> out;
+  // ServerReflectionRequest{list_services = "*"}: field 7, length-delimited.
+  const std::string response = ReflectionCall(channel, version, std::string("\x3a\x01*", 3));
 
   // ServerReflectionResponse.list_services_response = 6 { repeated ServiceResponse
   // service = 1 { string name = 1 } }.
@@ -204,8 +226,8 @@ class HubE2eTest : public ::testing::Test {
     return Invoke(admin_.get(), &AdminStub::RegisterPartner, std::string(kAdminKey), req, resp);
   }
 
-  v1::EarnRequest EarnReq(const std::string& txn_id, const std::string& card,
-                          int64_t amount_minor, const std::string& currency = "EUR") {
+  v1::EarnRequest EarnReq(const std::string& txn_id, const std::string& card, int64_t amount_minor,
+                          const std::string& currency = "EUR") {
     v1::EarnRequest req;
     req.set_partner_txn_id(txn_id);
     req.set_card_number(card);
@@ -228,9 +250,39 @@ TEST_F(HubE2eTest, ServesHealthAndReflectionAndStopsOnSigterm) {
   // HealthCheckResponse{status = SERVING (1)}.
   EXPECT_EQ(health, std::string("\x08\x01", 2));
 
-  const std::set<std::string> services = ReflectedServices(channel_);
-  EXPECT_EQ(services.count("loyalty.v1.AdminService"), 1u) << services.size() << " services";
-  EXPECT_EQ(services.count("loyalty.v1.PartnerService"), 1u);
+  // Each service by name too (HealthCheckRequest{service = 1}).
+  for (const std::string name :
+       {"loyalty.v1.PartnerService", "loyalty.v1.AdminService", "loyalty.v1.BankService"}) {
+    s = GenericUnary(channel_, "/grpc.health.v1.Health/Check",
+                     std::string("\x0a", 1) + static_cast<char>(name.size()) + name, &health);
+    ASSERT_TRUE(s.ok()) << "health of " << name << ": " << Describe(s);
+    EXPECT_EQ(health, std::string("\x08\x01", 2)) << name;
+  }
+  s = GenericUnary(channel_, "/grpc.health.v1.Health/Check", std::string("\x0a\x0bno.Such.One", 13),
+                   &health);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(s);
+
+  for (const std::string version : {"v1alpha", "v1"}) {
+    const std::set<std::string> services = ReflectedServices(channel_, version);
+    EXPECT_EQ(services.count("loyalty.v1.AdminService"), 1u) << version << ": " << services.size();
+    EXPECT_EQ(services.count("loyalty.v1.PartnerService"), 1u) << version;
+    EXPECT_EQ(services.count("loyalty.v1.BankService"), 1u) << version;
+    EXPECT_EQ(services.count("grpc.reflection.v1.ServerReflection"), 1u) << version;
+  }
+  // v1 file_containing_symbol (field 4): the response's file_descriptor_response (4)
+  // holds partner.proto's descriptor (and its dependencies).
+  const std::string symbol = "loyalty.v1.PartnerService";
+  const std::string file_response = ReflectionCall(
+      channel_, "v1", std::string("\x22", 1) + static_cast<char>(symbol.size()) + symbol);
+  const std::vector<std::string> descriptors = FieldsOf(file_response, 4);
+  ASSERT_EQ(descriptors.size(), 1u) << "no file_descriptor_response";
+  std::set<std::string> files;
+  for (const std::string& bytes : FieldsOf(descriptors[0], 1)) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    files.insert(file.name());
+  }
+  EXPECT_EQ(files.count("loyalty/v1/partner.proto"), 1u) << files.size() << " files";
 
   // The admin key from LOYALTY_ADMIN_KEY works; another key does not.
   v1::ListPartnersResponse partners;
@@ -255,8 +307,8 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
   set_program.mutable_program()->set_expiry_months(12);
   set_program.mutable_program()->set_hold_timeout_seconds(600);
   v1::SetProgramResponse set_program_resp;
-  grpc::Status s = Invoke(admin_.get(), &AdminStub::SetProgram, admin_key, set_program,
-                          &set_program_resp);
+  grpc::Status s =
+      Invoke(admin_.get(), &AdminStub::SetProgram, admin_key, set_program, &set_program_resp);
   ASSERT_TRUE(s.ok()) << Describe(s);
   v1::Program program;
   s = Invoke(admin_.get(), &AdminStub::GetProgram, admin_key, v1::GetProgramRequest(), &program);
@@ -305,10 +357,9 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
 
   const v1::EarnRequest earn_req = EarnReq("a-earn-1", card, 12'345);
   v1::EarnResponse earn;
-  const int64_t earn_called_at =
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const int64_t earn_called_at = std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
   s = Invoke(partner_.get(), &PartnerStub::Earn, key_a, earn_req, &earn);
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_EQ(earn.result().points(), 617);
@@ -429,8 +480,8 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
 
   // A's history, newest first.
   v1::ListTransactionsResponse a_list;
-  s = Invoke(partner_.get(), &PartnerStub::ListTransactions, key_a,
-             v1::ListTransactionsRequest(), &a_list);
+  s = Invoke(partner_.get(), &PartnerStub::ListTransactions, key_a, v1::ListTransactionsRequest(),
+             &a_list);
   ASSERT_TRUE(s.ok()) << Describe(s);
   ASSERT_EQ(a_list.transactions_size(), 3);
   EXPECT_TRUE(a_list.next_page_token().empty());
@@ -450,13 +501,12 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
 
   // B's history in pages of 2 adds up to the whole of it, in the same order.
   v1::ListTransactionsResponse b_all;
-  s = Invoke(partner_.get(), &PartnerStub::ListTransactions, key_b,
-             v1::ListTransactionsRequest(), &b_all);
+  s = Invoke(partner_.get(), &PartnerStub::ListTransactions, key_b, v1::ListTransactionsRequest(),
+             &b_all);
   ASSERT_TRUE(s.ok()) << Describe(s);
   std::vector<std::string> expected_b;
   for (const v1::Transaction& t : b_all.transactions()) expected_b.push_back(t.partner_txn_id());
-  EXPECT_EQ(expected_b,
-            (std::vector<std::string>{"b-rev-1", "b-cap-1", "b-auth-1", "b-redeem-1"}));
+  EXPECT_EQ(expected_b, (std::vector<std::string>{"b-rev-1", "b-cap-1", "b-auth-1", "b-redeem-1"}));
   std::vector<std::string> paged;
   v1::ListTransactionsRequest page_req;
   page_req.set_page_size(2);
@@ -490,8 +540,7 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
              &bad_earn);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
   EXPECT_THAT(s.error_message(), HasSubstr("amount.currency"));
-  s = Invoke(partner_.get(), &PartnerStub::Earn, key_a, EarnReq("bad id!", card, 100),
-             &bad_earn);
+  s = Invoke(partner_.get(), &PartnerStub::Earn, key_a, EarnReq("bad id!", card, 100), &bad_earn);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
   EXPECT_THAT(s.error_message(), HasSubstr("partner_txn_id"));
   redeem_req.set_partner_txn_id("b-redeem-bad");
