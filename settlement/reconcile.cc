@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "hub/common/csv.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
 
@@ -19,36 +20,10 @@ constexpr char kHeader[] = "partner_txn_id,type,card,amount,currency,points,occu
 constexpr size_t kMaxLineBytes = 4096;
 
 const std::set<std::string>& MoneyKinds() {
-  static const auto* kinds = new std::set<std::string>{
-      txn_kind::kEarn, txn_kind::kRedeem, txn_kind::kCapture, txn_kind::kReverseEarn,
-      txn_kind::kReverseRedeem};
+  static const auto* kinds =
+      new std::set<std::string>{txn_kind::kEarn, txn_kind::kRedeem, txn_kind::kCapture,
+                                txn_kind::kReverseEarn, txn_kind::kReverseRedeem};
   return *kinds;
-}
-
-// Splits one CSV record (RFC 4180). False on an unterminated quote.
-bool SplitCsv(const std::string& line, std::vector<std::string>* out) {
-  out->assign(1, "");
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out->back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out->back().push_back(c);
-      }
-    } else if (c == '"' && out->back().empty()) {
-      quoted = true;
-    } else if (c == ',') {
-      out->emplace_back();
-    } else {
-      out->back().push_back(c);
-    }
-  }
-  return !quoted;
 }
 
 absl::StatusOr<Micros> ParseTime(const std::string& s) {
@@ -137,34 +112,33 @@ void Count(Reconciliation* rec, const ReconItem& item) {
 }  // namespace
 
 absl::StatusOr<std::vector<PartnerFileRow>> ParsePartnerFile(const std::string& text,
-                                                            std::vector<ReconBadRow>* bad_rows) {
+                                                             std::vector<ReconBadRow>* bad_rows) {
   std::vector<PartnerFileRow> rows;
   std::istringstream in(text);
-  std::string line;
-  int number = 0;
+  CsvReader reader(&in, kMaxLineBytes);
+  std::vector<std::string> fields;
+  std::string error;
+  int number = 0;  // records read, the header included
   std::set<std::string> seen;
-  while (std::getline(in, line)) {
+  for (;;) {
+    const CsvReader::Result got = reader.Next(&fields, &error);
+    if (got == CsvReader::Result::kEnd) break;
     ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (number == 1) {
-      if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a spreadsheet's BOM
-      if (line != kHeader) {
+      if (got != CsvReader::Result::kRecord || absl::StrJoin(fields, ",") != kHeader) {
         return absl::InvalidArgumentError(absl::StrCat("file: header must be '", kHeader, "'"));
       }
       continue;
     }
-    if (line.empty()) continue;
-    std::vector<std::string> fields;
-    absl::StatusOr<PartnerFileRow> row = absl::InvalidArgumentError("line longer than 4096 bytes");
-    if (line.size() <= kMaxLineBytes) {
-      row = SplitCsv(line, &fields) ? ParseRow(fields, number)
-                                    : absl::InvalidArgumentError("unterminated quote");
-    }
+    const int line = static_cast<int>(reader.line());
+    absl::StatusOr<PartnerFileRow> row = got == CsvReader::Result::kRecord
+                                             ? ParseRow(fields, line)
+                                             : absl::InvalidArgumentError(error);
     if (row.ok() && !seen.insert(row->partner_txn_id).second) {
       row = absl::InvalidArgumentError("partner_txn_id: appears more than once in the file");
     }
     if (!row.ok()) {
-      bad_rows->push_back({number, std::string(row.status().message())});
+      bad_rows->push_back({line, std::string(row.status().message())});
       continue;
     }
     rows.push_back(*std::move(row));
@@ -200,7 +174,8 @@ absl::StatusOr<Reconciliation> Reconcile(Store* store, PartnerId partner, const 
       auto it = hub.find(r.partner_txn_id);
       if (it == hub.end()) {
         item.status = "missing_at_hub";
-        ASSIGN_OR_RETURN(std::optional<TxnRecord> elsewhere, txn.FindTxn(partner, r.partner_txn_id));
+        ASSIGN_OR_RETURN(std::optional<TxnRecord> elsewhere,
+                         txn.FindTxn(partner, r.partner_txn_id));
         item.detail = elsewhere.has_value() ? "posted at the hub in another period"
                                             : "not in the hub's journal";
       } else {
@@ -212,7 +187,11 @@ absl::StatusOr<Reconciliation> Reconcile(Store* store, PartnerId partner, const 
     }
     for (const auto& [id, t] : hub) {
       if (in_file.count(id) > 0) continue;
-      rec.items.push_back({id, "missing_at_partner", {}, 0, t->id,
+      rec.items.push_back({id,
+                           "missing_at_partner",
+                           {},
+                           0,
+                           t->id,
                            absl::StrCat(t->kind, " of ", t->points, " points")});
     }
     return absl::OkStatus();

@@ -43,6 +43,18 @@ class Csv {
 };
 
 std::string Int(int64_t v) { return std::to_string(v); }
+
+// An amount as two columns: exact minor units, then formatted in currency units.
+void AddMoney(std::vector<std::string>* row, int64_t minor, int exponent) {
+  row->push_back(Int(minor));
+  row->push_back(FormatMinor(minor, exponent));
+}
+
+// The header columns of an amount named `name`: `name_minor`, `name`.
+void AddMoneyHeader(std::vector<std::string>* row, const std::string& name) {
+  row->push_back(name + "_minor");
+  row->push_back(name);
+}
 std::string Bool(bool v) { return v ? "true" : "false"; }
 
 }  // namespace
@@ -50,12 +62,21 @@ std::string Bool(bool v) { return v ? "true" : "false"; }
 std::string SummaryCsv(const Settlement& s) {
   const int e = s.currency_exponent;
   Csv csv;
-  csv.Row({"run_id", "status", "period", "period_start", "period_end", "model", "currency",
-           "gross_total", "net_total", "netting_saved", "checksum"});
-  csv.Row({Int(s.run_id), s.status, s.period.label, FormatUtc(s.period.start),
-           FormatUtc(s.period.end), ModelName(s.model), s.currency,
-           FormatMinor(s.gross_total_minor, e), FormatMinor(s.net_total_minor, e),
-           FormatMinor(NettingSavedMinor(s), e), s.checksum});
+  std::vector<std::string> header = {"run_id",     "status", "period",  "period_start",
+                                     "period_end", "model",  "currency"};
+  for (const char* name : {"gross_total", "net_total", "netting_saved"}) {
+    AddMoneyHeader(&header, name);
+  }
+  header.push_back("checksum");
+  csv.Row(header);
+  std::vector<std::string> row = {
+      Int(s.run_id),           s.status,           s.period.label, FormatUtc(s.period.start),
+      FormatUtc(s.period.end), ModelName(s.model), s.currency};
+  AddMoney(&row, s.gross_total_minor, e);
+  AddMoney(&row, s.net_total_minor, e);
+  AddMoney(&row, NettingSavedMinor(s), e);
+  row.push_back(s.checksum);
+  csv.Row(row);
   return csv.Take();
 }
 
@@ -63,11 +84,15 @@ std::string LinesCsv(const Settlement& s) {
   const Directory dir(s);
   Csv csv;
   csv.Row({"kind", "payer_id", "payer_name", "payee_id", "payee_name", "points", "price_micros",
-           "amount", "internal"});
+           "amount_minor", "amount", "currency", "internal"});
   for (const Line& l : s.lines) {
-    csv.Row({l.kind, Int(l.payer), dir.Name(l.payer), Int(l.payee), dir.Name(l.payee),
-             Int(l.points), Int(l.price_micros), FormatMinor(l.amount_minor, s.currency_exponent),
-             Bool(l.internal)});
+    std::vector<std::string> row = {
+        l.kind,        Int(l.payer),       dir.Name(l.payer), Int(l.payee), dir.Name(l.payee),
+        Int(l.points), Int(l.price_micros)};
+    AddMoney(&row, l.amount_minor, s.currency_exponent);
+    row.push_back(s.currency);
+    row.push_back(Bool(l.internal));
+    csv.Row(row);
   }
   return csv.Take();
 }
@@ -79,6 +104,7 @@ std::string MatrixCsv(const Settlement& s) {
   std::vector<std::string> header = {"payer_id", "payer_name"};
   for (PartnerId id : m.ids) header.push_back(absl::StrCat("#", id, " ", dir.Name(id)));
   header.push_back("total_paid");
+  header.push_back("currency");
   Csv csv;
   csv.Row(header);
   for (size_t a = 0; a < m.ids.size(); ++a) {
@@ -87,11 +113,13 @@ std::string MatrixCsv(const Settlement& s) {
       row.push_back(a == b ? "" : FormatMinor(m.cells[a][b], e));
     }
     row.push_back(FormatMinor(m.row_total[a], e));
+    row.push_back(s.currency);
     csv.Row(row);
   }
   std::vector<std::string> totals = {"", "total_received"};
   for (int64_t t : m.col_total) totals.push_back(FormatMinor(t, e));
   totals.push_back(FormatMinor(m.total, e));
+  totals.push_back(s.currency);
   csv.Row(totals);
   return csv.Take();
 }
@@ -100,10 +128,15 @@ std::string PositionsCsv(const Settlement& s) {
   const Directory dir(s);
   const int e = s.currency_exponent;
   Csv csv;
-  csv.Row({"participant_id", "participant_name", "received", "paid", "net"});
+  csv.Row({"participant_id", "participant_name", "received_minor", "received", "paid_minor", "paid",
+           "net_minor", "net", "currency"});
   for (const NetPosition& p : s.positions) {
-    csv.Row({Int(p.participant), dir.Name(p.participant), FormatMinor(p.received_minor, e),
-             FormatMinor(p.paid_minor, e), FormatMinor(p.net_minor, e)});
+    std::vector<std::string> row = {Int(p.participant), dir.Name(p.participant)};
+    AddMoney(&row, p.received_minor, e);
+    AddMoney(&row, p.paid_minor, e);
+    AddMoney(&row, p.net_minor, e);
+    row.push_back(s.currency);
+    csv.Row(row);
   }
   return csv.Take();
 }
@@ -111,10 +144,14 @@ std::string PositionsCsv(const Settlement& s) {
 std::string PaymentsCsv(const Settlement& s) {
   const Directory dir(s);
   Csv csv;
-  csv.Row({"participant_id", "participant_name", "direction", "amount"});
+  csv.Row(
+      {"participant_id", "participant_name", "direction", "amount_minor", "amount", "currency"});
   for (const Payment& p : s.payments) {
-    csv.Row({Int(p.participant), dir.Name(p.participant), p.to_hub ? "to_hub" : "from_hub",
-             FormatMinor(p.amount_minor, s.currency_exponent)});
+    std::vector<std::string> row = {Int(p.participant), dir.Name(p.participant),
+                                    p.to_hub ? "to_hub" : "from_hub"};
+    AddMoney(&row, p.amount_minor, s.currency_exponent);
+    row.push_back(s.currency);
+    csv.Row(row);
   }
   return csv.Take();
 }
@@ -124,13 +161,19 @@ std::string RollForwardCsv(const Settlement& s) {
   const int e = s.currency_exponent;
   Csv csv;
   csv.Row({"funder_id", "funder_name", "opening_points", "earned_points", "reversed_points",
-           "consumed_points", "expired_points", "closing_points", "opening_value", "closing_value",
-           "breakage_rate_bp", "breakage_rate"});
+           "consumed_points", "expired_points", "closing_points", "opening_value_minor",
+           "opening_value", "closing_value_minor", "closing_value", "currency", "breakage_rate_bp",
+           "breakage_rate"});
   for (const RollForward& r : s.roll_forward) {
-    csv.Row({Int(r.funder), dir.Name(r.funder), Int(r.opening), Int(r.earned), Int(r.reversed),
-             Int(r.consumed), Int(r.expired), Int(r.closing), FormatMinor(r.opening_value_minor, e),
-             FormatMinor(r.closing_value_minor, e), Int(r.breakage_rate_bp),
-             FormatBasisPoints(r.breakage_rate_bp)});
+    std::vector<std::string> row = {Int(r.funder),  dir.Name(r.funder), Int(r.opening),
+                                    Int(r.earned),  Int(r.reversed),    Int(r.consumed),
+                                    Int(r.expired), Int(r.closing)};
+    AddMoney(&row, r.opening_value_minor, e);
+    AddMoney(&row, r.closing_value_minor, e);
+    row.push_back(s.currency);
+    row.push_back(Int(r.breakage_rate_bp));
+    row.push_back(FormatBasisPoints(r.breakage_rate_bp));
+    csv.Row(row);
   }
   return csv.Take();
 }

@@ -61,6 +61,18 @@ svg text.legend{font-size:12px;fill:#475569}
 svg text.pos{fill:#15803d}
 svg text.neg{fill:#b91c1c}
 svg text.zero{fill:#94a3b8}
+@page{size:A4;margin:14mm 12mm}
+@media print{
+  body{max-width:none;padding:0;font-size:9.5pt}
+  h2{margin-top:18px;break-after:avoid}
+  table{font-size:8.5pt;width:100%}
+  th,td{padding:2px 5px}
+  thead{display:table-header-group}
+  tr,.chart,table.summary{break-inside:avoid}
+  .chart{border:none;padding:0}
+  .chart svg{width:100%;height:auto}
+  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
 )css";
 
 // Chart geometry, in SVG user units (= CSS pixels).
@@ -79,13 +91,17 @@ constexpr size_t kMaxChartNameChars = 30;  // code points; longer names end in "
 
 // |net| scaled so that max_abs spans kHalfWidth, rounded half up, in integers; a
 // nonzero amount stays visible (1 unit). All-zero positions (max_abs 0) draw nothing.
+// The shortest bar drawn for a non-zero amount, so that a small position stays visible
+// next to a large one.
+constexpr int kMinBarLength = 4;
+
 int BarLength(int64_t net, uint64_t max_abs) {
   if (net == 0 || max_abs == 0) return 0;
   using U128 = unsigned __int128;
   const U128 full = U128{2} * kHalfWidth;
   const U128 len = (U128{Magnitude(net)} * full + max_abs) / (U128{max_abs} * 2);
   LOYALTY_CHECK(len <= static_cast<U128>(kHalfWidth));
-  return len == 0 ? 1 : static_cast<int>(len);
+  return std::max(kMinBarLength, static_cast<int>(len));
 }
 
 // num / den in basis points, rounded half to even; 0 when den is 0.
@@ -112,12 +128,31 @@ const char* SignClass(int64_t v) { return v > 0 ? "pos" : (v < 0 ? "neg" : "zero
 
 // An amount cell: red when negative, grey when zero; `signed_colors` also makes positive
 // amounts green (for net figures, where the sign is the message).
-std::string MoneyTd(int64_t v, int e, bool signed_colors = false) {
-  const char* cls = v < 0 ? " neg" : (v == 0 ? " zero" : (signed_colors ? " pos" : ""));
-  return absl::StrCat("<td class=\"num", cls, "\">", FormatMinor(v, e), "</td>");
+// "-1234567.89" -> "-1,234,567.89": thousands grouped for people (the CSV and JSON
+// files keep plain digits for machines).
+std::string GroupDigits(const std::string& number) {
+  const size_t start = !number.empty() && number[0] == '-' ? 1 : 0;
+  size_t end = number.find('.');
+  if (end == std::string::npos) end = number.size();
+  std::string out = number.substr(0, start);
+  for (size_t i = start; i < end; ++i) {
+    if (i > start && (end - i) % 3 == 0) out.push_back(',');
+    out.push_back(number[i]);
+  }
+  return out + number.substr(end);
 }
 
-std::string NumTd(int64_t v) { return absl::StrCat("<td class=\"num\">", v, "</td>"); }
+// An amount of minor units, formatted and grouped.
+std::string Money(int64_t minor, int exponent) { return GroupDigits(FormatMinor(minor, exponent)); }
+
+std::string MoneyTd(int64_t v, int e, bool signed_colors = false) {
+  const char* cls = v < 0 ? " neg" : (v == 0 ? " zero" : (signed_colors ? " pos" : ""));
+  return absl::StrCat("<td class=\"num", cls, "\">", Money(v, e), "</td>");
+}
+
+std::string NumTd(int64_t v) {
+  return absl::StrCat("<td class=\"num\">", GroupDigits(std::to_string(v)), "</td>");
+}
 
 std::string TextTd(const std::string& text) {
   return absl::StrCat("<td>", HtmlEscape(text), "</td>");
@@ -177,16 +212,16 @@ void AppendSummary(std::string& out, const Settlement& s) {
   out += SummaryRow("Model", HtmlEscape(ModelDescription(s.model)));
   out += SummaryRow("Currency", absl::StrCat(HtmlEscape(s.currency), " (", e, " decimals)"));
   out += SummaryRow("Point value",
-                    absl::StrCat(FormatMinor(s.point_value_micros, 6), money_unit, " per point"));
+                    absl::StrCat(Money(s.point_value_micros, 6), money_unit, " per point"));
   out += SummaryRow("Participants / lines",
                     absl::StrCat(s.participants.size(), " / ", s.lines.size()));
   out += SummaryRow("Gross obligations (paid lines)",
-                    absl::StrCat(FormatMinor(s.gross_total_minor, e), money_unit));
+                    absl::StrCat(Money(s.gross_total_minor, e), money_unit));
   out += SummaryRow("Net payments through the hub",
-                    absl::StrCat(FormatMinor(s.net_total_minor, e), money_unit));
+                    absl::StrCat(Money(s.net_total_minor, e), money_unit));
   out += SummaryRow(
       "Netting saved",
-      absl::StrCat("<b>", FormatMinor(saved, e), money_unit, "</b> (",
+      absl::StrCat("<b>", Money(saved, e), money_unit, "</b> (",
                    FormatBasisPoints(RatioBp(saved, s.gross_total_minor)), " of gross)"));
   out += SummaryRow("Lines checksum (SHA-256)",
                     absl::StrCat("<code>", HtmlEscape(s.checksum), "</code>"));
@@ -235,7 +270,7 @@ std::string PositionsSvg(const Settlement& s, const Directory& dir) {
   for (int i = 0; i < rows; ++i) {
     const NetPosition& p = s.positions[i];
     const std::string name = dir.Name(p.participant);
-    const std::string amount = FormatMinor(p.net_minor, s.currency_exponent);
+    const std::string amount = Money(p.net_minor, s.currency_exponent);
     const int len = BarLength(p.net_minor, max_abs);
     const int y = kChartTop + i * kRowHeight;
     const int bar_y = y + (kRowHeight - kBarHeight) / 2;
@@ -282,12 +317,11 @@ void AppendPayments(std::string& out, const Settlement& s, const Directory& dir)
   for (const Payment& p : s.payments) {
     absl::StrAppend(&out, "<tr>", WhoTd(dir, p.participant),
                     TextTd(p.to_hub ? "pays the hub" : "receives from the hub"), "<td class=\"num ",
-                    p.to_hub ? "neg" : "pos", "\">", FormatMinor(p.amount_minor, e),
-                    "</td></tr>\n");
+                    p.to_hub ? "neg" : "pos", "\">", Money(p.amount_minor, e), "</td></tr>\n");
   }
   if (s.payments.empty()) out += EmptyRow(3, "No payments.");
   absl::StrAppend(&out, "</tbody>\n<tfoot><tr><td colspan=\"2\">Total each way</td>",
-                  "<td class=\"num\">", FormatMinor(s.net_total_minor, e),
+                  "<td class=\"num\">", Money(s.net_total_minor, e),
                   "</td></tr></tfoot>\n</table>\n</section>\n");
 }
 
@@ -300,7 +334,7 @@ void AppendLines(std::string& out, const Settlement& s, const Directory& dir) {
       "<tbody>\n");
   for (const Line& l : s.lines) {
     absl::StrAppend(&out, "<tr>", TextTd(l.kind), WhoTd(dir, l.payer), WhoTd(dir, l.payee),
-                    NumTd(l.points), "<td class=\"num\">", FormatMinor(l.price_micros, 6), "</td>",
+                    NumTd(l.points), "<td class=\"num\">", Money(l.price_micros, 6), "</td>",
                     MoneyTd(l.amount_minor, e), TextTd(l.internal ? "internal, not paid" : ""),
                     "</tr>\n");
   }

@@ -181,13 +181,6 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetBankEarnRules(grpc::CallbackServe
 
 namespace {
 
-void AddTier(const TierRow& t, v1::SetTiersResponse* resp) {
-  v1::Tier* out = resp->add_tiers();
-  out->set_name(t.name);
-  out->set_threshold_minor(t.threshold_minor);
-  out->set_multiplier_bp(t.multiplier_bp);
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* AdminServiceImpl::SetTiers(grpc::CallbackServerContext* ctx,
@@ -200,7 +193,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::SetTiers(grpc::CallbackServerContext
     }
     RETURN_IF_ERROR(env_.ledger->SetTiers(ActorName(caller), tiers));
     ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
-    for (const TierRow& t : stored) AddTier(t, resp);
+    for (const TierRow& t : stored) ToProto(t, resp->add_tiers());
     return absl::OkStatus();
   });
 }
@@ -210,7 +203,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListTiers(grpc::CallbackServerContex
                                                       v1::SetTiersResponse* resp) {
   return Serve(ctx, "ListTiers", [this, resp](const Principal&) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
-    for (const TierRow& t : stored) AddTier(t, resp);
+    for (const TierRow& t : stored) ToProto(t, resp->add_tiers());
     return absl::OkStatus();
   });
 }

@@ -333,6 +333,7 @@ grpc::ServerUnaryReactor* BankServiceImpl::GetCardStatement(
       v1::StatementLine* line = resp->add_lines();
       line->set_merchant_id(l.merchant_id);
       line->set_partner_id(l.partner_id);
+      line->set_partner_name(l.partner_name);
       line->set_purchases(l.purchases);
       line->set_amount_minor(l.amount_minor);
       line->set_points_earned(l.points_earned);

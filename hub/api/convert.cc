@@ -83,11 +83,16 @@ void ToProto(const Posting& p, v1::EarnBreakdown* out) {
 namespace {
 const char* ScopeName(v1::PromotionScope s) {
   switch (s) {
-    case v1::PROMOTION_SCOPE_PARTNER: return "partner";
-    case v1::PROMOTION_SCOPE_CATEGORY: return "category";
-    case v1::PROMOTION_SCOPE_TIER: return "tier";
-    case v1::PROMOTION_SCOPE_ALL: return "all";
-    default: return "";  // a value this hub does not know: the ledger rejects it
+    case v1::PROMOTION_SCOPE_PARTNER:
+      return "partner";
+    case v1::PROMOTION_SCOPE_CATEGORY:
+      return "category";
+    case v1::PROMOTION_SCOPE_TIER:
+      return "tier";
+    case v1::PROMOTION_SCOPE_ALL:
+      return "all";
+    default:
+      return "";  // a value this hub does not know: the ledger rejects it
   }
 }
 }  // namespace
@@ -99,11 +104,20 @@ absl::StatusOr<PromotionRow> FromProto(const v1::Promotion& p) {
   r.scope = ScopeName(p.scope());
   r.scope_value = p.scope_value();
   switch (p.kind()) {
-    case v1::PROMOTION_KIND_MULTIPLIER: r.kind = promotion_kind::kMultiplier; break;
-    case v1::PROMOTION_KIND_FIXED: r.kind = promotion_kind::kFixed; break;
-    case v1::PROMOTION_KIND_STAMP: r.kind = promotion_kind::kStamp; break;
-    case v1::PROMOTION_KIND_CROSS_PARTNER: r.kind = promotion_kind::kCrossPartner; break;
-    default: return InvalidField("promotion.kind", "must name a kind");
+    case v1::PROMOTION_KIND_MULTIPLIER:
+      r.kind = promotion_kind::kMultiplier;
+      break;
+    case v1::PROMOTION_KIND_FIXED:
+      r.kind = promotion_kind::kFixed;
+      break;
+    case v1::PROMOTION_KIND_STAMP:
+      r.kind = promotion_kind::kStamp;
+      break;
+    case v1::PROMOTION_KIND_CROSS_PARTNER:
+      r.kind = promotion_kind::kCrossPartner;
+      break;
+    default:
+      return InvalidField("promotion.kind", "must name a kind");
   }
   r.starts_at = p.starts_at_micros();
   r.ends_at = p.ends_at_micros();
@@ -114,6 +128,12 @@ absl::StatusOr<PromotionRow> FromProto(const v1::Promotion& p) {
   r.distinct_partners = p.distinct_partners();
   r.window_days = p.window_days();
   return r;
+}
+
+void ToProto(const TierRow& t, v1::Tier* out) {
+  out->set_name(t.name);
+  out->set_threshold_minor(t.threshold_minor);
+  out->set_multiplier_bp(t.multiplier_bp);
 }
 
 void ToProto(const PromotionRow& r, v1::Promotion* p) {

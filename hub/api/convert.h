@@ -17,6 +17,7 @@ ProgramRecord FromProto(const v1::Program& p);
 void ToProto(const Posting& p, v1::EarnBreakdown* out);
 absl::StatusOr<PromotionRow> FromProto(const v1::Promotion& p);
 void ToProto(const PromotionRow& r, v1::Promotion* p);
+void ToProto(const TierRow& t, v1::Tier* out);
 void ToProto(const BalanceView& b, v1::Balance* out);
 void ToProto(const TxnRecord& t, v1::Transaction* out);
 

@@ -219,4 +219,17 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::SetMemberPin(grpc::CallbackServerC
   });
 }
 
+grpc::ServerUnaryReactor* PartnerServiceImpl::GetProgramRules(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetProgramRulesRequest* req,
+                                                              v1::ProgramRules* resp) {
+  return Serve(ctx, "GetProgramRules", [this, req, resp](const Principal& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(ProgramRulesView v,
+                     env_.ledger->ProgramRulesFor(caller.partner_id, req->include_ended()));
+    ToProto(v.program, resp->mutable_program());
+    for (const TierRow& t : v.tiers) ToProto(t, resp->add_tiers());
+    for (const PromotionRow& p : v.promotions) ToProto(p, resp->add_promotions());
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace loyalty

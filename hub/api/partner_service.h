@@ -48,6 +48,9 @@ class PartnerServiceImpl final : public v1::PartnerService::CallbackService {
   grpc::ServerUnaryReactor* SetMemberPin(grpc::CallbackServerContext* ctx,
                                          const v1::SetMemberPinRequest* req,
                                          v1::SetMemberPinResponse* resp) override;
+  grpc::ServerUnaryReactor* GetProgramRules(grpc::CallbackServerContext* ctx,
+                                            const v1::GetProgramRulesRequest* req,
+                                            v1::ProgramRules* resp) override;
   grpc::ServerUnaryReactor* RegisterMerchantId(grpc::CallbackServerContext* ctx,
                                                const v1::RegisterMerchantIdRequest* req,
                                                v1::RegisterMerchantIdResponse* resp) override;

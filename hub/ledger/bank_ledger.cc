@@ -40,8 +40,7 @@ absl::Status ValidateClearing(const ClearingParams& p) {
   }
   if (p.mcc < 0 || p.mcc > 9999) return InvalidField("mcc", "must be 0..9999");
   if (!p.merchant_id.empty()) {
-    RETURN_IF_ERROR(ValidateIdempotencyKey("merchant_id", p.merchant_id));
-    if (p.merchant_id.size() > 32) return InvalidField("merchant_id", "longer than 32");
+    RETURN_IF_ERROR(ValidateMerchantId(p.merchant_id));
   }
   if (p.refund) {
     RETURN_IF_ERROR(ValidateIdempotencyKey("original_clearing_id", p.original_clearing_id));
@@ -293,8 +292,7 @@ absl::StatusOr<BankRulesRow> BankLedger::GetRules(PartnerId bank) {
 
 absl::StatusOr<bool> BankLedger::RegisterMerchantId(PartnerId partner,
                                                     const std::string& merchant_id) {
-  RETURN_IF_ERROR(ValidateIdempotencyKey("merchant_id", merchant_id));
-  if (merchant_id.size() > 32) return InvalidField("merchant_id", "longer than 32");
+  RETURN_IF_ERROR(ValidateMerchantId(merchant_id));
   bool replayed = false;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<PartnerId> owner, txn.MerchantPartner(merchant_id));
@@ -474,6 +472,10 @@ absl::StatusOr<CardStatementView> BankLedger::Statement(PartnerId bank, const st
       if (!merchant.empty()) {
         ASSIGN_OR_RETURN(std::optional<PartnerId> partner, txn.MerchantPartner(merchant));
         line.partner_id = partner.value_or(0);
+      }
+      if (line.partner_id != 0) {
+        ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, txn.GetPartner(line.partner_id));
+        if (p.has_value()) line.partner_name = p->name;
       }
       view.points_earned += line.points_earned;
       view.points_reversed += line.points_reversed;

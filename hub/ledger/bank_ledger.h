@@ -44,6 +44,7 @@ struct ClearingOutcome {
 struct StatementLineView {
   std::string merchant_id;
   PartnerId partner_id = 0;
+  std::string partner_name;  // "" when partner_id is 0
   int64_t purchases = 0;
   int64_t amount_minor = 0;
   Points points_earned = 0;

@@ -110,6 +110,12 @@ struct AdjustParams {
   std::string reason;
 };
 
+struct ProgramRulesView {
+  ProgramRecord program;
+  std::vector<TierRow> tiers;
+  std::vector<PromotionRow> promotions;
+};
+
 struct RegisteredPartner {
   PartnerRecord partner;
   std::string api_key;  // shown once
@@ -202,6 +208,9 @@ class Ledger {
   absl::StatusOr<TierReview> RunTierReview();
   absl::StatusOr<PromotionRow> CreatePromotion(const std::string& actor, PromotionRow p);
   absl::StatusOr<std::vector<PromotionRow>> ListPromotions(bool include_inactive);
+  // What a partner may show members (PartnerService.GetProgramRules): the program, the
+  // tiers and the promotions that apply at its tills or that it funds.
+  absl::StatusOr<ProgramRulesView> ProgramRulesFor(PartnerId partner, bool include_ended);
   absl::StatusOr<PromotionRow> EndPromotion(const std::string& actor, int64_t id);
   absl::StatusOr<std::vector<ExpiringRow>> ListExpiring(int within_days, int limit);
   absl::Status SetMemberPin(const std::string& card_number, const std::string& pin);

@@ -131,8 +131,8 @@ absl::StatusOr<PromotionRow> Ledger::CreatePromotion(const std::string& actor, P
     ASSIGN_OR_RETURN(p.id, txn.InsertPromotion(p));
     return txn.InsertAudit(
         p.created_at, actor, "create_promotion",
-        absl::StrCat("id=", p.id, " name=", p.name, " kind=", p.kind, " funder=", p.funder_id),
-        "", AuditJson(p));
+        absl::StrCat("id=", p.id, " name=", p.name, " kind=", p.kind, " funder=", p.funder_id), "",
+        AuditJson(p));
   }));
   return p;
 }
@@ -141,6 +141,27 @@ absl::StatusOr<std::vector<PromotionRow>> Ledger::ListPromotions(bool include_in
   std::vector<PromotionRow> out;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(out, txn.ListPromotions(clock_->NowMicros(), include_inactive));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<ProgramRulesView> Ledger::ProgramRulesFor(PartnerId partner, bool include_ended) {
+  ProgramRulesView out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out.program, RequireProgram(&txn));
+    ASSIGN_OR_RETURN(std::optional<PartnerRecord> me, txn.GetPartner(partner));
+    if (!me.has_value()) return absl::NotFoundError("partner: no such partner");
+    ASSIGN_OR_RETURN(out.tiers, txn.ListTiers());
+    ASSIGN_OR_RETURN(std::vector<PromotionRow> all,
+                     txn.ListPromotions(clock_->NowMicros(), include_ended));
+    const std::string self = absl::StrCat(partner);
+    for (PromotionRow& p : all) {
+      const bool at_my_tills = p.scope == "all" || p.scope == "tier" ||
+                               (p.scope == "partner" && p.scope_value == self) ||
+                               (p.scope == "category" && p.scope_value == me->category);
+      if (at_my_tills || p.funder_id == partner) out.promotions.push_back(std::move(p));
+    }
     return absl::OkStatus();
   }));
   return out;
@@ -183,8 +204,7 @@ absl::Status Ledger::SetMemberPin(const std::string& card_number, const std::str
   RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
   RETURN_IF_ERROR(ValidatePin("pin", pin));
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(MemberBook book,
-                     LockMemberOfCard(&txn, "card_number", card_number, *clock_));
+    ASSIGN_OR_RETURN(MemberBook book, LockMemberOfCard(&txn, "card_number", card_number, *clock_));
     // A new PIN clears the failure count, but a locked PIN stays locked until the
     // operator unlocks it: a partner cannot lift the lock by setting another PIN.
     book.mutable_member().pin_hash = PinHash(book.id(), pin);
@@ -212,8 +232,8 @@ absl::Status Ledger::UnlockMemberPin(const std::string& actor, const std::string
   });
 }
 
-absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* book,
-                                      Points points, const std::string& pin) {
+absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* book, Points points,
+                                      const std::string& pin) {
   if (program.pin_threshold_points == 0 || points <= program.pin_threshold_points) {
     return absl::OkStatus();
   }

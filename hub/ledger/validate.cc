@@ -41,6 +41,17 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value, size
   return absl::OkStatus();
 }
 
+absl::Status ValidateMerchantId(absl::string_view value) {
+  if (value.empty()) return InvalidField("merchant_id", "required");
+  if (value.size() > 32) return InvalidField("merchant_id", "longer than 32 characters");
+  for (unsigned char c : value) {
+    if (c < 0x20 || c > 0x7e) {
+      return InvalidField("merchant_id", "only printable ASCII characters are allowed");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidatePoints(absl::string_view field, Points value, Points min) {
   if (value < min) return InvalidField(field, absl::StrCat("must be at least ", min));
   if (value > kMaxPointsPerRequest) {

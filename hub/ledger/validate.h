@@ -29,6 +29,9 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value, size
 absl::Status ValidatePoints(absl::string_view field, Points value, Points min);
 // 0 or a time between 2000-01-01 and 2100-01-01 in microseconds.
 absl::Status ValidateOccurredAt(absl::string_view field, int64_t micros);
+// A card acceptor's merchant id as acquirers print it ("MID-FUELUP-01", "ACME, INC"):
+// 1..32 printable ASCII characters (spaces and punctuation included).
+absl::Status ValidateMerchantId(absl::string_view value);
 // A member's PIN: 4..8 ASCII digits.
 absl::Status ValidatePin(absl::string_view field, absl::string_view value);
 // An IANA zone name ("UTC", "Europe/Berlin", "Etc/GMT+5"): 1..64 of [A-Za-z0-9/_+-],

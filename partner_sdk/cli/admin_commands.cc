@@ -60,6 +60,8 @@ absl::StatusOr<sdk::ExpiryPolicy> ParseExpiryPolicy(const std::string& s) {
       absl::StrCat("--expiry_policy: \"", s, "\" is not months_after_earn or end_of_year"));
 }
 
+}  // namespace
+
 Record ProgramRecord(const sdk::Program& p) {
   Record r;
   r.Add("point_value_micros", p.point_value_micros).Add("currency", p.currency);
@@ -73,12 +75,16 @@ Record ProgramRecord(const sdk::Program& p) {
   return r;
 }
 
+namespace {
+
 Record TierRecord(const sdk::Tier& t) {
   Record r;
   r.Add("name", t.name).Add("threshold_minor", t.threshold_minor);
   r.Add("multiplier_bp", t.multiplier_bp);
   return r;
 }
+
+}  // namespace
 
 Record TiersRecord(const std::vector<sdk::Tier>& tiers) {
   std::vector<Record> rows;
@@ -87,6 +93,8 @@ Record TiersRecord(const std::vector<sdk::Tier>& tiers) {
   out.Add("tiers", std::move(rows));
   return out;
 }
+
+namespace {
 
 const char* KindName(sdk::PromotionKind k) {
   switch (k) {
@@ -173,6 +181,8 @@ absl::StatusOr<std::vector<sdk::Tier>> ParseTiers(const std::string& s) {
   return out;
 }
 
+}  // namespace
+
 Record PromotionRecord(const sdk::Promotion& p) {
   Record r;
   r.Add("promotion_id", p.promotion_id).Add("name", p.name);
@@ -185,6 +195,8 @@ Record PromotionRecord(const sdk::Promotion& p) {
   r.Add("window_days", static_cast<int64_t>(p.window_days)).Add("ended", p.ended);
   return r;
 }
+
+namespace {
 
 absl::StatusOr<Record> RegisterPartner(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
@@ -432,7 +444,8 @@ absl::StatusOr<std::vector<sdk::AuditEntry>> FetchAudit(sdk::AdminClient& client
   std::vector<sdk::AuditEntry> out;
   *more = false;
   while (static_cast<int64_t>(out.size()) < limit) {
-    p.page_size = static_cast<int32_t>(std::min(kMaxPage, limit - static_cast<int64_t>(out.size())));
+    p.page_size =
+        static_cast<int32_t>(std::min(kMaxPage, limit - static_cast<int64_t>(out.size())));
     ASSIGN_OR_RETURN(sdk::AuditLogPage page, client.ListAuditLog(p));
     for (sdk::AuditEntry& e : page.entries) out.push_back(std::move(e));
     if (page.next_page_token.empty()) return out;

@@ -19,11 +19,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "command.h"
+#include "hub/common/csv.h"
 #include "hub/common/status_macros.h"
 
 namespace loyalty::cli {
@@ -34,6 +36,8 @@ constexpr char kCsvHeader[] =
     "clearing_id,card_token,pan,amount_minor,currency,mcc,merchant_id,type,"
     "original_clearing_id,occurred_at";
 constexpr int kCsvFields = 10;
+// A record longer than this is malformed (a file that is not CSV does not fill memory).
+constexpr size_t kMaxRecordBytes = 4096;
 
 const char* StatusName(sdk::ClearingStatus s) {
   switch (s) {
@@ -92,6 +96,7 @@ absl::StatusOr<Record> CardStatement(const Args& a, Clients& c) {
   for (const sdk::StatementLine& l : s.lines) {
     Record r;
     r.Add("merchant_id", l.merchant_id).Add("partner_id", l.partner_id);
+    r.Add("partner_name", l.partner_name);
     r.Add("purchases", l.purchases).Add("amount_minor", l.amount_minor);
     r.Add("points_earned", l.points_earned).Add("points_reversed", l.points_reversed);
     lines.push_back(std::move(r));
@@ -190,9 +195,9 @@ absl::StatusOr<int64_t> ParseOccurredAt(const std::string& s) {
   return absl::ToUnixMicros(t);
 }
 
-// One data line of the file; INVALID_ARGUMENT naming the column if it cannot be a record.
-absl::StatusOr<sdk::ClearingRecord> ParseRow(const std::string& text) {
-  std::vector<std::string> f = absl::StrSplit(text, ',');
+// One data record of the file; INVALID_ARGUMENT naming the column if it cannot be a
+// clearing record.
+absl::StatusOr<sdk::ClearingRecord> ParseRow(std::vector<std::string> f) {
   if (static_cast<int>(f.size()) != kCsvFields) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected ", kCsvFields, " fields, got ", f.size()));
@@ -232,30 +237,34 @@ absl::Status ReadClearingFile(const std::string& path, std::vector<CsvRow>* rows
                               std::vector<MalformedRow>* malformed) {
   std::ifstream in(path);
   if (!in) return LocalFileError(absl::StatusCode::kNotFound, absl::StrCat(path, ": cannot read"));
-  std::string text;
-  int64_t line = 0;
-  if (!std::getline(in, text)) {
+  CsvReader reader(&in, kMaxRecordBytes);
+  std::vector<std::string> fields;
+  std::string error;
+  CsvReader::Result got = reader.Next(&fields, &error);
+  if (got == CsvReader::Result::kEnd && !reader.stream_failed()) {
     return LocalFileError(absl::StatusCode::kInvalidArgument, absl::StrCat(path, ": empty file"));
   }
-  ++line;
-  absl::string_view header = absl::StripSuffix(absl::StripPrefix(text, "\xEF\xBB\xBF"), "\r");
-  if (header != kCsvHeader) {
+  if (got != CsvReader::Result::kRecord || absl::StrJoin(fields, ",") != kCsvHeader) {
     return LocalFileError(absl::StatusCode::kInvalidArgument,
                           absl::StrCat(path, ": line 1 must be the header ", kCsvHeader));
   }
-  while (std::getline(in, text)) {
-    ++line;
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    if (absl::StripAsciiWhitespace(text).empty()) continue;
-    absl::StatusOr<sdk::ClearingRecord> r = ParseRow(text);
+  while ((got = reader.Next(&fields, &error)) != CsvReader::Result::kEnd) {
+    if (got == CsvReader::Result::kRecord && fields.size() == 1 &&
+        absl::StripAsciiWhitespace(fields[0]).empty()) {
+      continue;  // a blank line
+    }
+    std::string id = fields.empty() ? "" : fields[0].substr(0, 64);
+    absl::StatusOr<sdk::ClearingRecord> r = got == CsvReader::Result::kRecord
+                                                ? ParseRow(std::move(fields))
+                                                : absl::InvalidArgumentError(error);
     if (r.ok()) {
-      rows->push_back(CsvRow{line, *std::move(r)});
+      rows->push_back(CsvRow{reader.line(), *std::move(r)});
     } else {
-      const std::string id = text.substr(0, std::min(text.find(','), size_t{64}));
-      malformed->push_back(MalformedRow{line, id, std::string(r.status().message())});
+      malformed->push_back(
+          MalformedRow{reader.line(), std::move(id), std::string(r.status().message())});
     }
   }
-  if (in.bad()) {
+  if (reader.stream_failed()) {
     return LocalFileError(absl::StatusCode::kDataLoss, absl::StrCat(path, ": read error"));
   }
   return absl::OkStatus();

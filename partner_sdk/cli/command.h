@@ -90,6 +90,9 @@ std::vector<Command> BankCommands();
 
 // Record helpers shared by the command files.
 Record PostingRecord(const sdk::PostingResult& p);
+Record ProgramRecord(const sdk::Program& p);
+Record TiersRecord(const std::vector<sdk::Tier>& tiers);  // {"tiers": [...]}
+Record PromotionRecord(const sdk::Promotion& p);
 
 // link-card with --token / --pan links a co-branded card (BankService, issuer key)
 // instead of a loyalty card number (--new_card).

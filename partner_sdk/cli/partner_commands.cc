@@ -203,6 +203,17 @@ absl::StatusOr<Record> SetPin(const Args& a, Clients& c) {
   return out;
 }
 
+absl::StatusOr<Record> ProgramRules(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
+  ASSIGN_OR_RETURN(sdk::ProgramRules r, client->GetProgramRules({a.Bool("include_ended")}));
+  Record out = ProgramRecord(r.program);  // the program's fields, then its tiers
+  for (auto& field : TiersRecord(r.tiers).fields) out.fields.push_back(std::move(field));
+  std::vector<Record> promotions;
+  for (const sdk::Promotion& p : r.promotions) promotions.push_back(PromotionRecord(p));
+  out.Add("promotions", std::move(promotions));
+  return out;
+}
+
 absl::StatusOr<Record> QueueStatus(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   ASSIGN_OR_RETURN(const int64_t queued, client->QueuedEarns());
@@ -303,6 +314,10 @@ std::vector<Command> PartnerCommands() {
        "set or replace the member's PIN (4..8 digits)",
        {kCard, {"pin", "the new PIN; - = read it from stdin", true}},
        SetPin},
+      {"program",
+       "the program, tiers and the promotions at this partner's tills or funded by it",
+       {{"include_ended", "also promotions that ended or have not started (true/false)"}},
+       ProgramRules},
       {"queue-status",
        "earns waiting in the offline queue (--queue_file) and refused ones",
        {},

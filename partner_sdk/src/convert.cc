@@ -317,7 +317,8 @@ CardStatement FromProto(const v1::CardStatement& s) {
   out.monthly_cap_points = s.monthly_cap_points();
   for (const v1::StatementLine& l : s.lines()) {
     out.lines.push_back(StatementLine{l.merchant_id(), l.partner_id(), l.purchases(),
-                                      l.amount_minor(), l.points_earned(), l.points_reversed()});
+                                      l.amount_minor(), l.points_earned(), l.points_reversed(),
+                                      l.partner_name()});
   }
   return out;
 }

@@ -235,6 +235,18 @@ absl::StatusOr<RegisterMerchantIdResult> PartnerConnectionImpl::RegisterMerchant
   return RegisterMerchantIdResult{r.replayed()};
 }
 
+absl::StatusOr<ProgramRules> PartnerConnectionImpl::GetProgramRules(
+    const GetProgramRulesParams& p) {
+  v1::GetProgramRulesRequest req;
+  req.set_include_ended(p.include_ended);
+  ASSIGN_OR_RETURN(v1::ProgramRules r, Call("GetProgramRules", &Stub::GetProgramRules, req, ""));
+  ProgramRules out;
+  out.program = FromProto(r.program());
+  for (const v1::Tier& t : r.tiers()) out.tiers.push_back(FromProto(t));
+  for (const v1::Promotion& pr : r.promotions()) out.promotions.push_back(FromProto(pr));
+  return out;
+}
+
 absl::Status PartnerConnectionImpl::SetMemberPin(const SetMemberPinParams& p) {
   v1::SetMemberPinRequest req;
   req.set_card_number(p.card_number);

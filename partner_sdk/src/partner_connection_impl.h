@@ -38,6 +38,7 @@ class PartnerConnectionImpl : public PartnerConnection {
   absl::StatusOr<RegisterMerchantIdResult> RegisterMerchantId(
       const RegisterMerchantIdParams& p) override;
   absl::Status SetMemberPin(const SetMemberPinParams& p) override;
+  absl::StatusOr<ProgramRules> GetProgramRules(const GetProgramRulesParams& p) override;
   absl::StatusOr<DrainResult> DrainOfflineQueue() override;
   absl::StatusOr<int64_t> QueuedEarns() override;
   absl::StatusOr<std::vector<FailedEarn>> FailedEarns() override;

@@ -49,20 +49,25 @@ constexpr char kBankService[] = "loyalty.v1.BankService";
 enum class Caller { kAdmin, kFinance, kMerchant, kIssuer, kNoKey, kBogusKey };
 
 const std::vector<Caller>& AllCallers() {
-  static const std::vector<Caller> all = {Caller::kAdmin,    Caller::kFinance,
-                                          Caller::kMerchant, Caller::kIssuer,
-                                          Caller::kNoKey,    Caller::kBogusKey};
+  static const std::vector<Caller> all = {Caller::kAdmin,  Caller::kFinance, Caller::kMerchant,
+                                          Caller::kIssuer, Caller::kNoKey,   Caller::kBogusKey};
   return all;
 }
 
 const char* CallerName(Caller c) {
   switch (c) {
-    case Caller::kAdmin: return "admin";
-    case Caller::kFinance: return "finance";
-    case Caller::kMerchant: return "merchant";
-    case Caller::kIssuer: return "issuer";
-    case Caller::kNoKey: return "no key";
-    case Caller::kBogusKey: return "bogus key";
+    case Caller::kAdmin:
+      return "admin";
+    case Caller::kFinance:
+      return "finance";
+    case Caller::kMerchant:
+      return "merchant";
+    case Caller::kIssuer:
+      return "issuer";
+    case Caller::kNoKey:
+      return "no key";
+    case Caller::kBogusKey:
+      return "bogus key";
   }
   return "?";
 }
@@ -134,8 +139,8 @@ class AuthTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                       grpc::InsecureChannelCredentials());
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     admin_ = v1::AdminService::NewStub(channel);
     partner_ = v1::PartnerService::NewStub(channel);
     bank_ = v1::BankService::NewStub(channel);
@@ -151,8 +156,8 @@ class AuthTest : public ::testing::Test {
     program.mutable_program()->set_expiry_months(12);
     program.mutable_program()->set_hold_timeout_seconds(600);
     v1::SetProgramResponse program_resp;
-    grpc::Status s = Invoke(admin_.get(), &AdminStub::SetProgram, kAdminKey, program,
-                            &program_resp);
+    grpc::Status s =
+        Invoke(admin_.get(), &AdminStub::SetProgram, kAdminKey, program, &program_resp);
     ASSERT_TRUE(s.ok()) << Describe(s);
 
     v1::CreateOperatorKeyRequest finance;
@@ -163,7 +168,8 @@ class AuthTest : public ::testing::Test {
     ASSERT_FALSE(finance_resp.api_key().empty());
     keys_[Caller::kFinance] = finance_resp.api_key();
 
-    v1::RegisterPartnerResponse merchant = RegisterOk("Grocer A", "grocery", v1::ROLE_MERCHANT, 500);
+    v1::RegisterPartnerResponse merchant =
+        RegisterOk("Grocer A", "grocery", v1::ROLE_MERCHANT, 500);
     ASSERT_FALSE(merchant.api_key().empty());
     merchant_id_ = merchant.partner().partner_id();
     keys_[Caller::kMerchant] = merchant.api_key();
@@ -247,9 +253,8 @@ class AuthTest : public ::testing::Test {
     return Invoke(partner_.get(), &PartnerStub::Redeem, key, req, resp);
   }
 
-  grpc::Status Authorize(const std::string& key, const std::string& txn_id,
-                         const std::string& card, int64_t points,
-                         v1::AuthorizeRedemptionResponse* resp) {
+  grpc::Status Authorize(const std::string& key, const std::string& txn_id, const std::string& card,
+                         int64_t points, v1::AuthorizeRedemptionResponse* resp) {
     v1::AuthorizeRedemptionRequest req;
     req.set_partner_txn_id(txn_id);
     req.set_card_number(card);
@@ -323,10 +328,10 @@ class AuthTest : public ::testing::Test {
                  v1::SuspendPartnerRequest(), admin_only),
         MakeCase(kAdminService, "RotateApiKey", a, &AdminStub::RotateApiKey,
                  v1::RotateApiKeyRequest(), admin_only),
-        MakeCase(kAdminService, "SetProgram", a, &AdminStub::SetProgram,
-                 v1::SetProgramRequest(), admin_only),
-        MakeCase(kAdminService, "GetProgram", a, &AdminStub::GetProgram,
-                 v1::GetProgramRequest(), admin_only, /*ok_when_allowed=*/true),
+        MakeCase(kAdminService, "SetProgram", a, &AdminStub::SetProgram, v1::SetProgramRequest(),
+                 admin_only),
+        MakeCase(kAdminService, "GetProgram", a, &AdminStub::GetProgram, v1::GetProgramRequest(),
+                 admin_only, /*ok_when_allowed=*/true),
         MakeCase(kAdminService, "IssueBearerCards", a, &AdminStub::IssueBearerCards,
                  v1::IssueBearerCardsRequest(), admin_only),
         MakeCase(kAdminService, "AdjustPoints", a, &AdminStub::AdjustPoints,
@@ -366,11 +371,10 @@ class AuthTest : public ::testing::Test {
                  v1::RegisterBearerCardRequest(), partners),
         MakeCase(kPartnerService, "GetBalance", p, &PartnerStub::GetBalance,
                  v1::GetBalanceRequest(), partners),
-        MakeCase(kPartnerService, "QuoteEarn", p, &PartnerStub::QuoteEarn,
-                 v1::QuoteEarnRequest(), partners),
-        MakeCase(kPartnerService, "Earn", p, &PartnerStub::Earn, v1::EarnRequest(), partners),
-        MakeCase(kPartnerService, "Redeem", p, &PartnerStub::Redeem, v1::RedeemRequest(),
+        MakeCase(kPartnerService, "QuoteEarn", p, &PartnerStub::QuoteEarn, v1::QuoteEarnRequest(),
                  partners),
+        MakeCase(kPartnerService, "Earn", p, &PartnerStub::Earn, v1::EarnRequest(), partners),
+        MakeCase(kPartnerService, "Redeem", p, &PartnerStub::Redeem, v1::RedeemRequest(), partners),
         MakeCase(kPartnerService, "AuthorizeRedemption", p, &PartnerStub::AuthorizeRedemption,
                  v1::AuthorizeRedemptionRequest(), partners),
         MakeCase(kPartnerService, "CaptureRedemption", p, &PartnerStub::CaptureRedemption,
@@ -385,6 +389,8 @@ class AuthTest : public ::testing::Test {
                  v1::RegisterMerchantIdRequest(), partners),
         MakeCase(kPartnerService, "SetMemberPin", p, &PartnerStub::SetMemberPin,
                  v1::SetMemberPinRequest(), partners),
+        MakeCase(kPartnerService, "GetProgramRules", p, &PartnerStub::GetProgramRules,
+                 v1::GetProgramRulesRequest(), partners, /*ok_when_allowed=*/true),
 
         MakeCase(kBankService, "LinkCoBrandedCard", b, &BankStub::LinkCoBrandedCard,
                  v1::LinkCoBrandedCardRequest(), issuer_only),
@@ -419,9 +425,9 @@ class AuthTest : public ::testing::Test {
 
 TEST_F(AuthTest, TableListsEveryMethodOfBothServicesExactlyOnce) {
   std::set<std::string> expected;
-  for (const char* name : {v1::AdminService::service_full_name(),
-                           v1::PartnerService::service_full_name(),
-                           v1::BankService::service_full_name()}) {
+  for (const char* name :
+       {v1::AdminService::service_full_name(), v1::PartnerService::service_full_name(),
+        v1::BankService::service_full_name()}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
@@ -529,8 +535,7 @@ TEST_F(AuthTest, DeniedCallsHaveNoEffect) {
   // Nothing was written under those ids: the admin's own adjustment with the same id is
   // new, and the category is still free.
   v1::AdjustPointsResponse adjusted;
-  s = Invoke(admin_.get(), &AdminStub::AdjustPoints, keys_.at(Caller::kAdmin), adjust,
-             &adjusted);
+  s = Invoke(admin_.get(), &AdminStub::AdjustPoints, keys_.at(Caller::kAdmin), adjust, &adjusted);
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_FALSE(adjusted.result().replayed());
   EXPECT_EQ(adjusted.result().balance_after(), 1000);
@@ -685,7 +690,7 @@ TEST_F(AuthTest, SuspendedPartnerIsDeniedEverywhereOthersStillWork) {
     s = c.call(key_a);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(s);
   }
-  EXPECT_EQ(partner_rows, 14);
+  EXPECT_EQ(partner_rows, 15);
   // Also with requests that would otherwise succeed.
   v1::EarnResponse denied_earn;
   s = Earn(key_a, "a-earn-2", card, 10'000, &denied_earn);

@@ -14,8 +14,8 @@
 #include <future>
 #include <limits>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,19 +45,25 @@ constexpr size_t kGrpcMaxReceive = 4 * 1024 * 1024;
 constexpr char kSeedToken[] = "tok-seed";
 
 // Every table a partner or bank request could write.
-const char* const kTables[] = {"txns",     "transfers",     "lots",  "consumptions",
-                               "holds",    "debts",         "members", "cards",
+const char* const kTables[] = {"txns",       "transfers",      "lots",         "consumptions",
+                               "holds",      "debts",          "members",      "cards",
                                "card_links", "card_clearings", "merchant_ids", "promotion_awards"};
 
 // Strings no partner or bank field accepts: all valid UTF-8 (so protobuf lets them in).
 const std::vector<std::pair<std::string, std::string>>& UnicodeValues() {
   static const auto* values = new std::vector<std::pair<std::string, std::string>>{
       {"multi-byte", "caf\xc3\xa9-\xe6\x9d\xb1\xe4\xba\xac-\xd0\x96"},
-      {"rtl", "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xe2\x80\xae" "4000000000000002"},
+      {"rtl",
+       "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xe2\x80\xae"
+       "4000000000000002"},
       {"emoji", "\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd"},
       {"combining", "1234\xcc\x81\xcc\x88"},
-      {"nul", std::string("4000\0" "000000000002", 17)},
-      {"digits-with-nul", std::string("12\0" "34", 5)},
+      {"nul", std::string("4000\0"
+                          "000000000002",
+                          17)},
+      {"digits-with-nul", std::string("12\0"
+                                      "34",
+                                      5)},
   };
   return *values;
 }
@@ -66,8 +72,12 @@ const std::vector<std::pair<std::string, std::string>>& UnicodeValues() {
 const std::vector<std::pair<std::string, std::string>>& InvalidUtf8Values() {
   static const auto* values = new std::vector<std::pair<std::string, std::string>>{
       {"bad-byte", "pos-\xff\xfe"},
-      {"overlong", "\xc0\xaf" "1234"},
-      {"surrogate", "\xed\xa0\x80" "1234"},
+      {"overlong",
+       "\xc0\xaf"
+       "1234"},
+      {"surrogate",
+       "\xed\xa0\x80"
+       "1234"},
       {"truncated", "1234\xe2\x82"},
   };
   return *values;
@@ -146,7 +156,8 @@ std::string Delimited(int field_number, const std::string& payload) {
 
 // `payload` as the value of the field at `path` (outermost first).
 std::string AtPath(const std::vector<const FieldDescriptor*>& path, std::string payload) {
-  for (auto it = path.rbegin(); it != path.rend(); ++it) payload = Delimited((*it)->number(), payload);
+  for (auto it = path.rbegin(); it != path.rend(); ++it)
+    payload = Delimited((*it)->number(), payload);
   return payload;
 }
 
@@ -171,7 +182,8 @@ class HostileInputTest : public ::testing::Test {
   }
 
   template <typename Stub, typename Req, typename Resp>
-  grpc::Status Call(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+  grpc::Status Call(Stub* stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
                     const std::string& key, const Req& req, Resp* resp) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
@@ -227,8 +239,8 @@ class HostileInputTest : public ::testing::Test {
     program.mutable_program()->set_expiry_months(12);
     program.mutable_program()->set_hold_timeout_seconds(600);
     v1::SetProgramResponse program_resp;
-    grpc::Status s = Call(admin_.get(), &v1::AdminService::Stub::SetProgram, admin_key, program,
-                          &program_resp);
+    grpc::Status s =
+        Call(admin_.get(), &v1::AdminService::Stub::SetProgram, admin_key, program, &program_resp);
     ASSERT_TRUE(s.ok()) << Describe(s);
     partner_key_ = Register("Grocer", "grocery", v1::ROLE_MERCHANT);
     bank_key_ = Register("Bank", "bank", v1::ROLE_ISSUER);
@@ -290,7 +302,8 @@ class HostileInputTest : public ::testing::Test {
 
   std::vector<int64_t> Counts() {
     std::vector<int64_t> out;
-    for (const char* t : kTables) out.push_back(db_.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", t)));
+    for (const char* t : kTables)
+      out.push_back(db_.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", t)));
     return out;
   }
 
@@ -386,6 +399,7 @@ class HostileInputTest : public ::testing::Test {
     pin.set_card_number(card_);
     pin.set_pin("1234");
     add(p + "SetMemberPin", pin, partner_key_);
+    add(p + "GetProgramRules", v1::GetProgramRulesRequest(), partner_key_);
     v1::LinkCoBrandedCardRequest link_cobranded;
     link_cobranded.set_card_number(card_);
     link_cobranded.mutable_card()->set_token("tok-h");
@@ -569,9 +583,9 @@ TEST_F(HostileInputTest, UnknownEnumValuesNameTheField) {
   ExpectInvalid(RawCall("/loyalty.v1.AdminService/RegisterPartner", admin_key,
                         WithVarint(reg.SerializeAsString(), 3, 999)),
                 "role");
-  ExpectInvalid(RawCall("/loyalty.v1.AdminService/CreateOperatorKey", admin_key,
-                        WithVarint("", 1, 999)),
-                "role");
+  ExpectInvalid(
+      RawCall("/loyalty.v1.AdminService/CreateOperatorKey", admin_key, WithVarint("", 1, 999)),
+      "role");
   v1::SetProgramRequest program;
   program.mutable_program()->set_point_value_micros(10'000);
   program.mutable_program()->set_currency("EUR");
@@ -614,98 +628,126 @@ TEST_F(HostileInputTest, ExtremeAmountsAndPointsNameTheField) {
   for (int64_t v : {int64_t{0}, int64_t{-1}, kMax, kMin}) {
     const std::string n = absl::StrCat(v);
     if (v != 0) {  // amount 0 with points 0 is checked below
-      cases.push_back({"earn amount " + n, [this, v] {
-        v1::EarnRequest r;
-        r.set_partner_txn_id("x-earn");
-        r.set_card_number(card_);
-        r.mutable_amount()->set_amount_minor(v);
-        r.mutable_amount()->set_currency("EUR");
-        v1::EarnResponse resp;
-        return Call(partner_.get(), &v1::PartnerService::Stub::Earn, partner_key_, r, &resp);
-      }, "amount.amount_minor"});
-      cases.push_back({"quote amount " + n, [this, v] {
-        v1::QuoteEarnRequest r;
-        r.set_card_number(card_);
-        r.mutable_amount()->set_amount_minor(v);
-        r.mutable_amount()->set_currency("EUR");
-        v1::QuoteEarnResponse resp;
-        return Call(partner_.get(), &v1::PartnerService::Stub::QuoteEarn, partner_key_, r, &resp);
-      }, "amount.amount_minor"});
-      cases.push_back({"earn points " + n, [this, v] {
-        v1::EarnRequest r;
-        r.set_partner_txn_id("x-earn-points");
-        r.set_card_number(card_);
-        r.mutable_amount()->set_amount_minor(5000);
-        r.mutable_amount()->set_currency("EUR");
-        r.set_points(v);
-        v1::EarnResponse resp;
-        return Call(partner_.get(), &v1::PartnerService::Stub::Earn, partner_key_, r, &resp);
-      }, "points"});
-      cases.push_back({"capture points " + n, [this, v] {
-        v1::CaptureRedemptionRequest r;
-        r.set_partner_txn_id("x-capture");
-        r.set_authorization_partner_txn_id("seed-auth");
-        r.set_points(v);
-        v1::CaptureRedemptionResponse resp;
-        return Call(partner_.get(), &v1::PartnerService::Stub::CaptureRedemption, partner_key_, r,
-                    &resp);
-      }, "points"});
-      cases.push_back({"reverse points " + n, [this, v] {
-        v1::ReverseRequest r;
-        r.set_partner_txn_id("x-reverse");
-        r.set_original_partner_txn_id("seed-earn");
-        r.set_points(v);
-        v1::ReverseResponse resp;
-        return Call(partner_.get(), &v1::PartnerService::Stub::Reverse, partner_key_, r, &resp);
-      }, "points"});
-      cases.push_back({"earn occurred_at " + n, [this, v] {
-        v1::EarnRequest r;
-        r.set_partner_txn_id("x-earn-at");
-        r.set_card_number(card_);
-        r.mutable_amount()->set_amount_minor(5000);
-        r.mutable_amount()->set_currency("EUR");
-        r.set_occurred_at_micros(v);
-        v1::EarnResponse resp;
-        return Call(partner_.get(), &v1::PartnerService::Stub::Earn, partner_key_, r, &resp);
-      }, "occurred_at_micros"});
+      cases.push_back({"earn amount " + n,
+                       [this, v] {
+                         v1::EarnRequest r;
+                         r.set_partner_txn_id("x-earn");
+                         r.set_card_number(card_);
+                         r.mutable_amount()->set_amount_minor(v);
+                         r.mutable_amount()->set_currency("EUR");
+                         v1::EarnResponse resp;
+                         return Call(partner_.get(), &v1::PartnerService::Stub::Earn, partner_key_,
+                                     r, &resp);
+                       },
+                       "amount.amount_minor"});
+      cases.push_back({"quote amount " + n,
+                       [this, v] {
+                         v1::QuoteEarnRequest r;
+                         r.set_card_number(card_);
+                         r.mutable_amount()->set_amount_minor(v);
+                         r.mutable_amount()->set_currency("EUR");
+                         v1::QuoteEarnResponse resp;
+                         return Call(partner_.get(), &v1::PartnerService::Stub::QuoteEarn,
+                                     partner_key_, r, &resp);
+                       },
+                       "amount.amount_minor"});
+      cases.push_back({"earn points " + n,
+                       [this, v] {
+                         v1::EarnRequest r;
+                         r.set_partner_txn_id("x-earn-points");
+                         r.set_card_number(card_);
+                         r.mutable_amount()->set_amount_minor(5000);
+                         r.mutable_amount()->set_currency("EUR");
+                         r.set_points(v);
+                         v1::EarnResponse resp;
+                         return Call(partner_.get(), &v1::PartnerService::Stub::Earn, partner_key_,
+                                     r, &resp);
+                       },
+                       "points"});
+      cases.push_back({"capture points " + n,
+                       [this, v] {
+                         v1::CaptureRedemptionRequest r;
+                         r.set_partner_txn_id("x-capture");
+                         r.set_authorization_partner_txn_id("seed-auth");
+                         r.set_points(v);
+                         v1::CaptureRedemptionResponse resp;
+                         return Call(partner_.get(), &v1::PartnerService::Stub::CaptureRedemption,
+                                     partner_key_, r, &resp);
+                       },
+                       "points"});
+      cases.push_back({"reverse points " + n,
+                       [this, v] {
+                         v1::ReverseRequest r;
+                         r.set_partner_txn_id("x-reverse");
+                         r.set_original_partner_txn_id("seed-earn");
+                         r.set_points(v);
+                         v1::ReverseResponse resp;
+                         return Call(partner_.get(), &v1::PartnerService::Stub::Reverse,
+                                     partner_key_, r, &resp);
+                       },
+                       "points"});
+      cases.push_back({"earn occurred_at " + n,
+                       [this, v] {
+                         v1::EarnRequest r;
+                         r.set_partner_txn_id("x-earn-at");
+                         r.set_card_number(card_);
+                         r.mutable_amount()->set_amount_minor(5000);
+                         r.mutable_amount()->set_currency("EUR");
+                         r.set_occurred_at_micros(v);
+                         v1::EarnResponse resp;
+                         return Call(partner_.get(), &v1::PartnerService::Stub::Earn, partner_key_,
+                                     r, &resp);
+                       },
+                       "occurred_at_micros"});
     }
-    cases.push_back({"redeem points " + n, [this, v] {
-      v1::RedeemRequest r;
-      r.set_partner_txn_id("x-redeem");
-      r.set_card_number(card_);
-      r.set_points(v);
-      v1::RedeemResponse resp;
-      return Call(partner_.get(), &v1::PartnerService::Stub::Redeem, partner_key_, r, &resp);
-    }, "points"});
-    cases.push_back({"authorize points " + n, [this, v] {
-      v1::AuthorizeRedemptionRequest r;
-      r.set_partner_txn_id("x-authorize");
-      r.set_card_number(card_);
-      r.set_points(v);
-      v1::AuthorizeRedemptionResponse resp;
-      return Call(partner_.get(), &v1::PartnerService::Stub::AuthorizeRedemption, partner_key_, r,
-                  &resp);
-    }, "points"});
+    cases.push_back({"redeem points " + n,
+                     [this, v] {
+                       v1::RedeemRequest r;
+                       r.set_partner_txn_id("x-redeem");
+                       r.set_card_number(card_);
+                       r.set_points(v);
+                       v1::RedeemResponse resp;
+                       return Call(partner_.get(), &v1::PartnerService::Stub::Redeem, partner_key_,
+                                   r, &resp);
+                     },
+                     "points"});
+    cases.push_back({"authorize points " + n,
+                     [this, v] {
+                       v1::AuthorizeRedemptionRequest r;
+                       r.set_partner_txn_id("x-authorize");
+                       r.set_card_number(card_);
+                       r.set_points(v);
+                       v1::AuthorizeRedemptionResponse resp;
+                       return Call(partner_.get(), &v1::PartnerService::Stub::AuthorizeRedemption,
+                                   partner_key_, r, &resp);
+                     },
+                     "points"});
     // (-1 is a legitimate debit of one point: only 0 and the extremes are refused.)
-    if (v != -1) cases.push_back({"adjust points " + n, [this, v] {
-      v1::AdjustPointsRequest r;
-      r.set_adjustment_id("x-adjust");
-      r.set_card_number(card_);
-      r.set_points(v);
-      r.set_reason("hostile");
-      v1::AdjustPointsResponse resp;
-      return Call(admin_.get(), &v1::AdminService::Stub::AdjustPoints,
-                  std::string(testing::kHubAdminKey), r, &resp);
-    }, "points"});
+    if (v != -1)
+      cases.push_back({"adjust points " + n,
+                       [this, v] {
+                         v1::AdjustPointsRequest r;
+                         r.set_adjustment_id("x-adjust");
+                         r.set_card_number(card_);
+                         r.set_points(v);
+                         r.set_reason("hostile");
+                         v1::AdjustPointsResponse resp;
+                         return Call(admin_.get(), &v1::AdminService::Stub::AdjustPoints,
+                                     std::string(testing::kHubAdminKey), r, &resp);
+                       },
+                       "points"});
   }
-  for (int32_t v : {-1, 501, std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min()}) {
-    cases.push_back({absl::StrCat("list page_size ", v), [this, v] {
-      v1::ListTransactionsRequest r;
-      r.set_page_size(v);
-      v1::ListTransactionsResponse resp;
-      return Call(partner_.get(), &v1::PartnerService::Stub::ListTransactions, partner_key_, r,
-                  &resp);
-    }, "page_size"});
+  for (int32_t v :
+       {-1, 501, std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min()}) {
+    cases.push_back({absl::StrCat("list page_size ", v),
+                     [this, v] {
+                       v1::ListTransactionsRequest r;
+                       r.set_page_size(v);
+                       v1::ListTransactionsResponse resp;
+                       return Call(partner_.get(), &v1::PartnerService::Stub::ListTransactions,
+                                   partner_key_, r, &resp);
+                     },
+                     "page_size"});
   }
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);

@@ -138,7 +138,7 @@ TEST_F(SdkBankTest, PartnerRegistersMerchantId) {
   sdk::PartnerClient bank_as_partner = Partner(OptionsFor(bank_key_));
   ExpectError(bank_as_partner.RegisterMerchantId({"GROCER-001"}), absl::StatusCode::kAlreadyExists,
               "merchant_id");
-  ExpectError(grocer.RegisterMerchantId({"bad id!"}), absl::StatusCode::kInvalidArgument,
+  ExpectError(grocer.RegisterMerchantId({"bad\tid"}), absl::StatusCode::kInvalidArgument,
               "merchant_id");
 }
 
@@ -213,6 +213,7 @@ TEST_F(SdkBankTest, LinkListUnlinkAndStatement) {
   const sdk::StatementLine& l0 = statement->lines[0];
   EXPECT_EQ(l0.merchant_id, "GROCER-001");
   EXPECT_EQ(l0.partner_id, partner_id_);
+  EXPECT_EQ(l0.partner_name, "Grocer");  // the statement names the partner, not only its id
   EXPECT_EQ(l0.purchases, 1);
   EXPECT_EQ(l0.amount_minor, 75'00);
   EXPECT_EQ(l0.points_earned, 300);
@@ -220,6 +221,7 @@ TEST_F(SdkBankTest, LinkListUnlinkAndStatement) {
   const sdk::StatementLine& l1 = statement->lines[1];
   EXPECT_EQ(l1.merchant_id, "SHOP-9");
   EXPECT_EQ(l1.partner_id, 0);
+  EXPECT_EQ(l1.partner_name, "");
   EXPECT_EQ(l1.purchases, 1);
   EXPECT_EQ(l1.amount_minor, 50'00);
   EXPECT_EQ(l1.points_earned, 100);

@@ -554,6 +554,16 @@ TEST_F(SdkCliTest, PosSimulatorRunsATill) {
   for (const char* s : {"", "-wal", "-shm"}) std::remove((queue + s).c_str());
 }
 
+// A partner's key reads the program (PERMISSION_DENIED before: only operators could).
+TEST_F(SdkCliTest, PartnerReadsTheProgram) {
+  CliRun r = Partner({"program"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(r.Get("point_value_micros"), "10000");
+  EXPECT_EQ(r.Get("currency"), "EUR");
+  EXPECT_THAT(r.out, HasSubstr("\"tiers\":[]"));
+  EXPECT_THAT(r.out, HasSubstr("\"promotions\":[]"));
+}
+
 // The partner guide's first example (built from the guide's text): without a key it
 // says so and exits 2; with one it enrolls, earns and prints the posting; run again,
 // its fixed receipt id on a new card is refused as the guide says.
@@ -667,7 +677,12 @@ IngestExpectation WriteClearingFile(const std::string& path, int rows) {
     int64_t points = 0;
     std::string reason;
   };
-  std::map<int, std::pair<std::string, Outcome>> purchases;  // by row: line text, outcome
+  struct Purchase {
+    std::string text;                 // the line
+    std::vector<std::string> fields;  // its CSV fields, as written (quotes kept)
+    Outcome outcome;
+  };
+  std::map<int, Purchase> purchases;  // by row
   auto count = [&](const Outcome& o) {
     if (o.status == "EARNED") {
       ++x.earned;
@@ -688,7 +703,10 @@ IngestExpectation WriteClearingFile(const std::string& path, int rows) {
     if (kind <= 13) {
       const int64_t amount = 1000 + (i % 9) * 137;
       const int mcc = i % 7 == 0 ? 6011 : i % 7 == 1 ? 5411 : 5999;
-      const std::string merchant = i % 11 == 0 ? "GROCER-001" : absl::StrCat("M-", i % 13);
+      // Some merchant names hold a comma, quoted as RFC 4180 says.
+      const std::string merchant = i % 11 == 0   ? "GROCER-001"
+                                   : i % 13 == 5 ? "\"ACME, INC\""
+                                                 : absl::StrCat("M-", i % 13);
       Outcome o{"EARNED", 0, ""};
       if (mcc == 6011) {
         o = {"NO_EARN", 0, "mcc 6011 is excluded"};
@@ -702,12 +720,21 @@ IngestExpectation WriteClearingFile(const std::string& path, int rows) {
                                    : absl::StrCat("p-", i, ",tok-", i % 4, ",,", amount, ",EUR,",
                                                   mcc, ",", merchant, ",purchase,,", when);
       out << text << "\n";
-      purchases[i] = {text, o};
+      std::vector<std::string> fields =
+          kind == 13
+              ? std::vector<std::string>{absl::StrCat("p-", i), "", kCliPan}
+              : std::vector<std::string>{absl::StrCat("p-", i), absl::StrCat("tok-", i % 4), ""};
+      for (const std::string& f : {absl::StrCat(amount), std::string("EUR"), absl::StrCat(mcc),
+                                   merchant, std::string("purchase"), std::string(), when}) {
+        fields.push_back(f);
+      }
+      purchases[i] = {text, fields, o};
       ++x.sent;
       count(o);
     } else if (kind == 14) {  // refunds the purchase of row i-14 in full
-      const auto& [text, orig] = purchases[i - 14];
-      std::vector<std::string> f = absl::StrSplit(text, ',');
+      const Purchase& p = purchases[i - 14];
+      const Outcome& orig = p.outcome;
+      const std::vector<std::string>& f = p.fields;
       out << "r-" << i << "," << f[1] << "," << f[2] << "," << f[3] << ",EUR," << f[5] << ","
           << f[6] << ",refund," << f[0] << "," << f[9] << "\n";
       ++x.sent;
@@ -737,11 +764,11 @@ IngestExpectation WriteClearingFile(const std::string& path, int rows) {
       ++x.rejected;
       x.error_lines.push_back(line);
     } else {  // 19: the line of row i-19 again
-      const auto& [text, orig] = purchases[i - 19];
-      out << text << "\n";
+      const Purchase& p = purchases[i - 19];
+      out << p.text << "\n";
       ++x.sent;
       ++x.replayed;
-      count(orig);
+      count(p.outcome);
     }
   }
   return x;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -432,6 +433,58 @@ TEST_F(SdkClientTest, EarnRuleAdminCalls) {
 
 // The program's new fields, the minimum redemption, the member PIN (set, wrong, locked,
 // unlocked) and a partner's return window (pending points).
+// A partner reads the program, the tiers and the promotions it may show members: those
+// at its tills (all partners', its own, its category's, a tier's) and those it funds; a
+// promotion only for another partner or another category stays hidden.
+TEST_F(SdkClientTest, PartnerReadsTheProgramTiersAndItsPromotions) {
+  ASSERT_TRUE(admin_->SetTiers({{{"Silver", 10'000, 12'500}, {"Gold", 50'000, 15'000}}}).ok());
+  sdk::RegisterPartnerParams fuel;
+  fuel.name = "Fuel";
+  fuel.category = "fuel";
+  fuel.earn_rate_bp = 100;
+  auto fuel_reg = admin_->RegisterPartner(fuel);
+  ASSERT_TRUE(fuel_reg.ok()) << fuel_reg.status();
+  const int64_t fuel_id = fuel_reg->partner.partner_id;
+
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  auto promotion = [&](std::string name, sdk::PromotionScope scope, std::string value,
+                       int64_t funder) {
+    sdk::Promotion p;
+    p.name = std::move(name);
+    p.kind = sdk::PromotionKind::kFixed;
+    p.bonus_points = 10;
+    p.scope = scope;
+    p.scope_value = std::move(value);
+    p.funder_partner_id = funder;
+    p.starts_at_micros = now - 3'600'000'000;
+    p.ends_at_micros = now + 86'400'000'000;
+    auto created = admin_->CreatePromotion(p);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? created->promotion_id : 0;
+  };
+  const int64_t everyone = promotion("Everyone", sdk::PromotionScope::kAll, "", 0);
+  const int64_t mine =
+      promotion("Grocer week", sdk::PromotionScope::kPartner, absl::StrCat(partner_id_), 0);
+  const int64_t category = promotion("Groceries", sdk::PromotionScope::kCategory, "grocery", 0);
+  const int64_t gold = promotion("Gold bonus", sdk::PromotionScope::kTier, "Gold", 0);
+  const int64_t funded = promotion("Grocer pays at the pump", sdk::PromotionScope::kPartner,
+                                   absl::StrCat(fuel_id), partner_id_);
+  promotion("Fuel only", sdk::PromotionScope::kPartner, absl::StrCat(fuel_id), 0);
+  promotion("Fuel category", sdk::PromotionScope::kCategory, "fuel", 0);
+
+  sdk::PartnerClient grocer = Partner();
+  auto rules = grocer.GetProgramRules();
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  EXPECT_EQ(rules->program.point_value_micros, 10'000);
+  EXPECT_EQ(rules->program.currency, "EUR");
+  ASSERT_EQ(rules->tiers.size(), 2u);
+  EXPECT_EQ(rules->tiers[0].name, "Silver");
+  EXPECT_EQ(rules->tiers[1].multiplier_bp, 15'000);
+  std::vector<int64_t> ids;
+  for (const sdk::Promotion& p : rules->promotions) ids.push_back(p.promotion_id);
+  EXPECT_EQ(ids, (std::vector<int64_t>{everyone, mine, category, gold, funded}));
+}
+
 TEST_F(SdkClientTest, ProgramPinAndPendingPoints) {
   sdk::Program program{10'000, "EUR", 0, 600};
   program.expiry_policy = sdk::ExpiryPolicy::kEndOfYear;

@@ -2,7 +2,7 @@
 # Opens the settlement HTML report in headless Chromium (Debian `chromium`) and fails
 # unless the page loads without a console message (JavaScript error, blocked load: the
 # page's Content-Security-Policy turns any external asset into one), its DOM holds every
-# section, and a non-empty PNG screenshot was written.
+# section, a non-empty PNG screenshot was written, and it prints to an A4 PDF.
 #
 # Usage: chromium_check.sh REPORT_HTML SCREENSHOT_PNG
 # Environment: CHROMIUM   the browser binary. Default: `chromium` from PATH.
@@ -96,4 +96,26 @@ if [[ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]]
   echo "FAIL: $png is not a PNG" >&2
   exit 1
 fi
-echo "OK: $html renders without console errors; screenshot $png ($(stat -c %s "$png") bytes)"
+# Printed to PDF (the page's print stylesheet): A4 pages, nothing cut off to the right
+# (Chromium shrinks nothing when the page declares its @page size, so a too-wide table
+# would need a wider page).
+pdf=${png%.png}.pdf
+rm -f "$pdf"
+run_chromium "$work/pdf.log" --print-to-pdf="$pdf" --no-pdf-header-footer
+check_console "$work/pdf.log"
+if [[ ! -s "$pdf" || "$(head -c 5 "$pdf")" != "%PDF-" ]]; then
+  echo "FAIL: no PDF at $pdf" >&2
+  exit 1
+fi
+# A4 is 595.28 x 841.89 PostScript points; every page's MediaBox must say so (within a
+# point: Chromium rounds to its own units).
+boxes=$(grep -aoE '/MediaBox ?\[[^]]*\]' "$pdf" | sort -u)
+if [[ -z "$boxes" ]] || ! awk '{ gsub(/[^0-9. ]/, " "); n = split($0, v, " ");
+        if (n != 4 || v[3] < 594.28 || v[3] > 596.28 || v[4] < 840.89 || v[4] > 842.89) bad = 1 }
+        END { exit bad }' <<<"$boxes"; then
+  echo "FAIL: $pdf pages are not A4: $boxes" >&2
+  exit 1
+fi
+pages=$(grep -ac '/Type /Page\b' "$pdf" || true)
+echo "OK: $html renders without console errors; screenshot $png ($(stat -c %s "$png") bytes);" \
+  "A4 PDF $pdf (${pages} pages)"

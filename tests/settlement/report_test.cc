@@ -218,27 +218,31 @@ TEST(HtmlEscape, EveryMetacharacter) {
 // CSV
 
 TEST(ReportCsv, LinesExact) {
-  EXPECT_EQ(LinesCsv(MakeSettlement()),
-            "kind,payer_id,payer_name,payee_id,payee_name,points,price_micros,amount,internal\r\n"
-            "redemption,4,Northern Bank,1,Acme Grocer,1000,10000,10.00,false\r\n"
-            "redemption,4,Northern Bank,2,\"Fuel, \"\"Express\"\" Ltd\",500,12000,6.00,false\r\n"
-            "redemption,1,Acme Grocer,2,\"Fuel, \"\"Express\"\" Ltd\",250,12000,3.00,false\r\n"
-            "redemption,2,\"Fuel, \"\"Express\"\" Ltd\",1,Acme Grocer,120,10000,1.20,false\r\n"
-            "redemption,1,Acme Grocer,3,\"Books <b>&\"\" Co\",-50,10000,-0.50,false\r\n"
-            "redemption,3,\"Books <b>&\"\" Co\",3,\"Books <b>&\"\" Co\",200,10000,2.00,true\r\n"
-            "fee,4,Northern Bank,0,operator,2000,500,1.00,false\r\n"
-            "fee,1,Acme Grocer,0,operator,400,500,0.20,false\r\n"
-            "fee,3,\"Books <b>&\"\" Co\",0,operator,300,500,0.15,false\r\n");
+  EXPECT_EQ(
+      LinesCsv(MakeSettlement()),
+      "kind,payer_id,payer_name,payee_id,payee_name,points,price_micros,amount_minor,amount,"
+      "currency,internal\r\n"
+      "redemption,4,Northern Bank,1,Acme Grocer,1000,10000,1000,10.00,EUR,false\r\n"
+      "redemption,4,Northern Bank,2,\"Fuel, \"\"Express\"\" Ltd\",500,12000,600,6.00,EUR,false\r\n"
+      "redemption,1,Acme Grocer,2,\"Fuel, \"\"Express\"\" Ltd\",250,12000,300,3.00,EUR,false\r\n"
+      "redemption,2,\"Fuel, \"\"Express\"\" Ltd\",1,Acme Grocer,120,10000,120,1.20,EUR,false\r\n"
+      "redemption,1,Acme Grocer,3,\"Books <b>&\"\" Co\",-50,10000,-50,-0.50,EUR,false\r\n"
+      "redemption,3,\"Books <b>&\"\" Co\",3,\"Books <b>&\"\" Co\",200,10000,200,2.00,EUR,"
+      "true\r\n"
+      "fee,4,Northern Bank,0,operator,2000,500,100,1.00,EUR,false\r\n"
+      "fee,1,Acme Grocer,0,operator,400,500,20,0.20,EUR,false\r\n"
+      "fee,3,\"Books <b>&\"\" Co\",0,operator,300,500,15,0.15,EUR,false\r\n");
 }
 
 TEST(ReportCsv, PositionsExact) {
   EXPECT_EQ(PositionsCsv(MakeSettlement()),
-            "participant_id,participant_name,received,paid,net\r\n"
-            "0,operator,1.35,0.00,1.35\r\n"
-            "1,Acme Grocer,11.70,3.20,8.50\r\n"
-            "2,\"Fuel, \"\"Express\"\" Ltd\",9.00,1.20,7.80\r\n"
-            "3,\"Books <b>&\"\" Co\",0.00,0.65,-0.65\r\n"
-            "4,Northern Bank,0.00,17.00,-17.00\r\n");
+            "participant_id,participant_name,received_minor,received,paid_minor,paid,net_minor,net,"
+            "currency\r\n"
+            "0,operator,135,1.35,0,0.00,135,1.35,EUR\r\n"
+            "1,Acme Grocer,1170,11.70,320,3.20,850,8.50,EUR\r\n"
+            "2,\"Fuel, \"\"Express\"\" Ltd\",900,9.00,120,1.20,780,7.80,EUR\r\n"
+            "3,\"Books <b>&\"\" Co\",0,0.00,65,0.65,-65,-0.65,EUR\r\n"
+            "4,Northern Bank,0,0.00,1700,17.00,-1700,-17.00,EUR\r\n");
 }
 
 // Bilateral netting: 1 -> 2 is 3.00 - 1.20 = 1.80; the negative 1 -> 3 line becomes
@@ -246,34 +250,36 @@ TEST(ReportCsv, PositionsExact) {
 TEST(ReportCsv, MatrixExact) {
   EXPECT_EQ(MatrixCsv(MakeSettlement()),
             "payer_id,payer_name,#0 operator,#1 Acme Grocer,\"#2 Fuel, \"\"Express\"\" Ltd\","
-            "\"#3 Books <b>&\"\" Co\",#4 Northern Bank,total_paid\r\n"
-            "0,operator,,0.00,0.00,0.00,0.00,0.00\r\n"
-            "1,Acme Grocer,0.20,,1.80,0.00,0.00,2.00\r\n"
-            "2,\"Fuel, \"\"Express\"\" Ltd\",0.00,0.00,,0.00,0.00,0.00\r\n"
-            "3,\"Books <b>&\"\" Co\",0.15,0.50,0.00,,0.00,0.65\r\n"
-            "4,Northern Bank,1.00,10.00,6.00,0.00,,17.00\r\n"
-            ",total_received,1.35,10.50,7.80,0.00,0.00,19.65\r\n");
+            "\"#3 Books <b>&\"\" Co\",#4 Northern Bank,total_paid,currency\r\n"
+            "0,operator,,0.00,0.00,0.00,0.00,0.00,EUR\r\n"
+            "1,Acme Grocer,0.20,,1.80,0.00,0.00,2.00,EUR\r\n"
+            "2,\"Fuel, \"\"Express\"\" Ltd\",0.00,0.00,,0.00,0.00,0.00,EUR\r\n"
+            "3,\"Books <b>&\"\" Co\",0.15,0.50,0.00,,0.00,0.65,EUR\r\n"
+            "4,Northern Bank,1.00,10.00,6.00,0.00,,17.00,EUR\r\n"
+            ",total_received,1.35,10.50,7.80,0.00,0.00,19.65,EUR\r\n");
 }
 
 TEST(ReportCsv, SummaryPaymentsRollForward) {
   const Settlement s = MakeSettlement();
-  EXPECT_EQ(SummaryCsv(s),
-            "run_id,status,period,period_start,period_end,model,currency,gross_total,net_total,"
-            "netting_saved,checksum\r\n"
-            "42,draft,2026-11,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,funder_pays,EUR,22.05,"
-            "17.65,4.40,9f2c4a7be1d05638c2a1f0e4b7d9c3a85e6f1b2d4c7a9e0f3b5d8c1a2e4f6b7d\r\n");
+  EXPECT_EQ(
+      SummaryCsv(s),
+      "run_id,status,period,period_start,period_end,model,currency,gross_total_minor,"
+      "gross_total,net_total_minor,net_total,netting_saved_minor,netting_saved,checksum\r\n"
+      "42,draft,2026-11,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,funder_pays,EUR,2205,22.05,"
+      "1765,17.65,440,4.40,9f2c4a7be1d05638c2a1f0e4b7d9c3a85e6f1b2d4c7a9e0f3b5d8c1a2e4f6b7d\r\n");
   EXPECT_EQ(PaymentsCsv(s),
-            "participant_id,participant_name,direction,amount\r\n"
-            "0,operator,from_hub,1.35\r\n"
-            "1,Acme Grocer,from_hub,8.50\r\n"
-            "2,\"Fuel, \"\"Express\"\" Ltd\",from_hub,7.80\r\n"
-            "3,\"Books <b>&\"\" Co\",to_hub,0.65\r\n"
-            "4,Northern Bank,to_hub,17.00\r\n");
+            "participant_id,participant_name,direction,amount_minor,amount,currency\r\n"
+            "0,operator,from_hub,135,1.35,EUR\r\n"
+            "1,Acme Grocer,from_hub,850,8.50,EUR\r\n"
+            "2,\"Fuel, \"\"Express\"\" Ltd\",from_hub,780,7.80,EUR\r\n"
+            "3,\"Books <b>&\"\" Co\",to_hub,65,0.65,EUR\r\n"
+            "4,Northern Bank,to_hub,1700,17.00,EUR\r\n");
   EXPECT_THAT(RollForwardCsv(s),
-              HasSubstr("1,Acme Grocer,5000,400,10,200,90,5100,50.00,51.00,3103,31.03%\r\n"));
+              HasSubstr("1,Acme Grocer,5000,400,10,200,90,5100,5000,50.00,5100,51.00,EUR,3103,"
+                        "31.03%\r\n"));
   EXPECT_THAT(RollForwardCsv(s),
-              HasSubstr("4,Northern Bank,100000,2000,0,1500,1234,99266,1000.00,992.66,4513,"
-                        "45.13%\r\n"));
+              HasSubstr("4,Northern Bank,100000,2000,0,1500,1234,99266,100000,1000.00,99266,992.66,"
+                        "EUR,4513,45.13%\r\n"));
 }
 
 TEST(ReportCsv, Reconciliation) {
@@ -418,6 +424,22 @@ TEST(ReportHtml, BarsScaledWithIntegers) {
   EXPECT_THAT(html, HasSubstr("<rect x=\"519\" y=\"125\" width=\"11\""));
   EXPECT_THAT(html, HasSubstr("<rect x=\"530\" y=\"35\" width=\"22\""));
   EXPECT_THAT(html, HasSubstr("<rect x=\"530\" y=\"95\" width=\"128\""));
+}
+
+// A tiny position next to a large one still gets a visible bar; people read grouped
+// digits; the page carries an A4 print stylesheet (tests/settlement/chromium_check.sh
+// prints it).
+TEST(ReportHtml, SmallBarsStayVisibleDigitsAreGroupedAndItPrintsOnA4) {
+  Settlement s = MakeSettlement();
+  s.positions[0].net_minor = 1;  // the operator: 0.01 next to the bank's -17.00
+  const std::string html = ReportHtml(s, nullptr);
+  EXPECT_THAT(html, HasSubstr("<rect x=\"530\" y=\"35\" width=\"4\""));
+  EXPECT_THAT(html, HasSubstr(">1,000.00</td>"));  // the bank's opening liability
+  EXPECT_THAT(html, HasSubstr(">100,000</td>"));   // its opening points
+  EXPECT_THAT(html, HasSubstr(">-17.00</td>"));
+  EXPECT_THAT(html, HasSubstr("@page{size:A4"));
+  EXPECT_THAT(html, HasSubstr("@media print{"));
+  EXPECT_THAT(LinesCsv(s), Not(HasSubstr("1,000")));  // files for machines stay plain
 }
 
 TEST(ReportHtml, AllZeroPositionsChart) {

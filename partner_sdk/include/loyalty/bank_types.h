@@ -111,6 +111,7 @@ struct StatementLine {
   int64_t amount_minor = 0;  // purchases minus refunds
   int64_t points_earned = 0;
   int64_t points_reversed = 0;
+  std::string partner_name;  // the partner's name, "" when partner_id is 0
 };
 
 struct CardStatement {

@@ -58,6 +58,9 @@ class PartnerClient {
     return conn_->RegisterMerchantId(p);
   }
   absl::Status SetMemberPin(const SetMemberPinParams& p) { return conn_->SetMemberPin(p); }
+  absl::StatusOr<ProgramRules> GetProgramRules(const GetProgramRulesParams& p = {}) {
+    return conn_->GetProgramRules(p);
+  }
 
   // Offline queue (see partner_connection.h).
   absl::StatusOr<DrainResult> Drain() { return conn_->DrainOfflineQueue(); }

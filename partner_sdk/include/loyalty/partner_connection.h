@@ -56,6 +56,7 @@ class PartnerConnection {
   // INVALID_ARGUMENT pin unless 4..8 digits; NOT_FOUND for an unknown card. A locked PIN
   // stays locked until the operator's AdminClient::UnlockMemberPin.
   virtual absl::Status SetMemberPin(const SetMemberPinParams& p) = 0;
+  virtual absl::StatusOr<ProgramRules> GetProgramRules(const GetProgramRulesParams& p) = 0;
 
   // Replays queued earns in order until the queue is empty or the hub stops answering.
   // FAILED_PRECONDITION if the connection has no offline queue.

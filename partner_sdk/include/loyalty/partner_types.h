@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "loyalty/admin_types.h"
 #include "loyalty/types.h"
 
 namespace loyalty::sdk {
@@ -152,6 +153,18 @@ struct RegisterMerchantIdResult {
 };
 
 // Sets or replaces the member's PIN (4..8 digits; the hub stores a salted hash).
+// What a partner may show members (GetProgramRules): the program, the tiers and the
+// promotions at its tills (every partner's, its own, its category's, a tier's) or funded
+// by it.
+struct GetProgramRulesParams {
+  bool include_ended = false;  // also promotions that ended or have not started
+};
+struct ProgramRules {
+  Program program;
+  std::vector<Tier> tiers;            // lowest threshold first
+  std::vector<Promotion> promotions;  // by id
+};
+
 struct SetMemberPinParams {
   std::string card_number;
   std::string pin{};

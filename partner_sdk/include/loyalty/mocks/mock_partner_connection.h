@@ -40,6 +40,8 @@ class MockPartnerConnection : public PartnerConnection {
   MOCK_METHOD(absl::StatusOr<RegisterMerchantIdResult>, RegisterMerchantId,
               (const RegisterMerchantIdParams&), (override));
   MOCK_METHOD(absl::Status, SetMemberPin, (const SetMemberPinParams&), (override));
+  MOCK_METHOD(absl::StatusOr<ProgramRules>, GetProgramRules, (const GetProgramRulesParams&),
+              (override));
   MOCK_METHOD(absl::StatusOr<DrainResult>, DrainOfflineQueue, (), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, QueuedEarns, (), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<FailedEarn>>, FailedEarns, (), (override));
