@@ -39,6 +39,8 @@ void ToProto(const ProgramRecord& p, v1::Program* out) {
   out->set_min_redemption_points(p.min_redemption_points);
   out->set_pin_threshold_points(p.pin_threshold_points);
   out->set_pause_expiry_for_cobranded(p.pause_expiry_for_cobranded);
+  out->set_max_earn_amount_minor(p.max_earn_amount_minor);
+  out->set_max_earns_per_card_hour(p.max_earns_per_card_hour);
 }
 
 ProgramRecord FromProto(const v1::Program& p) {
@@ -63,6 +65,8 @@ ProgramRecord FromProto(const v1::Program& p) {
   r.min_redemption_points = p.min_redemption_points();
   r.pin_threshold_points = p.pin_threshold_points();
   r.pause_expiry_for_cobranded = p.pause_expiry_for_cobranded();
+  r.max_earn_amount_minor = p.max_earn_amount_minor();
+  r.max_earns_per_card_hour = p.max_earns_per_card_hour();
   return r;
 }
 
@@ -70,6 +74,8 @@ void ToProto(const Posting& p, v1::EarnBreakdown* out) {
   out->set_base_points(p.base_points);
   out->set_tier(p.tier);
   out->set_tier_bonus_points(p.tier_bonus);
+  out->set_capped(p.capped);
+  out->set_uncapped_points(p.uncapped_points);
   out->set_pending_until_micros(p.pending_until);
   for (const Posting::Bonus& b : p.bonuses) {
     v1::PromotionBonus* pb = out->add_promotions();

@@ -34,9 +34,11 @@ struct Posting {
   Points balance_after = 0;
   Points available_after = 0;
   bool replayed = false;
-  Points base_points = 0;  // earn: before caps
+  Points base_points = 0;  // earn: the base credited (within the partner's caps)
   std::string tier;        // earn: the member's tier
-  Points tier_bonus = 0;   // earn: the tier's extra (inside `points`)
+  Points tier_bonus = 0;   // earn: the tier's extra credited (inside `points`)
+  bool capped = false;     // earn: the partner's caps took some of base + tier bonus
+  Points uncapped_points = 0;  // earn: base + tier bonus before the caps
   // earn: each promotion's bonus, posted as its own lot funded by the promotion's
   // creator (not inside `points`; inside balance_after).
   struct Bonus {

@@ -168,6 +168,13 @@ absl::StatusOr<ProgramRecord> Ledger::SetProgram(const std::string& actor, const
   if (p.pin_threshold_points < 0 || p.pin_threshold_points > kMaxPointsPerRequest) {
     return InvalidField("program.pin_threshold_points", "must be >= 0");
   }
+  if (p.max_earn_amount_minor < 0 || p.max_earn_amount_minor > kMaxAmountMinor) {
+    return InvalidField("program.max_earn_amount_minor",
+                        absl::StrCat("must be 0..", kMaxAmountMinor, " (0 = no limit)"));
+  }
+  if (p.max_earns_per_card_hour < 0 || p.max_earns_per_card_hour > 100'000) {
+    return InvalidField("program.max_earns_per_card_hour", "must be 0..100000 (0 = no limit)");
+  }
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     const Micros now = clock_->NowMicros();
     ASSIGN_OR_RETURN(std::optional<ProgramRecord> old, txn.GetProgram());

@@ -17,7 +17,8 @@ std::string RequestHash(absl::string_view kind, std::initializer_list<absl::stri
   return Sha256Hex(canonical);
 }
 
-// An earn's explanation as it was first answered: the note "base|tier bonus|tier" and
+// An earn's explanation as it was first answered: the note "base|tier bonus|tier[|points
+// before the caps]" and
 // the promotions' awards.
 static absl::Status ReplayEarnBreakdown(StoreTxn* txn, const TxnRecord& earn, Posting* p) {
   ASSIGN_OR_RETURN(std::optional<LotRecord> lot, txn->LotOfEarn(earn.id));
@@ -27,6 +28,8 @@ static absl::Status ReplayEarnBreakdown(StoreTxn* txn, const TxnRecord& earn, Po
   if (parts.size() >= 1) (void)absl::SimpleAtoi(parts[0], &p->base_points);
   if (parts.size() >= 2) (void)absl::SimpleAtoi(parts[1], &p->tier_bonus);
   if (parts.size() >= 3) p->tier = parts[2];
+  if (parts.size() >= 4 && absl::SimpleAtoi(parts[3], &p->uncapped_points)) p->capped = true;
+  if (!p->capped) p->uncapped_points = p->base_points + p->tier_bonus;
   ASSIGN_OR_RETURN(std::vector<PromotionAwardRow> awards, txn->AwardsOfEarn(earn.id));
   for (const PromotionAwardRow& a : awards) {
     ASSIGN_OR_RETURN(std::optional<TxnRecord> bonus, txn->GetTxn(a.bonus_txn_id));

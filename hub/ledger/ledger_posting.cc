@@ -51,11 +51,16 @@ absl::Status ValidateCaptureRequest(const CaptureParams& p) {
   return absl::OkStatus();
 }
 
-// The points an earn credits, before and after the partner's caps.
+// The points an earn credits. The partner's caps bound base + tier bonus: the base is
+// cut first, then the tier bonus; the tier bonus and the promotions are computed on the
+// base as credited, so an amount typed wrong at a till cannot mint a promotion's
+// multiple of it (docs/program-rules.md).
 struct EarnFigures {
-  Points base = 0;
+  Points base = 0;      // credited
   Points credited = 0;  // base + tier bonus within the partner's caps
-  EarnPlan plan;
+  bool capped = false;
+  Points uncapped = 0;  // base + tier bonus as the rate gives them
+  EarnPlan plan;        // plan.tier_bonus: as credited
 };
 
 // Computes the points of an earn for `partner` within its per-transaction and daily
@@ -68,12 +73,27 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
     return InvalidField("amount.currency",
                         absl::StrCat("the program's currency is ", program.currency));
   }
+  if (program.max_earn_amount_minor > 0 && p.amount_minor > program.max_earn_amount_minor) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "amount.amount_minor: ", p.amount_minor, " is more than the program's limit of ",
+        program.max_earn_amount_minor, " per earn (max_earn_amount_minor)"));
+  }
+  if (program.max_earns_per_card_hour > 0 && member != 0) {
+    ASSIGN_OR_RETURN(int64_t recent,
+                     txn->EarnCountSince(member, /*any partner*/ 0, now - 3'600'000'000));
+    if (recent >= program.max_earns_per_card_hour) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "card_number: ", recent, " earns in the last hour reach the program's limit of ",
+          program.max_earns_per_card_hour, " (max_earns_per_card_hour)"));
+    }
+  }
   EarnFigures f;
+  Points base = 0;
   if (p.stated_points > 0) {
-    f.base = p.stated_points;
+    base = p.stated_points;
   } else {
-    ASSIGN_OR_RETURN(f.base, EarnPointsFloor(p.amount_minor, *CurrencyExponent(p.currency),
-                                             partner.earn_rate_bp, program.point_value_micros));
+    ASSIGN_OR_RETURN(base, EarnPointsFloor(p.amount_minor, *CurrencyExponent(p.currency),
+                                           partner.earn_rate_bp, program.point_value_micros));
   }
   Points room = kMaxPointsPerRequest;
   if (partner.max_points_per_txn > 0) room = std::min(room, partner.max_points_per_txn);
@@ -86,10 +106,14 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
         absl::StrCat("points: ", p.stated_points, " exceeds the partner's limit (", room,
                      " left for this transaction and member today)"));
   }
+  f.base = std::min(base, room);
   if (member != 0) {
     ASSIGN_OR_RETURN(f.plan, PlanEarn(txn, partner, member, p.amount_minor, f.base, now));
   }
-  f.credited = std::min(f.base + f.plan.tier_bonus, room);
+  ASSIGN_OR_RETURN(f.uncapped, CheckedAdd(base, f.plan.tier_bonus, "points"));
+  f.plan.tier_bonus = std::min(f.plan.tier_bonus, room - f.base);
+  f.credited = f.base + f.plan.tier_bonus;
+  f.capped = f.credited < f.uncapped;
   return f;
 }
 
@@ -105,6 +129,8 @@ void FillBreakdown(const EarnFigures& f, Posting* out) {
   out->base_points = f.base;
   out->tier = f.plan.tier;
   out->tier_bonus = f.plan.tier_bonus;
+  out->capped = f.capped;
+  out->uncapped_points = f.uncapped;
   for (const PromotionAward& a : f.plan.promotions) {
     out->bonuses.push_back({a.promotion.id, a.promotion.name, a.points, a.promotion.funder_id});
   }
@@ -222,8 +248,10 @@ absl::Status PostEarn(StoreTxn* txn, const ProgramRecord& program, PartnerId fun
                       MemberBook* book, TxnRecord rec, Points base, Points credited, Micros now,
                       Posting* out, const std::function<absl::Status(TxnId)>& extras,
                       Micros available_at) {
-  // "base|tier bonus|tier": what a replay needs to explain the points again.
+  // "base|tier bonus|tier|points before the caps" (the last only when capped): what a
+  // replay needs to explain the points again.
   rec.note = absl::StrCat(base, "|", out->tier_bonus, "|", out->tier);
+  if (out->capped) absl::StrAppend(&rec.note, "|", out->uncapped_points);
   ASSIGN_OR_RETURN(TxnId id, txn->InsertTxn(rec));
   if (extras) RETURN_IF_ERROR(extras(id));
   out->pending_until = available_at > now ? available_at : 0;

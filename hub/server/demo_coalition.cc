@@ -12,10 +12,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
@@ -76,8 +76,10 @@ std::string ReadKey(const std::string& path) {
 void SetUpProgramRules(AdminService::Stub* admin, const std::string& admin_key,
                        const DemoPartner* partners, std::ostringstream* out) {
   loyalty::v1::SetTiersRequest tiers;
-  for (auto [name, threshold, bp] : {std::tuple<const char*, int64_t, int64_t>{"Silver", 100'00, 12500},
-                                     {"Gold", 500'00, 15000}, {"VIP", 2000'00, 20000}}) {
+  for (auto [name, threshold, bp] :
+       {std::tuple<const char*, int64_t, int64_t>{"Silver", 100'00, 12500},
+        {"Gold", 500'00, 15000},
+        {"VIP", 2000'00, 20000}}) {
     loyalty::v1::Tier* t = tiers.add_tiers();
     t->set_name(name);
     t->set_threshold_minor(threshold);
@@ -130,15 +132,15 @@ std::string ClearingFile(int rows) {
     int mcc;
     const char* merchant;
   } kShops[] = {{5411, "MID-FRESHMART-01"}, {5541, "MID-FUELUP-01"}, {7997, "MID-IRONGYM-01"},
-                {5655, "MID-SPORTSHUB-01"}, {5812, "MID-CAFE-77"},    {6011, "MID-ATM-12"},
+                {5655, "MID-SPORTSHUB-01"}, {5812, "MID-CAFE-77"},   {6011, "MID-ATM-12"},
                 {5411, "MID-OTHERMART-9"}};
   std::ostringstream csv;
   csv << "clearing_id,card_token,pan,amount_minor,currency,mcc,merchant_id,type,"
          "original_clearing_id,occurred_at\n";
   for (int i = 1; i <= rows; ++i) {
     const auto& shop = kShops[i % 7];
-    csv << "CLR-" << i << ",tok-demo-" << (i % 3 + 1) << ",," << (500 + (i * 137) % 9500)
-        << ",EUR," << shop.mcc << "," << shop.merchant << ",purchase,,\n";
+    csv << "CLR-" << i << ",tok-demo-" << (i % 3 + 1) << ",," << (500 + (i * 137) % 9500) << ",EUR,"
+        << shop.mcc << "," << shop.merchant << ",purchase,,\n";
   }
   // CLR-1 was 637 on tok-demo-2 (refunded in full), CLR-2 774 on tok-demo-3 (in part).
   csv << "CLR-R1,tok-demo-2,,637,EUR,5541,MID-FUELUP-01,refund,CLR-1,\n";
@@ -161,7 +163,9 @@ void SetUpBank(AdminService::Stub* admin, PartnerService::Stub* partner,
   rules.mutable_rules()->set_partner_merchant_rate_bp(150);  // 1.5% at coalition partners
   rules.mutable_rules()->set_monthly_cap_points(20'000);
   for (auto [mcc, bp, excluded] : {std::tuple<int, int, bool>{5411, 100, false},
-                                   {5541, 100, false}, {6011, 0, true}, {4900, 0, true}}) {
+                                   {5541, 100, false},
+                                   {6011, 0, true},
+                                   {4900, 0, true}}) {
     loyalty::v1::MccRule* r = rules.mutable_rules()->add_mcc_rules();
     r->set_mcc(mcc);
     r->set_rate_bp(bp);
@@ -214,6 +218,9 @@ int main(int argc, char** argv) {
   prog.mutable_program()->set_currency("EUR");
   prog.mutable_program()->set_expiry_months(36);
   prog.mutable_program()->set_hold_timeout_seconds(900);
+  // Limits on every earn: 10,000.00 EUR of spend, 60 earns a member's cards an hour.
+  prog.mutable_program()->set_max_earn_amount_minor(1'000'000);
+  prog.mutable_program()->set_max_earns_per_card_hour(60);
   loyalty::v1::SetProgramResponse prog_resp;
   Check(admin->SetProgram(Ctx(admin_key).get(), prog, &prog_resp), "SetProgram");
   out << "program: EUR, 1 point = 0.01 EUR, expiry 36 months, holds 900 s\n\n";

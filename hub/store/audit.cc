@@ -70,6 +70,8 @@ std::string AuditJson(const ProgramRecord& p) {
       .Int("min_redemption_points", p.min_redemption_points)
       .Int("pin_threshold_points", p.pin_threshold_points)
       .Bool("pause_expiry_for_cobranded", p.pause_expiry_for_cobranded)
+      .Int("max_earn_amount_minor", p.max_earn_amount_minor)
+      .Int("max_earns_per_card_hour", p.max_earns_per_card_hour)
       .Json();
 }
 

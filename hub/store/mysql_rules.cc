@@ -160,9 +160,9 @@ absl::StatusOr<int64_t> MysqlTxn::SpendSince(MemberId member, Micros since) {
 
 absl::StatusOr<int64_t> MysqlTxn::EarnCountSince(MemberId member, PartnerId partner, Micros since) {
   auto sums = SumsByKey(
-      "SELECT member_id, COUNT(*) FROM txns WHERE member_id = ? AND partner_id = ? AND "
-      "kind = 'earn' AND posted_at >= ? GROUP BY member_id",
-      {member, partner, since});
+      "SELECT member_id, COUNT(*) FROM txns WHERE member_id = ? AND (? = 0 OR partner_id = ?) "
+      "AND kind = 'earn' AND posted_at >= ? GROUP BY member_id",
+      {member, partner, partner, since});
   if (!sums.ok()) return sums.status();
   return sums->empty() ? 0 : sums->begin()->second;
 }

@@ -179,7 +179,8 @@ absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
     std::unique_ptr<sql::ResultSet> rs(
         Prepare("SELECT point_value_micros, currency, expiry_months, hold_timeout_seconds, "
                 "expiry_policy, expiry_years, time_zone, min_redemption_points, "
-                "pin_threshold_points, pause_expiry_for_cobranded FROM program WHERE id = 1")
+                "pin_threshold_points, pause_expiry_for_cobranded, max_earn_amount_minor, "
+                "max_earns_per_card_hour FROM program WHERE id = 1")
             ->executeQuery());
     if (!rs->next()) return std::nullopt;
     ProgramRecord p;
@@ -193,6 +194,8 @@ absl::StatusOr<std::optional<ProgramRecord>> MysqlTxn::GetProgram() {
     p.min_redemption_points = rs->getInt64(8);
     p.pin_threshold_points = rs->getInt64(9);
     p.pause_expiry_for_cobranded = rs->getInt(10) != 0;
+    p.max_earn_amount_minor = rs->getInt64(11);
+    p.max_earns_per_card_hour = rs->getInt(12);
     return p;
   });
 }
@@ -202,15 +205,18 @@ absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
     auto* st = Prepare(
         "INSERT INTO program (id, point_value_micros, currency, expiry_months, "
         "hold_timeout_seconds, updated_at, expiry_policy, expiry_years, time_zone, "
-        "min_redemption_points, pin_threshold_points, pause_expiry_for_cobranded) "
-        "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        "min_redemption_points, pin_threshold_points, pause_expiry_for_cobranded, "
+        "max_earn_amount_minor, max_earns_per_card_hour) "
+        "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
         "point_value_micros = VALUES(point_value_micros), currency = VALUES(currency), "
         "expiry_months = VALUES(expiry_months), "
         "hold_timeout_seconds = VALUES(hold_timeout_seconds), updated_at = VALUES(updated_at), "
         "expiry_policy = VALUES(expiry_policy), expiry_years = VALUES(expiry_years), "
         "time_zone = VALUES(time_zone), min_redemption_points = VALUES(min_redemption_points), "
         "pin_threshold_points = VALUES(pin_threshold_points), "
-        "pause_expiry_for_cobranded = VALUES(pause_expiry_for_cobranded)");
+        "pause_expiry_for_cobranded = VALUES(pause_expiry_for_cobranded), "
+        "max_earn_amount_minor = VALUES(max_earn_amount_minor), "
+        "max_earns_per_card_hour = VALUES(max_earns_per_card_hour)");
     st->setInt64(1, p.point_value_micros);
     st->setString(2, p.currency);
     st->setInt(3, p.expiry_months);
@@ -222,6 +228,8 @@ absl::Status MysqlTxn::PutProgram(const ProgramRecord& p, Micros now) {
     st->setInt64(9, p.min_redemption_points);
     st->setInt64(10, p.pin_threshold_points);
     st->setInt(11, p.pause_expiry_for_cobranded ? 1 : 0);
+    st->setInt64(12, p.max_earn_amount_minor);
+    st->setInt(13, p.max_earns_per_card_hour);
     st->executeUpdate();
     BumpRulesVersion();
     return absl::OkStatus();

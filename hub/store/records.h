@@ -43,6 +43,8 @@ struct ProgramRecord {
   Points min_redemption_points = 0;  // 0 = none
   Points pin_threshold_points = 0;   // redemptions of more points need the PIN; 0 = never
   bool pause_expiry_for_cobranded = false;
+  int64_t max_earn_amount_minor = 0;  // the most spend one earn may carry; 0 = no limit
+  int max_earns_per_card_hour = 0;    // earns per member (any of its cards) an hour; 0 = none
 };
 
 struct PartnerRecord {

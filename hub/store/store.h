@@ -153,6 +153,7 @@ class RulesAdminRows {
   virtual absl::StatusOr<int64_t> CountAwards(int64_t promotion, MemberId member) = 0;
   // Sum of earn amounts (minor units) of the member, all partners, posted >= since.
   virtual absl::StatusOr<int64_t> SpendSince(MemberId member, Micros since) = 0;
+  // Earns of the member at `partner` (0: at any partner) posted >= since.
   virtual absl::StatusOr<int64_t> EarnCountSince(MemberId member, PartnerId partner,
                                                  Micros since) = 0;
   virtual absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) = 0;

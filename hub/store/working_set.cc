@@ -573,7 +573,7 @@ absl::StatusOr<int64_t> WorkingSet::EarnCountSince(MemberId member, PartnerId pa
                                                    Micros since) {
   ASSIGN_OR_RETURN(int64_t count, target()->EarnCountSince(member, partner, since));
   ForNewEarns(member, since, [&](const TxnRecord& t) {
-    if (t.partner_id == partner) ++count;
+    if (partner == 0 || t.partner_id == partner) ++count;
   });
   return count;
 }

@@ -72,6 +72,8 @@ Record ProgramRecord(const sdk::Program& p) {
   r.Add("min_redemption_points", p.min_redemption_points);
   r.Add("pin_threshold_points", p.pin_threshold_points);
   r.Add("pause_expiry_for_cobranded", p.pause_expiry_for_cobranded);
+  r.Add("max_earn_amount_minor", p.max_earn_amount_minor);
+  r.Add("max_earns_per_card_hour", static_cast<int64_t>(p.max_earns_per_card_hour));
   return r;
 }
 
@@ -257,6 +259,9 @@ absl::StatusOr<Record> SetProgram(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(p.min_redemption_points, a.Int("min_redemption_points"));
   ASSIGN_OR_RETURN(p.pin_threshold_points, a.Int("pin_threshold_points"));
   p.pause_expiry_for_cobranded = a.Bool("pause_expiry_for_cobranded");
+  ASSIGN_OR_RETURN(p.max_earn_amount_minor, a.Int("max_earn_amount_minor"));
+  ASSIGN_OR_RETURN(const int64_t per_hour, a.Int("max_earns_per_card_hour"));
+  p.max_earns_per_card_hour = static_cast<int32_t>(per_hour);
   ASSIGN_OR_RETURN(sdk::Program r, client->SetProgram(p));
   return ProgramRecord(r);
 }
@@ -537,7 +542,9 @@ std::vector<Command> AdminCommands() {
         {"min_redemption_points", "0 = none"},
         {"pin_threshold_points", "redemptions above this need the member's PIN; 0 = never"},
         {"pause_expiry_for_cobranded", "members with a linked co-branded card keep points", false,
-         true}},
+         true},
+        {"max_earn_amount_minor", "the most spend one earn may carry (minor units); 0 = no limit"},
+        {"max_earns_per_card_hour", "earns per member's cards in an hour; 0 = no limit"}},
        SetProgram},
       {"get-program", "the current program", {}, GetProgram},
       {"issue-bearer-cards",

@@ -27,6 +27,7 @@ Record BalanceRecord(const sdk::Balance& b) {
 // The breakdown's fields after base_points (which earn and quote-earn already print).
 void AddBreakdown(const sdk::EarnBreakdown& b, Record* r) {
   r->Add("tier", b.tier).Add("tier_bonus_points", b.tier_bonus_points);
+  r->Add("capped", b.capped).Add("uncapped_points", b.uncapped_points);
   std::vector<Record> rows;
   for (const sdk::PromotionBonus& p : b.promotions) {
     Record row;

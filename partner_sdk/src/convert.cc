@@ -46,6 +46,8 @@ EarnBreakdown FromProto(const v1::EarnBreakdown& b) {
   out.base_points = b.base_points();
   out.tier = b.tier();
   out.tier_bonus_points = b.tier_bonus_points();
+  out.capped = b.capped();
+  out.uncapped_points = b.uncapped_points();
   for (const v1::PromotionBonus& p : b.promotions()) {
     out.promotions.push_back(
         PromotionBonus{p.promotion_id(), p.name(), p.points(), p.funder_partner_id()});
@@ -111,6 +113,8 @@ v1::Program ToProto(const Program& p) {
   out.set_min_redemption_points(p.min_redemption_points);
   out.set_pin_threshold_points(p.pin_threshold_points);
   out.set_pause_expiry_for_cobranded(p.pause_expiry_for_cobranded);
+  out.set_max_earn_amount_minor(p.max_earn_amount_minor);
+  out.set_max_earns_per_card_hour(p.max_earns_per_card_hour);
   return out;
 }
 
@@ -128,6 +132,8 @@ Program FromProto(const v1::Program& p) {
   out.min_redemption_points = p.min_redemption_points();
   out.pin_threshold_points = p.pin_threshold_points();
   out.pause_expiry_for_cobranded = p.pause_expiry_for_cobranded();
+  out.max_earn_amount_minor = p.max_earn_amount_minor();
+  out.max_earns_per_card_hour = p.max_earns_per_card_hour();
   return out;
 }
 

@@ -94,10 +94,13 @@ TEST(Earn, PerTransactionCapCapsRatePointsAndRejectsStatedPoints) {
   PartnerId capped = AddLimitedPartner(f, "grocery", /*per_txn=*/100, /*per_member_day=*/0);
   std::string card = f.AddMember(capped);
 
-  // Rate-computed points are capped; base_points shows what the rate gave.
+  // Rate-computed points are capped; the breakdown adds up to what was credited and
+  // says what the rate gave.
   Posting e = Ok(f.Earn(capped, card, 5000));
   EXPECT_EQ(e.points, 100);
-  EXPECT_EQ(e.base_points, 250);
+  EXPECT_EQ(e.base_points, 100);
+  EXPECT_TRUE(e.capped);
+  EXPECT_EQ(e.uncapped_points, 250);
 
   // A partner stating more than its limit made a mistake: refuse, don't trim.
   const int64_t txns = f.Rows("txns");
@@ -119,7 +122,9 @@ TEST(Earn, DailyCapPerMemberResetsAtNextUtcDay) {
   EXPECT_EQ(Ok(f.Earn(capped, card, 5000)).points, 250);
   Posting second = Ok(f.Earn(capped, card, 5000));
   EXPECT_EQ(second.points, 50);  // 300 - 250 left today
-  EXPECT_EQ(second.base_points, 250);
+  EXPECT_EQ(second.base_points, 50);
+  EXPECT_TRUE(second.capped);
+  EXPECT_EQ(second.uncapped_points, 250);
   ExpectError(f.EarnPoints(capped, card, 1).status(), absl::StatusCode::kFailedPrecondition,
               "points");
   // The cap is per member: another member earns in full.
@@ -569,8 +574,8 @@ TEST(InvariantCheck, ReportsRowsChangedBehindTheLedger) {
   EXPECT_THAT(violations(), ::testing::IsEmpty());
 
   // A journal entry changed: the member's account no longer adds up to its balance.
-  f.db().Execute(absl::StrCat("UPDATE transfers SET points = points + 1 WHERE credit_account = ",
-                              "'member:", member, "'"));
+  f.db().Execute(absl::StrCat(
+      "UPDATE transfers SET points = points + 1 WHERE credit_account = ", "'member:", member, "'"));
   EXPECT_THAT(violations(),
               ::testing::Contains(::testing::HasSubstr("differs from its journal account")));
 }

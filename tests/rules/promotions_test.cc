@@ -16,6 +16,7 @@ namespace loyalty::testing {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr Micros kHour = 3600 * kSecond;
@@ -355,11 +356,72 @@ TEST_F(PromotionTest, PartnerCapsBoundBaseAndTierButNotPromotions) {
   const PartnerId cap = AddPartnerRecord(f, capped);
   Create(MultiplierPromo("Ten percent more", 11000, kT0, kT0 + kDay));
   Create(FixedPromo("Fifty on top", 50, kT0, kT0 + kDay));
-  Posting e = Ok(f.Earn(cap, card, 20030));
+  Posting e = Ok(f.Earn(cap, card, 20030, "capped-1"));
   EXPECT_EQ(e.base_points, 2003);
-  EXPECT_EQ(e.points, 2100);  // min(2003 + 500, 2100)
+  EXPECT_EQ(e.points, 2100);    // min(2003 + 500, 2100)
+  EXPECT_EQ(e.tier_bonus, 97);  // the breakdown adds up to what was credited
+  EXPECT_TRUE(e.capped);
+  EXPECT_EQ(e.uncapped_points, 2503);
   EXPECT_THAT(BonusPoints(e), ElementsAre(200, 50));
   EXPECT_EQ(e.balance_after, 2100 + 200 + 50);
+  // A retry explains it the same way.
+  Posting again = Ok(f.Earn(cap, card, 20030, "capped-1"));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.base_points, 2003);
+  EXPECT_EQ(again.tier_bonus, 97);
+  EXPECT_TRUE(again.capped);
+  EXPECT_EQ(again.uncapped_points, 2503);
+  f.ExpectInvariants();
+}
+
+// An amount typed wrong at a till (999,999,999,999,999 cents): the partner's cap takes
+// the base, the breakdown says so and adds up, and a multiplier promotion pays on the
+// base as credited, not on ten trillion points.
+TEST_F(PromotionTest, ATypoAtTheTillIsCappedAndExplained) {
+  PartnerRecord capped;
+  capped.category = "capped";
+  capped.earn_rate_bp = 1000;
+  capped.max_points_per_txn = 100000;
+  const PartnerId cap = AddPartnerRecord(f, capped);
+  Create(MultiplierPromo("Ten percent more", 11000, kT0, kT0 + kDay));
+  Posting e = Ok(f.Earn(cap, card, 999'999'999'999'999));
+  EXPECT_EQ(e.points, 100000);
+  EXPECT_EQ(e.base_points, 100000);
+  EXPECT_EQ(e.tier_bonus, 0);
+  EXPECT_TRUE(e.capped);
+  EXPECT_EQ(e.uncapped_points, 99'999'999'999'999);
+  EXPECT_THAT(BonusPoints(e), ElementsAre(10000));
+  EXPECT_EQ(e.balance_after, 110000);
+  f.ExpectInvariants();
+}
+
+// The program's own limits on every earn: the most spend one earn may carry and the
+// earns of a member's cards an hour. Past either, FAILED_PRECONDITION names the limit
+// and nothing is written; an hour later the card earns again.
+TEST_F(PromotionTest, ProgramLimitsRefuseTooLargeOrTooFrequentEarns) {
+  EditProgram(f, [](ProgramRecord& p) {
+    p.max_earn_amount_minor = 1'000'000;  // 10,000.00 EUR
+    p.max_earns_per_card_hour = 3;
+  });
+  const int64_t txns = f.Rows("txns");
+  absl::StatusOr<Posting> big = f.Earn(shop, card, 999'999'999'999'999);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(big.status().message()),
+              HasSubstr("amount.amount_minor: 999999999999999 is more than the program's limit "
+                        "of 1000000 per earn (max_earn_amount_minor)"));
+  EXPECT_EQ(f.Rows("txns"), txns);
+  ASSERT_TRUE(f.Earn(shop, card, 1'000'000).ok());  // the limit itself is allowed
+  ASSERT_TRUE(f.Earn(fuel, card, 1000).ok());       // at any partner
+  ASSERT_TRUE(f.Earn(shop, card, 1000).ok());
+  absl::StatusOr<Posting> fourth = f.Earn(shop, card, 1000);
+  ASSERT_FALSE(fourth.ok());
+  EXPECT_EQ(fourth.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(fourth.status().message()),
+              HasSubstr("card_number: 3 earns in the last hour reach the program's limit of 3 "
+                        "(max_earns_per_card_hour)"));
+  f.clock().Advance(kHour + kSecond);
+  EXPECT_TRUE(f.Earn(shop, card, 1000).ok());
   f.ExpectInvariants();
 }
 

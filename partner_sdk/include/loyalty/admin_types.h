@@ -68,6 +68,9 @@ struct Program {
   int64_t min_redemption_points = 0;  // 0 = none
   int64_t pin_threshold_points = 0;   // redemptions above this need the member's PIN; 0 = never
   bool pause_expiry_for_cobranded = false;  // members with a linked co-branded card keep points
+  // Limits on every earn (0 = none): past one, an earn fails FAILED_PRECONDITION naming it.
+  int64_t max_earn_amount_minor = 0;    // the most spend one earn may carry
+  int32_t max_earns_per_card_hour = 0;  // earns per member (any of its cards) in an hour
 };
 
 struct IssueBearerCardsParams {

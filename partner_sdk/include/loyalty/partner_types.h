@@ -64,6 +64,10 @@ struct EarnBreakdown {
   int64_t tier_bonus_points = 0;  // base x (tier multiplier - 1), floored
   std::vector<PromotionBonus> promotions;
   int64_t pending_until_micros = 0;  // 0 = spendable at once
+  // The partner's caps took some of base + tier bonus: base_points and tier_bonus_points
+  // are what was credited (they add up to the points), uncapped_points what the rate gave.
+  bool capped = false;
+  int64_t uncapped_points = 0;
 };
 
 struct QuoteEarnResult {
