@@ -102,12 +102,14 @@ absl::StatusOr<Posting> Ledger::AdjustPoints(const AdjustParams& p) {
 
 void Ledger::Reverse(ReverseParams p, PostingDone done) {
   if (absl::Status s = ValidateReverse(p); !s.ok()) return done(s);
-  const std::string hash = RequestHash(
-      "reverse",
-      {p.original_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  const std::string points = absl::StrCat(p.points);
+  RequestIdentity request =
+      TimedRequest("reverse", {p.original_partner_txn_id, points}, p.req.occurred_at);
+  request.kind.clear();  // the reversal's txn kind depends on what it reverses
+  const std::string hash = request.hash;
   const LockPlan plan = TxnLockPlan(p.req.partner_id, p.original_partner_txn_id);
   PostPartnerRequest(
-      store_, p.req, hash, plan,
+      store_, p.req, std::move(request), plan,
       [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<TxnRecord> original,
                          txn.FindTxn(p.req.partner_id, p.original_partner_txn_id));

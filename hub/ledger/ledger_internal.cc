@@ -10,7 +10,7 @@
 
 namespace loyalty {
 
-std::string RequestHash(absl::string_view kind, std::initializer_list<absl::string_view> parts) {
+std::string RequestHash(absl::string_view kind, absl::Span<const absl::string_view> parts) {
   // Lengths make the encoding unambiguous ("a|b" + "c" differs from "a" + "b|c").
   std::string canonical(kind);
   for (absl::string_view p : parts) absl::StrAppend(&canonical, "|", p.size(), ":", p);
@@ -39,17 +39,69 @@ static absl::Status ReplayEarnBreakdown(StoreTxn* txn, const TxnRecord& earn, Po
   return absl::OkStatus();
 }
 
+RequestIdentity TimedRequest(absl::string_view kind, std::vector<absl::string_view> parts,
+                             Micros occurred_at) {
+  const std::string time = absl::StrCat(occurred_at);
+  parts.push_back(time);
+  RequestIdentity id(RequestHash(kind, parts));
+  if (occurred_at != 0) {
+    parts.back() = "0";
+    id.hash_without_time = RequestHash(kind, parts);
+  }
+  id.kind = std::string(kind);
+  id.occurred_at = occurred_at;
+  return id;
+}
+
+// The first field in which `request` differs from the transaction its key posted, as
+// "field: before, now"; "" when no compared column differs (another field of the request
+// did, for example its points).
+static absl::StatusOr<std::string> Difference(StoreTxn* txn, const TxnRecord& found,
+                                              const RequestIdentity& request) {
+  if (!request.kind.empty() && request.kind != found.kind) {
+    return absl::StrCat("kind: ", found.kind, " before, ", request.kind, " now");
+  }
+  if (!request.card_number.empty()) {
+    ASSIGN_OR_RETURN(std::optional<CardRecord> card, txn->FindCard(request.card_number));
+    if (!card.has_value() || card->member_id != found.member_id) {
+      return std::string("card_number: a card of another member than before");
+    }
+  }
+  if (request.amount_minor.has_value() && *request.amount_minor != found.amount_minor) {
+    return absl::StrCat("amount.amount_minor: ", found.amount_minor, " sent before, ",
+                        *request.amount_minor, " now");
+  }
+  if (!request.currency.empty() && request.currency != found.currency) {
+    return absl::StrCat("amount.currency: ", found.currency, " sent before, ", request.currency,
+                        " now");
+  }
+  // An original without a time was posted with occurred_at = posted_at.
+  const bool stated_before = found.occurred_at != found.posted_at;
+  if (request.occurred_at != 0 && request.occurred_at != found.occurred_at) {
+    return absl::StrCat("occurred_at_micros: ", found.occurred_at, " sent before, ",
+                        request.occurred_at, " now");
+  }
+  if (request.occurred_at == 0 && stated_before) {
+    return absl::StrCat("occurred_at_micros: ", found.occurred_at, " sent before, none now");
+  }
+  return std::string();
+}
+
 absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId partner,
                                                    const std::string& partner_txn_id,
-                                                   const std::string& request_hash) {
+                                                   const RequestIdentity& request) {
   ASSIGN_OR_RETURN(std::optional<TxnRecord> found, txn->FindTxn(partner, partner_txn_id));
   if (!found.has_value()) return std::nullopt;
-  if (found->request_hash != request_hash) {
+  const bool same =
+      found->request_hash == request.hash ||
+      (!request.hash_without_time.empty() && found->request_hash == request.hash_without_time);
+  if (!same) {
     // The operator's own requests (AdjustPoints) name their key adjustment_id.
     const char* field = partner == kOperatorId ? "adjustment_id" : "partner_txn_id";
-    return absl::AlreadyExistsError(absl::StrCat(field, ": '", partner_txn_id,
-                                                 "' was already used for a different request (",
-                                                 found->kind, ", hub_txn_id ", found->id, ")"));
+    ASSIGN_OR_RETURN(std::string difference, Difference(txn, *found, request));
+    return absl::AlreadyExistsError(absl::StrCat(
+        field, ": '", partner_txn_id, "' was already used for a different request (", found->kind,
+        ", hub_txn_id ", found->id, ")", difference.empty() ? "" : absl::StrCat(": ", difference)));
   }
   Posting p;
   p.txn_id = found->id;

@@ -6,10 +6,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
+#include "absl/types/span.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/member_book.h"
@@ -18,14 +20,38 @@ namespace loyalty {
 
 // SHA-256 of the request's content in a canonical form: two requests with the same
 // idempotency key are "the same" exactly when their hashes match.
-std::string RequestHash(absl::string_view kind, std::initializer_list<absl::string_view> parts);
+std::string RequestHash(absl::string_view kind, absl::Span<const absl::string_view> parts);
+
+// What makes a retry "the same request" as the one its idempotency key first carried,
+// and what a different one is told (Stripe-style: the field, before and now).
+struct RequestIdentity {
+  RequestIdentity(std::string h) : hash(std::move(h)) {}  // NOLINT: a bare hash converts
+
+  std::string hash;  // RequestHash of the request's content, occurred_at included
+  // The same hash with occurred_at 0, for a request that states a time: an original sent
+  // without one (the hub took its own clock) is the same request. That is the SDK queuing
+  // a sale after an online attempt whose answer it never saw, or a till that resends
+  // with the time it kept.
+  std::string hash_without_time;
+  // Compared with the stored transaction's columns to name what differs.
+  std::string kind;
+  std::string card_number;  // by the member it belongs to
+  std::optional<int64_t> amount_minor;
+  std::string currency;
+  Micros occurred_at = 0;  // 0: none stated
+};
+
+// The identity of a request of `kind` whose content is `parts` and the time it states
+// (0: none), with the fields a mismatch names filled by the caller.
+RequestIdentity TimedRequest(absl::string_view kind, std::vector<absl::string_view> parts,
+                             Micros occurred_at);
 
 // Looks the idempotency key up. Returns the stored answer (replayed) when the same
 // request was posted before, nullopt when the key is new, ALREADY_EXISTS naming the key
-// when it was used for a different request.
+// and the first field that differs when it was used for a different request.
 absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId partner,
                                                    const std::string& partner_txn_id,
-                                                   const std::string& request_hash);
+                                                   const RequestIdentity& request);
 
 // The member a card belongs to, or NOT_FOUND naming `field`.
 absl::StatusOr<CardRecord> ResolveCard(PostingRows* txn, absl::string_view field,
@@ -93,15 +119,15 @@ LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id);
 // `done` hears the posting once it committed, or the error; with group commit it is
 // called on the committer thread, so it must not block.
 template <typename Body>
-void PostPartnerRequest(Store* store, const PartnerRequest& req, const std::string& request_hash,
+void PostPartnerRequest(Store* store, const PartnerRequest& req, RequestIdentity request,
                         LockPlan plan, Body body,
                         std::function<void(absl::StatusOr<Posting>)> done) {
   plan.key_partner = req.partner_id;
   plan.key = req.partner_txn_id;
   auto out = std::make_shared<Posting>();
   auto replay_into_out = [out, partner = req.partner_id, key = req.partner_txn_id,
-                          hash = request_hash](StoreTxn& txn) -> absl::StatusOr<bool> {
-    ASSIGN_OR_RETURN(std::optional<Posting> replay, CheckReplay(&txn, partner, key, hash));
+                          request = std::move(request)](StoreTxn& txn) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::optional<Posting> replay, CheckReplay(&txn, partner, key, request));
     if (!replay.has_value()) return false;
     *out = std::move(*replay);
     return true;

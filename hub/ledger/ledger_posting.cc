@@ -208,13 +208,18 @@ absl::StatusOr<Posting> Ledger::Earn(const EarnParams& p) {
 
 void Ledger::Earn(EarnParams p, PostingDone done) {
   if (absl::Status s = ValidateEarnRequest(p); !s.ok()) return done(s);
-  const std::string hash = RequestHash(
-      txn_kind::kEarn, {p.card_number, absl::StrCat(p.amount_minor), p.currency,
-                        absl::StrCat(p.stated_points), absl::StrCat(p.req.occurred_at)});
+  const std::string amount = absl::StrCat(p.amount_minor);
+  const std::string stated = absl::StrCat(p.stated_points);
+  RequestIdentity request =
+      TimedRequest(txn_kind::kEarn, {p.card_number, amount, p.currency, stated}, p.req.occurred_at);
+  request.card_number = p.card_number;
+  request.amount_minor = p.amount_minor;
+  request.currency = p.currency;
+  const std::string hash = request.hash;
   LockPlan plan = CardLockPlan(p.card_number);
   plan.takes_from_lots = false;  // it adds a lot
   PostPartnerRequest(
-      store_, p.req, hash, plan,
+      store_, p.req, std::move(request), plan,
       [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
         ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
         ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
@@ -288,14 +293,16 @@ void Ledger::AuthorizeRedemption(RedeemParams p, PostingDone done) {
 void Ledger::PostRedemption(const char* kind, RedeemParams p, PostingDone done) {
   if (absl::Status s = ValidateRedeemRequest(p); !s.ok()) return done(s);
   const bool hold_only = std::string_view(kind) == txn_kind::kAuthorize;
-  const std::string hash =
-      RequestHash(kind, {p.card_number, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  const std::string points = absl::StrCat(p.points);
+  RequestIdentity request = TimedRequest(kind, {p.card_number, points}, p.req.occurred_at);
+  request.card_number = p.card_number;
+  const std::string hash = request.hash;
   // A wrong PIN commits its failure count but answers the error.
   auto pin_verdict = std::make_shared<absl::Status>();
   LockPlan plan = CardLockPlan(p.card_number);
   plan.takes_from_lots = !hold_only;  // a hold only needs what is available
   PostPartnerRequest(
-      store_, p.req, hash, plan,
+      store_, p.req, std::move(request), plan,
       [this, p, hash, kind, hold_only, pin_verdict](StoreTxn& txn, Posting& out) -> absl::Status {
         *pin_verdict = absl::OkStatus();
         ASSIGN_OR_RETURN(ProgramRecord program, RequireProgram(&txn));
@@ -346,12 +353,13 @@ absl::StatusOr<Posting> Ledger::CaptureRedemption(const CaptureParams& p) {
 
 void Ledger::CaptureRedemption(CaptureParams p, PostingDone done) {
   if (absl::Status s = ValidateCaptureRequest(p); !s.ok()) return done(s);
-  const std::string hash = RequestHash(
-      txn_kind::kCapture,
-      {p.authorization_partner_txn_id, absl::StrCat(p.points), absl::StrCat(p.req.occurred_at)});
+  const std::string points = absl::StrCat(p.points);
+  RequestIdentity request =
+      TimedRequest(txn_kind::kCapture, {p.authorization_partner_txn_id, points}, p.req.occurred_at);
+  const std::string hash = request.hash;
   const LockPlan plan = TxnLockPlan(p.req.partner_id, p.authorization_partner_txn_id);
   PostPartnerRequest(
-      store_, p.req, hash, plan,
+      store_, p.req, std::move(request), plan,
       [this, p, hash](StoreTxn& txn, Posting& out) -> absl::Status {
         ASSIGN_OR_RETURN(PartnerRecord partner, RequirePartner(&txn, p.req.partner_id));
         ASSIGN_OR_RETURN(HeldAuthorization found, FindAuthorization(&txn, p));

@@ -12,7 +12,9 @@ namespace {
 
 const FlagSpec kTxnId{"txn_id", "partner_txn_id (idempotency key); default: a new UUIDv4"};
 const FlagSpec kCard{"card", "the member's card number", true};
-const FlagSpec kOccurredAt{"occurred_at_micros", "business time, UTC micros; default: now"};
+const FlagSpec kOccurredAt{"occurred_at_micros",
+                           "business time, UTC micros; default: the hub's time when it posts "
+                           "(the same command sent again replays)"};
 
 Record BalanceRecord(const sdk::Balance& b) {
   Record r;

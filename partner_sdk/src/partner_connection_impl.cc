@@ -147,17 +147,22 @@ absl::StatusOr<EarnResult> PartnerConnectionImpl::Enqueue(const EarnParams& p,
 absl::StatusOr<EarnResult> PartnerConnectionImpl::Earn(const EarnParams& params) {
   EarnParams p = params;
   p.partner_txn_id = IdOrNew(p.partner_txn_id);
-  p.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
+  // Sent as given: without a time the hub takes its own clock, so sending the same call
+  // again (a retry, the CLI run twice) is the same request and replays. A sale that goes
+  // to the offline queue keeps the time it was made (the hub takes an original sent
+  // without a time as the same request).
+  EarnParams queued = p;
+  queued.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
   // Earns made while others wait go behind them, so the hub sees them in sale order.
   // A backlog blocked by something else (a revoked key) must not hide that from the
   // till: then the earn goes out live and reports it.
   if (queue_ != nullptr && maybe_backlog_.load()) {
     absl::Status drained = TryDrain();
-    if (IsUnreachable(drained.code())) return Enqueue(p, drained);
+    if (IsUnreachable(drained.code())) return Enqueue(queued, drained);
   }
   absl::StatusOr<EarnResult> r = EarnOnline(p, runner_.options().retry);
   if (!r.ok() && queue_ != nullptr && IsUnreachable(r.status().code())) {
-    return Enqueue(p, r.status());
+    return Enqueue(queued, r.status());
   }
   return r;
 }
@@ -165,7 +170,6 @@ absl::StatusOr<EarnResult> PartnerConnectionImpl::Earn(const EarnParams& params)
 absl::StatusOr<PostingResult> PartnerConnectionImpl::Redeem(const RedeemParams& params) {
   RedeemParams p = params;
   p.partner_txn_id = IdOrNew(p.partner_txn_id);
-  p.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
   ASSIGN_OR_RETURN(v1::RedeemResponse r,
                    Call("Redeem", &Stub::Redeem, ToRedeemProto(p), p.partner_txn_id));
   return FromProto(r.result(), p.partner_txn_id);
@@ -175,7 +179,6 @@ absl::StatusOr<AuthorizeRedemptionResult> PartnerConnectionImpl::AuthorizeRedemp
     const AuthorizeRedemptionParams& params) {
   AuthorizeRedemptionParams p = params;
   p.partner_txn_id = IdOrNew(p.partner_txn_id);
-  p.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
   ASSIGN_OR_RETURN(v1::AuthorizeRedemptionResponse r,
                    Call("AuthorizeRedemption", &Stub::AuthorizeRedemption, ToAuthorizeProto(p),
                         p.partner_txn_id));
@@ -187,7 +190,6 @@ absl::StatusOr<PostingResult> PartnerConnectionImpl::CaptureRedemption(
     const CaptureRedemptionParams& params) {
   CaptureRedemptionParams p = params;
   p.partner_txn_id = IdOrNew(p.partner_txn_id);
-  p.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
   ASSIGN_OR_RETURN(
       v1::CaptureRedemptionResponse r,
       Call("CaptureRedemption", &Stub::CaptureRedemption, ToProto(p), p.partner_txn_id));
@@ -206,7 +208,6 @@ absl::StatusOr<PostingResult> PartnerConnectionImpl::VoidRedemption(const VoidRe
 absl::StatusOr<ReverseResult> PartnerConnectionImpl::Reverse(const ReverseParams& params) {
   ReverseParams p = params;
   p.partner_txn_id = IdOrNew(p.partner_txn_id);
-  p.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
   ASSIGN_OR_RETURN(v1::ReverseResponse r,
                    Call("Reverse", &Stub::Reverse, ToProto(p), p.partner_txn_id));
   return ReverseResult{FromProto(r.result(), p.partner_txn_id), r.debt_created()};

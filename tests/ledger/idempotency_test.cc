@@ -61,9 +61,12 @@ void ExpectSameResult(const Posting& original, const Posting& replay) {
   EXPECT_EQ(replay.available_after, original.available_after);
 }
 
-void ExpectAlreadyExists(const absl::Status& s, const std::string& id) {
+// ALREADY_EXISTS naming the id and, when given, what differs ("field: before, now").
+void ExpectAlreadyExists(const absl::Status& s, const std::string& id,
+                         const std::string& difference = "") {
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
   EXPECT_THAT(std::string(s.message()), HasSubstr(id)) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr(difference)) << s;
 }
 
 class IdempotencyTest : public ::testing::Test {
@@ -315,6 +318,34 @@ TEST_F(IdempotencyTest, AdjustRetries) {
   f_.ExpectInvariants();
 }
 
+// occurred_at is content: two stated times must agree. An original sent without a time
+// (the hub took its clock) is the same request as a resend that states one: an SDK that
+// queued the sale after an attempt whose answer it never saw.
+TEST_F(IdempotencyTest, StatedTimesMustAgreeAndAnOriginalWithoutOneMatchesAny) {
+  const Micros t = LedgerFixture::kStart - 60'000'000;
+  const Points before = f_.Balance(card_).balance;
+  EarnParams timed = MakeEarn(grocer_, card_, 5000, "pos-timed");
+  timed.req.occurred_at = t;
+  const Posting original = Ok(f_.ledger().Earn(timed));
+  EarnParams other_time = timed;
+  other_time.req.occurred_at = t - 1;
+  ExpectAlreadyExists(f_.ledger().Earn(other_time).status(), "pos-timed",
+                      absl::StrCat("occurred_at_micros: ", t, " sent before, ", t - 1, " now"));
+  ExpectAlreadyExists(f_.Earn(grocer_, card_, 5000, "pos-timed").status(), "pos-timed",
+                      absl::StrCat("occurred_at_micros: ", t, " sent before, none now"));
+  EXPECT_TRUE(Ok(f_.ledger().Earn(timed)).replayed);
+
+  const Posting untimed = Ok(f_.Earn(grocer_, card_, 5000, "pos-untimed"));
+  EXPECT_TRUE(Ok(f_.Earn(grocer_, card_, 5000, "pos-untimed")).replayed);  // the CLI run twice
+  EarnParams queued = MakeEarn(grocer_, card_, 5000, "pos-untimed");
+  queued.req.occurred_at = t;
+  const Posting drained = Ok(f_.ledger().Earn(queued));
+  EXPECT_TRUE(drained.replayed);
+  EXPECT_EQ(drained.txn_id, untimed.txn_id);
+  EXPECT_EQ(f_.Balance(card_).balance, before + original.points + untimed.points);
+  f_.ExpectInvariants();
+}
+
 TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
   std::string other_card = f_.AddMember(grocer_);
   ASSERT_TRUE(f_.Earn(grocer_, card_, 5000, "pos-17").ok());
@@ -322,18 +353,17 @@ TEST_F(IdempotencyTest, SameIdDifferentContentIsAlreadyExists) {
   ASSERT_TRUE(f_.Adjust(card_, 30, "adj-9").ok());
   const Rows before = Snapshot(f_.db());
 
-  // Different amount.
-  ExpectAlreadyExists(f_.Earn(grocer_, card_, 5001, "pos-17").status(), "pos-17");
+  // Different amount: the message names the field, before and now.
+  ExpectAlreadyExists(f_.Earn(grocer_, card_, 5001, "pos-17").status(), "pos-17",
+                      "amount.amount_minor: 5000 sent before, 5001 now");
   // Different card.
-  ExpectAlreadyExists(f_.Earn(grocer_, other_card, 5000, "pos-17").status(), "pos-17");
+  ExpectAlreadyExists(f_.Earn(grocer_, other_card, 5000, "pos-17").status(), "pos-17",
+                      "card_number: a card of another member than before");
   // Stated points instead of the amount.
   ExpectAlreadyExists(f_.EarnPoints(grocer_, card_, 250, "pos-17").status(), "pos-17");
-  // Different occurred_at (part of the content).
-  EarnParams later = MakeEarn(grocer_, card_, 5000, "pos-17");
-  later.req.occurred_at = LedgerFixture::kStart - 1;
-  ExpectAlreadyExists(f_.ledger().Earn(later).status(), "pos-17");
   // Another kind of request with an earn's id.
-  ExpectAlreadyExists(f_.Redeem(grocer_, card_, 1, "pos-17").status(), "pos-17");
+  ExpectAlreadyExists(f_.Redeem(grocer_, card_, 1, "pos-17").status(), "pos-17",
+                      "kind: earn before, redeem now");
   ExpectAlreadyExists(f_.Authorize(grocer_, card_, 1, "pos-17").status(), "pos-17");
   ExpectAlreadyExists(f_.ledger().EnrollMember(MakeRequest(grocer_, "pos-17")).status(), "pos-17");
   // Different redemption points / card.

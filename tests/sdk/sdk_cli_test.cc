@@ -554,6 +554,26 @@ TEST_F(SdkCliTest, PosSimulatorRunsATill) {
   for (const char* s : {"", "-wal", "-shm"}) std::remove((queue + s).c_str());
 }
 
+// The same earn command sent twice is the same request: it replays (occurred_at is left
+// to the hub, not stamped by the CLI). A real mismatch names the field, before and now.
+TEST_F(SdkCliTest, EarnSentTwiceReplaysAndAMismatchNamesTheField) {
+  const std::string card = Partner({"enroll"}).Get("card_number");
+  ASSERT_FALSE(card.empty());
+  const std::vector<std::string> earn = {"earn", "--card=" + card, "--amount_minor=5000",
+                                         "--currency=EUR", "--txn_id=till-1.r-9"};
+  CliRun first = Partner(earn);
+  EXPECT_EXIT_CODE(first, 0);
+  EXPECT_EQ(first.Get("replayed"), "false");
+  CliRun again = Partner(earn);
+  EXPECT_EXIT_CODE(again, 0);
+  EXPECT_EQ(again.Get("replayed"), "true");
+  EXPECT_EQ(again.Get("hub_txn_id"), first.Get("hub_txn_id"));
+  CliRun changed = Partner(
+      {"earn", "--card=" + card, "--amount_minor=6000", "--currency=EUR", "--txn_id=till-1.r-9"});
+  EXPECT_EXIT_CODE(changed, 5);
+  EXPECT_THAT(changed.out, HasSubstr("amount.amount_minor: 5000 sent before, 6000 now"));
+}
+
 // A partner's key reads the program (PERMISSION_DENIED before: only operators could).
 TEST_F(SdkCliTest, PartnerReadsTheProgram) {
   CliRun r = Partner({"program"});

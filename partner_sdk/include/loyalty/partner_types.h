@@ -82,8 +82,9 @@ struct EarnParams {
   Money amount;
   // Points stated by the partner instead of its earn rate (within its limit); 0 = by rate.
   int64_t points = 0;
-  // The sale's business time. 0 = now: the SDK then stamps the current time once, before
-  // the first attempt, so retries and offline replays send the identical request.
+  // The sale's business time. 0 = the hub's time when it posts, so the same call sent
+  // again is the same request; an earn put in the offline queue is stamped with the
+  // time of the sale.
   int64_t occurred_at_micros = 0;
 };
 struct EarnResult {
@@ -101,7 +102,7 @@ struct RedeemParams {
   std::string partner_txn_id;
   std::string card_number;
   int64_t points = 0;
-  int64_t occurred_at_micros = 0;  // 0 = now (stamped once by the SDK)
+  int64_t occurred_at_micros = 0;  // 0 = the hub's time when it posts
   // The member's PIN: required above the program's pin_threshold_points. A wrong one
   // fails PERMISSION_DENIED (and counts); after 3 the PIN locks (FAILED_PRECONDITION).
   // Never logged by the SDK.
