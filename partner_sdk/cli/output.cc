@@ -1,7 +1,12 @@
 #include "output.h"
 
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 
 namespace loyalty::cli {
 namespace {
@@ -77,6 +82,20 @@ std::string ScalarText(const Field& f) {
   return FieldJson(f);  // doubles (%.3f) and nested values
 }
 
+// Human output shows points in time as ISO 8601 UTC: a field `x_at_micros` or
+// `x_until_micros` prints as `x_at` / `x_until` (0 = "-"); --json keeps the micros.
+std::pair<std::string, std::string> TextField(const std::string& key, const Field& value) {
+  const auto* micros = std::get_if<int64_t>(&value);
+  for (absl::string_view suffix : {"_at_micros", "_until_micros"}) {
+    if (micros == nullptr || !absl::EndsWith(key, suffix)) continue;
+    const std::string name = key.substr(0, key.size() - std::string_view("_micros").size());
+    if (*micros == 0) return {name, "-"};
+    return {name, absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::FromUnixMicros(*micros),
+                                   absl::UTCTimeZone())};
+  }
+  return {key, ScalarText(value)};
+}
+
 }  // namespace
 
 std::string ToJson(const Record& r) { return RecordJson(r) + "\n"; }
@@ -91,11 +110,15 @@ std::string ToText(const Record& r) {
       absl::StrAppend(&out, key, ":\n");
       for (const Record& item : *records) {
         out += "  -";
-        for (const auto& [k, v] : item.fields) absl::StrAppend(&out, " ", k, "=", ScalarText(v));
+        for (const auto& [k, v] : item.fields) {
+          const auto [name, text] = TextField(k, v);
+          absl::StrAppend(&out, " ", name, "=", text);
+        }
         out += "\n";
       }
     } else {
-      absl::StrAppend(&out, key, ": ", ScalarText(value), "\n");
+      const auto [name, text] = TextField(key, value);
+      absl::StrAppend(&out, name, ": ", text, "\n");
     }
   }
   return out;

@@ -32,6 +32,7 @@ namespace loyalty::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr auto kChildTimeout = std::chrono::seconds(60);
 
@@ -572,6 +573,24 @@ TEST_F(SdkCliTest, EarnSentTwiceReplaysAndAMismatchNamesTheField) {
       {"earn", "--card=" + card, "--amount_minor=6000", "--currency=EUR", "--txn_id=till-1.r-9"});
   EXPECT_EXIT_CODE(changed, 5);
   EXPECT_THAT(changed.out, HasSubstr("amount.amount_minor: 5000 sent before, 6000 now"));
+}
+
+// Without --json, points in time print as ISO 8601 UTC (the micros stay in --json).
+TEST_F(SdkCliTest, HumanOutputPrintsTimesAsIso8601) {
+  const std::string card = Partner({"enroll"}).Get("card_number");
+  ASSERT_FALSE(card.empty());
+  CliRun r = Spawn(LOYALTY_CLI_BINARY,
+                   {"--hub=" + hub_.target(), "--attempts=2", "earn", "--card=" + card,
+                    "--amount_minor=5000", "--currency=EUR"},
+                   {"LOYALTY_API_KEY=" + partner_key_});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(\nexpires_at: 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\n)")))
+      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("pending_until: -\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("_at_micros")));
+  CliRun json = Partner({"balance", "--card=" + card});
+  EXPECT_THAT(json.out, HasSubstr("_micros\":"));  // --json keeps the micros
 }
 
 // A partner's key reads the program (PERMISSION_DENIED before: only operators could).
