@@ -71,6 +71,15 @@ bool IsIdKey(const std::string& s) {
   return true;
 }
 
+// A merchant id as acquirers print it: 1..32 printable ASCII characters.
+bool IsMerchantId(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 bool IsCard(const std::string& s) {
   if (s.size() < 12 || s.size() > 19) return false;
   int sum = 0;
@@ -303,6 +312,7 @@ absl::Status Clearing(const v1::ClearingRecord& r, Hub& hub, bool* ok) {
   *ok = IsIdKey(p.clearing_id) && p.clearing_id.size() <= 60 && p.amount_minor > 0 &&
         p.amount_minor <= kMaxAmountMinor && CurrencyExponent(p.currency).has_value() &&
         p.mcc >= 0 && p.mcc <= 9999 && IsTime(p.occurred_at) &&
+        (p.merchant_id.empty() || IsMerchantId(p.merchant_id)) &&
         (p.refund ? IsIdKey(p.original_clearing_id) : p.original_clearing_id.empty());
   return hub.bank.SubmitClearing(p).status();
 }
@@ -455,7 +465,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 12:
       Run<v1::RegisterMerchantIdRequest>(bytes, "MerchantId", [](auto& r, Hub& h, bool* ok) {
-        *ok = IsIdKey(r.merchant_id()) && r.merchant_id().size() <= 32;
+        *ok = IsMerchantId(r.merchant_id());
         return h.bank.RegisterMerchantId(kCaller, r.merchant_id()).status();
       });
       break;
