@@ -16,13 +16,6 @@ Points ExtraOf(Points base, int64_t multiplier_bp) {
   return static_cast<Points>(static_cast<__int128>(base) * (multiplier_bp - 10000) / 10000);
 }
 
-bool InScope(const PromotionRow& p, const PartnerRecord& partner, const std::string& tier) {
-  if (p.scope == "partner") return p.scope_value == absl::StrCat(partner.id);
-  if (p.scope == "category") return p.scope_value == partner.category;
-  if (p.scope == "tier") return p.scope_value == tier;
-  return p.scope == "all";
-}
-
 // The bonus one promotion pays for this earn (0 when it does not apply).
 absl::StatusOr<Points> BonusOf(RulesAdminRows* txn, const PromotionRow& p,
                                const PartnerRecord& partner, MemberId member, Points base,
@@ -47,6 +40,13 @@ absl::StatusOr<Points> BonusOf(RulesAdminRows* txn, const PromotionRow& p,
 }
 
 }  // namespace
+
+bool InScope(const PromotionRow& p, const PartnerRecord& partner, const std::string& tier) {
+  if (p.scope == "partner") return p.scope_value == absl::StrCat(partner.id);
+  if (p.scope == "category") return p.scope_value == partner.category;
+  if (p.scope == "tier") return p.scope_value == tier;
+  return p.scope == "all";
+}
 
 const TierRow* TierFor(const std::vector<TierRow>& tiers, int64_t spend_minor) {
   const TierRow* best = nullptr;

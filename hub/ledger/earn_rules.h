@@ -31,6 +31,10 @@ struct EarnPlan {
   std::vector<PromotionAward> promotions;
 };
 
+// True if promotion `p` applies to an earn at `partner` by a member of `tier` (scope
+// all, this partner, its category, or that tier).
+bool InScope(const PromotionRow& p, const PartnerRecord& partner, const std::string& tier);
+
 // The highest tier whose threshold `spend_minor` reaches, or nullptr.
 const TierRow* TierFor(const std::vector<TierRow>& tiers, int64_t spend_minor);
 

@@ -155,11 +155,9 @@ absl::StatusOr<ProgramRulesView> Ledger::ProgramRulesFor(PartnerId partner, bool
     ASSIGN_OR_RETURN(out.tiers, txn.ListTiers());
     ASSIGN_OR_RETURN(std::vector<PromotionRow> all,
                      txn.ListPromotions(clock_->NowMicros(), include_ended));
-    const std::string self = absl::StrCat(partner);
     for (PromotionRow& p : all) {
-      const bool at_my_tills = p.scope == "all" || p.scope == "tier" ||
-                               (p.scope == "partner" && p.scope_value == self) ||
-                               (p.scope == "category" && p.scope_value == me->category);
+      // A tier's promotion applies at every till, for that tier's members.
+      const bool at_my_tills = p.scope == "tier" || InScope(p, *me, "");
       if (at_my_tills || p.funder_id == partner) out.promotions.push_back(std::move(p));
     }
     return absl::OkStatus();

@@ -130,8 +130,9 @@ absl::StatusOr<EarnResult> PartnerConnectionImpl::EarnOnline(const EarnParams& p
   return out;
 }
 
-absl::StatusOr<EarnResult> PartnerConnectionImpl::Enqueue(const EarnParams& p,
+absl::StatusOr<EarnResult> PartnerConnectionImpl::Enqueue(EarnParams p, int64_t sale_time,
                                                           const absl::Status& why) {
+  p.occurred_at_micros = sale_time;
   absl::Status pushed = queue_->Push(p);
   if (!pushed.ok()) {
     // The sale cannot be stored: report both problems, as UNAVAILABLE (try again).
@@ -151,18 +152,17 @@ absl::StatusOr<EarnResult> PartnerConnectionImpl::Earn(const EarnParams& params)
   // again (a retry, the CLI run twice) is the same request and replays. A sale that goes
   // to the offline queue keeps the time it was made (the hub takes an original sent
   // without a time as the same request).
-  EarnParams queued = p;
-  queued.occurred_at_micros = TimeOrNow(p.occurred_at_micros);
+  const int64_t sale_time = TimeOrNow(p.occurred_at_micros);
   // Earns made while others wait go behind them, so the hub sees them in sale order.
   // A backlog blocked by something else (a revoked key) must not hide that from the
   // till: then the earn goes out live and reports it.
   if (queue_ != nullptr && maybe_backlog_.load()) {
     absl::Status drained = TryDrain();
-    if (IsUnreachable(drained.code())) return Enqueue(queued, drained);
+    if (IsUnreachable(drained.code())) return Enqueue(p, sale_time, drained);
   }
   absl::StatusOr<EarnResult> r = EarnOnline(p, runner_.options().retry);
   if (!r.ok() && queue_ != nullptr && IsUnreachable(r.status().code())) {
-    return Enqueue(queued, r.status());
+    return Enqueue(p, sale_time, r.status());
   }
   return r;
 }

@@ -53,7 +53,8 @@ class PartnerConnectionImpl : public PartnerConnection {
   absl::StatusOr<Resp> Call(const char* name, Method<Req, Resp> method, const Req& req,
                             const std::string& txn_id);
   absl::StatusOr<EarnResult> EarnOnline(const EarnParams& p, const RetryPolicy& policy);
-  absl::StatusOr<EarnResult> Enqueue(const EarnParams& p, const absl::Status& why);
+  // Stores the earn in the offline queue, stamped with the time of the sale.
+  absl::StatusOr<EarnResult> Enqueue(EarnParams p, int64_t sale_time, const absl::Status& why);
   // A short drain (one attempt per earn, kAutoDrainBatch earns) unless another thread is
   // draining. OK if no earn waits afterwards; UNAVAILABLE / DEADLINE_EXCEEDED if the hub
   // is unreachable or another thread drains; else what stopped the drain.
