@@ -75,9 +75,10 @@ static absl::StatusOr<std::string> Difference(StoreTxn* txn, const TxnRecord& fo
     return absl::StrCat("amount.currency: ", found.currency, " sent before, ", request.currency,
                         " now");
   }
-  // An original without a time was posted with occurred_at = posted_at.
+  // An original without a time was posted with occurred_at = posted_at, and any stated
+  // time matches it (CheckReplay): only two stated times can differ.
   const bool stated_before = found.occurred_at != found.posted_at;
-  if (request.occurred_at != 0 && request.occurred_at != found.occurred_at) {
+  if (request.occurred_at != 0 && stated_before && request.occurred_at != found.occurred_at) {
     return absl::StrCat("occurred_at_micros: ", found.occurred_at, " sent before, ",
                         request.occurred_at, " now");
   }
