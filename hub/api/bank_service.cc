@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
@@ -51,6 +52,8 @@ v1::ClearingResult ResultOf(PartnerId bank, const v1::ClearingRecord& r,
                           outcome.status().code() == absl::StatusCode::kUnavailable;
     out.set_reason(internal ? "hub error; resend the record later"
                             : std::string(outcome.status().message()));
+    out.set_error_reason(ReasonOf(outcome.status()));
+    if (!internal) out.set_field(FieldOf(outcome.status()));
     if (internal) LogCallFailure("SubmitCardTransactions", ActorName({Role::kIssuer, bank}),
                                  outcome.status());
     return out;
@@ -81,7 +84,7 @@ class ClearingStream final
         header_(AuthorizationHeader(ctx)),
         peer_(PeerIdentityOf(*ctx)) {
     if (!env_.pool->Submit([this] { Authenticate(); })) {
-      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "hub is at capacity"));
+      Finish(ToGrpcStatus(HubAtCapacity()));
     }
   }
 
@@ -106,7 +109,7 @@ class ClearingStream final
     if (post && !env_.pool->Submit([this] { PostAll(); })) {
       absl::MutexLock lock(&mu_);
       posting_ = false;
-      failed_ = absl::ResourceExhaustedError("hub is at capacity");
+      failed_ = HubAtCapacity();
     }
     MaybeFinish();
   }

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hub/api/convert.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
 
@@ -177,7 +178,9 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListTransactions(
     v1::ListTransactionsResponse* resp) {
   return Serve(ctx, "ListTransactions", [this, req, resp](const Principal& caller) -> absl::Status {
     if (req->partner_id() != 0 && req->partner_id() != caller.partner_id) {
-      return absl::PermissionDeniedError("partner_id: a partner sees only its own transactions");
+      return WithReason(
+          absl::PermissionDeniedError("partner_id: a partner sees only its own transactions"),
+          reason::kOtherPartnersData);
     }
     if (req->page_size() < 0 || req->page_size() > kMaxTxnPageSize) {
       return InvalidField("page_size", absl::StrCat("must be 0..", kMaxTxnPageSize));

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
+#include "hub/common/error_reason.h"
 
 namespace loyalty {
 namespace {
@@ -16,7 +16,6 @@ constexpr int64_t kMicroTokensPerToken = 1'000'000;
 constexpr int64_t kMaxPerSecond = 1'000'000;
 constexpr int64_t kMaxBurst = 1'000'000'000;
 constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
-constexpr absl::string_view kGoogleRpcTypePrefix = "type.googleapis.com/google.rpc.";
 
 std::string ParticipantName(PartnerId participant) {
   return participant == kOperatorId ? "operator" : absl::StrCat("partner:", participant);
@@ -111,7 +110,7 @@ absl::Status ResourceExhaustedRetryAfter(absl::string_view message, absl::Durati
   const int64_t micros = absl::ToInt64Microseconds(delay);
   info.mutable_retry_delay()->set_seconds(micros / 1'000'000);
   info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
-  absl::Status s = absl::ResourceExhaustedError(message);
+  absl::Status s = WithReason(absl::ResourceExhaustedError(message), reason::kRateLimited);
   s.SetPayload(kRetryInfoTypeUrl, absl::Cord(info.SerializeAsString()));
   return s;
 }
@@ -122,20 +121,6 @@ std::optional<absl::Duration> RetryDelayOf(const absl::Status& s) {
   if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) return std::nullopt;
   return absl::Seconds(info.retry_delay().seconds()) +
          absl::Nanoseconds(info.retry_delay().nanos());
-}
-
-std::string GrpcErrorDetails(const absl::Status& s) {
-  google::rpc::Status out;
-  s.ForEachPayload([&out](absl::string_view type_url, const absl::Cord& value) {
-    if (type_url.substr(0, kGoogleRpcTypePrefix.size()) != kGoogleRpcTypePrefix) return;
-    google::protobuf::Any* any = out.add_details();
-    any->set_type_url(std::string(type_url));
-    any->set_value(std::string(value));
-  });
-  if (out.details_size() == 0) return "";
-  out.set_code(static_cast<int>(s.code()));
-  out.set_message(std::string(s.message()));
-  return out.SerializeAsString();
 }
 
 }  // namespace loyalty

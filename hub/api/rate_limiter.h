@@ -70,15 +70,12 @@ class RateLimiter {
   absl::flat_hash_map<PartnerId, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
-// RESOURCE_EXHAUSTED with `message` and a RetryInfo payload of `delay`.
+// RESOURCE_EXHAUSTED (reason RATE_LIMITED) with `message` and a RetryInfo payload of
+// `delay`.
 absl::Status ResourceExhaustedRetryAfter(absl::string_view message, absl::Duration delay);
 
 // The retry delay a status carries as a RetryInfo payload, if any.
 std::optional<absl::Duration> RetryDelayOf(const absl::Status& s);
-
-// The payloads of `s` that the hub sends to clients (RetryInfo), as a serialized
-// google.rpc.Status for grpc::Status error details; "" if there are none.
-std::string GrpcErrorDetails(const absl::Status& s);
 
 // The trailing metadata key that carries the retry delay in milliseconds, for clients
 // that do not read status details.

@@ -2,25 +2,83 @@
 
 #include <cstdio>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
 
 namespace loyalty {
+namespace {
+
+constexpr absl::string_view kGoogleRpcTypePrefix = "type.googleapis.com/google.rpc.";
+
+// What a client may see of `s`: database and internal details stay in the hub's log,
+// not in a partner's terminal.
+absl::Status Presentable(const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kInternal || s.code() == absl::StatusCode::kUnknown) {
+    return absl::InternalError("internal error (logged by the hub)");
+  }
+  if (s.code() == absl::StatusCode::kUnavailable &&
+      (AttachedReason(s).empty() || AttachedReason(s) == reason::kDatabaseUnavailable)) {
+    return WithReason(
+        absl::UnavailableError("the hub's database is unavailable; retry with the same id"),
+        reason::kDatabaseUnavailable);
+  }
+  return s;
+}
+
+void Pack(const google::protobuf::Message& m, google::rpc::Status* out) {
+  out->add_details()->PackFrom(m);
+}
+
+}  // namespace
+
+std::string GrpcErrorDetails(const absl::Status& s) {
+  if (s.ok()) return "";
+  google::rpc::Status out;
+  out.set_code(static_cast<int>(s.code()));
+  out.set_message(std::string(s.message()));
+  google::rpc::ErrorInfo info;
+  info.set_reason(ReasonOf(s));
+  info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : ReasonMetadata(s)) (*info.mutable_metadata())[key] = value;
+  const std::string field = FieldOf(s);
+  if (!field.empty()) info.mutable_metadata()->insert({"field", field});
+  Pack(info, &out);
+  if (s.code() == absl::StatusCode::kInvalidArgument) {
+    google::rpc::BadRequest bad;
+    google::rpc::BadRequest::FieldViolation* v = bad.add_field_violations();
+    v->set_field(field);
+    absl::string_view why = s.message();
+    if (!v->field().empty()) absl::ConsumePrefix(&why, absl::StrCat(v->field(), ": "));
+    v->set_description(std::string(why));
+    Pack(bad, &out);
+  }
+  // Standard payloads the status already carries (RetryInfo) travel as they are.
+  s.ForEachPayload([&out](absl::string_view type_url, const absl::Cord& value) {
+    if (!absl::StartsWith(type_url, kGoogleRpcTypePrefix)) return;
+    google::protobuf::Any* any = out.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(value));
+  });
+  return out.SerializeAsString();
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
-  // Database and internal details stay in the hub's log, not in a partner's terminal.
-  if (s.code() == absl::StatusCode::kInternal || s.code() == absl::StatusCode::kUnknown) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error (logged by the hub)");
-  }
-  if (s.code() == absl::StatusCode::kUnavailable) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the hub's database is unavailable; retry with the same id");
-  }
-  // absl::StatusCode and grpc::StatusCode share their numbering; details carry RetryInfo.
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()),
-                      GrpcErrorDetails(s));
+  const absl::Status shown = Presentable(s);
+  // absl::StatusCode and grpc::StatusCode share their numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(shown.code()), std::string(shown.message()),
+                      GrpcErrorDetails(shown));
+}
+
+absl::Status HubAtCapacity() {
+  return WithReason(absl::ResourceExhaustedError("hub is at capacity, retry with backoff"),
+                    reason::kHubAtCapacity);
 }
 
 void LogCallFailure(const char* method, const std::string& actor, const absl::Status& s) {
@@ -65,7 +123,8 @@ void FinishCall(const ServiceEnv& env, grpc::CallbackServerContext* ctx,
 
 bool EnterCall(const ServiceEnv& env, grpc::ServerUnaryReactor* reactor) {
   if (env.calls == nullptr || env.calls->Enter()) return true;
-  reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is shutting down, retry"));
+  reactor->Finish(ToGrpcStatus(WithReason(absl::UnavailableError("hub is shutting down, retry"),
+                                          reason::kHubShuttingDown)));
   return false;
 }
 
@@ -80,8 +139,7 @@ void RunOnWorker(const ServiceEnv& env, grpc::CallbackServerContext* ctx,
     work();
   });
   if (queued) return;
-  reactor->Finish(
-      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "hub is at capacity, retry with backoff"));
+  reactor->Finish(ToGrpcStatus(HubAtCapacity()));
   if (env.calls != nullptr) env.calls->Exit();
 }
 

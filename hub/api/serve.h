@@ -38,9 +38,22 @@ struct ServiceEnv {
   CallTracker* calls = nullptr;
 };
 
+// The domain of every google.rpc.ErrorInfo the hub sends (AIP-193).
+inline constexpr char kErrorDomain[] = "loyalty.v1";
+
 // The status a client sees: the code always, the message unless it is INTERNAL/UNKNOWN
-// or UNAVAILABLE (those carry database details, which only the log gets).
+// or UNAVAILABLE from the database (those carry database details, which only the log
+// gets), and standard details (GrpcErrorDetails).
 grpc::Status ToGrpcStatus(const absl::Status& s);
+
+// The details of a failed `s` as a serialized google.rpc.Status: a google.rpc.ErrorInfo
+// always (its stable reason, domain kErrorDomain, metadata), a google.rpc.BadRequest with
+// the field for INVALID_ARGUMENT, and any google.rpc payload `s` carries (RetryInfo).
+// "" for OK.
+std::string GrpcErrorDetails(const absl::Status& s);
+
+// RESOURCE_EXHAUSTED (reason HUB_AT_CAPACITY): the worker pool's queue is full.
+absl::Status HubAtCapacity();
 
 // One key=value log line for a finished call that failed.
 void LogCallFailure(const char* method, const std::string& actor, const absl::Status& s);

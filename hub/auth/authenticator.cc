@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
 
@@ -73,11 +74,13 @@ std::optional<absl::StatusOr<Principal>> Authenticator::Check(absl::string_view 
   using Answer = absl::StatusOr<Principal>;
   if (!absl::StartsWith(header, kBearer)) {
     return Answer(
-        absl::UnauthenticatedError("authorization: expected 'Bearer <api key>' metadata"));
+        WithReason(absl::UnauthenticatedError("authorization: expected 'Bearer <api key>' metadata"),
+                   reason::kApiKeyMissing));
   }
   const absl::string_view key = header.substr(kBearer.size());
   if (key.empty() || key.size() > kMaxKeyLength) {
-    return Answer(absl::UnauthenticatedError("authorization: malformed api key"));
+    return Answer(WithReason(absl::UnauthenticatedError("authorization: malformed api key"),
+                             reason::kApiKeyInvalid));
   }
   const std::string hash = Sha256Hex(key);
   std::optional<absl::StatusOr<std::optional<Principal>>> found = Lookup(hash, cache_only);
@@ -85,10 +88,14 @@ std::optional<absl::StatusOr<Principal>> Authenticator::Check(absl::string_view 
   if (!found->ok()) return Answer(found->status());
   std::optional<Principal> principal = **found;
   if (!principal.has_value()) {
-    return Answer(absl::UnauthenticatedError("authorization: unknown api key"));
+    return Answer(WithReason(absl::UnauthenticatedError("authorization: unknown api key"),
+                             reason::kApiKeyInvalid));
   }
   principal->key_id = hash.substr(0, kKeyIdLength);
-  if (principal->suspended) return Answer(absl::PermissionDeniedError("partner is suspended"));
+  if (principal->suspended) {
+    return Answer(
+        WithReason(absl::PermissionDeniedError("partner is suspended"), reason::kPartnerSuspended));
+  }
   if (options_.require_client_certificate) {
     if (absl::Status s = CheckCertificateMatchesKey(*principal, peer); !s.ok()) return Answer(s);
   }
@@ -100,8 +107,9 @@ absl::Status RequireRole(const Principal& principal, const std::vector<Role>& al
   for (Role r : allowed) {
     if (principal.role == r) return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("role ", RoleName(principal.role), " may not call ", method));
+  return WithReason(absl::PermissionDeniedError(
+                        absl::StrCat("role ", RoleName(principal.role), " may not call ", method)),
+                    reason::kRoleNotAllowed);
 }
 
 const char* RoleName(Role role) {

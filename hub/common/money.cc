@@ -90,4 +90,12 @@ absl::StatusOr<int64_t> ValueMinorHalfEven(Points points, int64_t price_micros, 
   return static_cast<int64_t>(q);
 }
 
+int64_t NetSpendMinor(int64_t amount_minor, Points points, Points reversed_points) {
+  if (reversed_points <= 0 || points <= 0) return amount_minor;
+  if (reversed_points >= points) return 0;
+  // amount x reversed < amount x points fits in 128 bits; the quotient is below amount.
+  return amount_minor -
+         static_cast<int64_t>(static_cast<__int128>(amount_minor) * reversed_points / points);
+}
+
 }  // namespace loyalty

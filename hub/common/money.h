@@ -35,6 +35,12 @@ absl::StatusOr<Points> EarnPointsFloor(int64_t amount_minor, int exponent, int64
 // rounded half to even (banker's rounding). Used for settlement lines.
 absl::StatusOr<int64_t> ValueMinorHalfEven(Points points, int64_t price_micros, int exponent);
 
+// A purchase's spend net of its returns, as tier spend counts it: the amount less the
+// reversed share of its points, amount_minor - floor(amount_minor x reversed_points /
+// points); the whole amount when nothing is reversed (or the earn had no points), 0
+// when all is. REQUIRES: amount_minor >= 0, points >= 0.
+int64_t NetSpendMinor(int64_t amount_minor, Points points, Points reversed_points);
+
 }  // namespace loyalty
 
 #endif  // LOYALTY_HUB_COMMON_MONEY_H_

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "hub/ledger/ledger_internal.h"
 #include "hub/ledger/validate.h"
+#include "hub/common/error_reason.h"
 
 namespace loyalty {
 namespace {
@@ -121,8 +122,9 @@ absl::Status Purchase(StoreTxn* txn, const ProgramRecord& program, const Clearin
   }
   ASSIGN_OR_RETURN(std::optional<BankRulesRow> rules, txn->GetBankRules(p.bank_id));
   if (!rules.has_value()) {
-    return absl::FailedPreconditionError(
-        "rules: the bank has no earn rules yet (AdminService.SetBankEarnRules)");
+    return WithReason(absl::FailedPreconditionError(
+                          "rules: the bank has no earn rules yet (AdminService.SetBankEarnRules)"),
+                      reason::kBankRulesNotSet);
   }
   ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(txn, link->member_id, clock));
   const Micros now = book.now();
@@ -283,7 +285,10 @@ absl::StatusOr<BankRulesRow> BankLedger::GetRules(PartnerId bank) {
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     RETURN_IF_ERROR(RequireIssuer(&txn, bank).status());
     ASSIGN_OR_RETURN(std::optional<BankRulesRow> rules, txn.GetBankRules(bank));
-    if (!rules.has_value()) return absl::NotFoundError("rules: none set for this bank");
+    if (!rules.has_value()) {
+      return WithReason(absl::NotFoundError("rules: none set for this bank"),
+                        reason::kBankRulesNotSet);
+    }
     out = *rules;
     return absl::OkStatus();
   }));
@@ -299,7 +304,8 @@ absl::StatusOr<bool> BankLedger::RegisterMerchantId(PartnerId partner,
     replayed = owner.has_value() && *owner == partner;
     if (replayed) return absl::OkStatus();
     if (owner.has_value()) {
-      return absl::AlreadyExistsError("merchant_id: registered by another partner");
+      return WithReason(absl::AlreadyExistsError("merchant_id: registered by another partner"),
+                        reason::kMerchantIdTaken);
     }
     return txn.InsertMerchantId(merchant_id, partner, clock_->NowMicros());
   }));
@@ -315,7 +321,9 @@ absl::StatusOr<MemberId> BankLedger::LinkCard(PartnerId bank, const std::string&
     ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", card_number));
     ASSIGN_OR_RETURN(std::optional<CardLinkRow> link, txn.FindCardLink(card_ref));
     if (link.has_value() && link->active && link->member_id != card.member_id) {
-      return absl::AlreadyExistsError("card: linked to another member; unlink it first");
+      return WithReason(
+          absl::AlreadyExistsError("card: linked to another member; unlink it first"),
+          reason::kCardLinkedElsewhere);
     }
     member = card.member_id;
     return txn.PutCardLink({card_ref, bank, member, true}, clock_->NowMicros());
@@ -328,7 +336,8 @@ absl::Status BankLedger::UnlinkCard(PartnerId bank, const std::string& card_ref)
   return store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<CardLinkRow> link, txn.FindCardLink(card_ref));
     if (!link.has_value() || !link->active || link->bank_id != bank) {
-      return absl::NotFoundError("card: not linked by this bank");
+      return WithReason(absl::NotFoundError("card: not linked by this bank"),
+                        reason::kCardNotLinked);
     }
     link->active = false;
     return txn.PutCardLink(*link, clock_->NowMicros());
@@ -405,8 +414,10 @@ absl::Status BankLedger::PostClearing(StoreTxn& txn, const ClearingParams& p,
   ASSIGN_OR_RETURN(std::optional<ClearingRow> seen, txn.FindClearing(p.bank_id, p.clearing_id));
   if (seen.has_value()) {
     if (seen->request_hash != hash) {
-      return absl::AlreadyExistsError(absl::StrCat("clearing_id: '", p.clearing_id,
-                                                   "' was already used for a different record"));
+      return WithReason(absl::AlreadyExistsError(absl::StrCat(
+                            "clearing_id: '", p.clearing_id,
+                            "' was already used for a different record")),
+                        reason::kIdempotencyMismatch);
     }
     *out = OutcomeOf(*seen, /*replayed=*/true);
     return absl::OkStatus();

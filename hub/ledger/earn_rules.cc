@@ -59,21 +59,28 @@ const TierRow* TierFor(const std::vector<TierRow>& tiers, int64_t spend_minor) {
   return best;
 }
 
+Micros RulesMoment(Micros occurred_at, Micros now) {
+  if (occurred_at == 0 || occurred_at > now || occurred_at < now - kRulesBackdatingWindow) {
+    return now;
+  }
+  return occurred_at;
+}
+
 absl::StatusOr<EarnPlan> PlanEarn(RulesAdminRows* txn, const PartnerRecord& partner,
-                                  MemberId member, int64_t amount_minor, Points base, Micros now) {
+                                  MemberId member, int64_t amount_minor, Points base, Micros at) {
   EarnPlan plan;
   ASSIGN_OR_RETURN(std::vector<TierRow> tiers, txn->ListTiers());
   if (!tiers.empty()) {
-    ASSIGN_OR_RETURN(int64_t spend, txn->SpendSince(member, now - kRollingYear));
+    ASSIGN_OR_RETURN(int64_t spend, txn->SpendSince(member, at - kRollingYear));
     if (const TierRow* t = TierFor(tiers, spend + amount_minor)) {
       plan.tier = t->name;
       plan.tier_bonus = ExtraOf(base, t->multiplier_bp);
     }
   }
-  ASSIGN_OR_RETURN(std::vector<PromotionRow> promotions, txn->ListPromotions(now, false));
+  ASSIGN_OR_RETURN(std::vector<PromotionRow> promotions, txn->ListPromotions(at, false));
   for (const PromotionRow& p : promotions) {
     if (!InScope(p, partner, plan.tier) || amount_minor < p.min_spend_minor) continue;
-    ASSIGN_OR_RETURN(Points bonus, BonusOf(txn, p, partner, member, base, now));
+    ASSIGN_OR_RETURN(Points bonus, BonusOf(txn, p, partner, member, base, at));
     if (bonus > 0) plan.promotions.push_back({p, bonus});
   }
   return plan;

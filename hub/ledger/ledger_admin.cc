@@ -1,6 +1,7 @@
 // Operator administration: partners, their keys, the program, operator keys.
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/ledger_internal.h"
@@ -52,14 +53,18 @@ absl::Status ValidatePartner(const PartnerRecord& p) {
 }
 
 absl::Status CategoryTaken(const PartnerRecord& holder) {
-  return absl::FailedPreconditionError(absl::StrCat("category: '", holder.category,
-                                                    "' is exclusive and held by active partner ",
-                                                    holder.id, " (", holder.name, ")"));
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        "category: '", holder.category, "' is exclusive and held by active partner ",
+                        holder.id, " (", holder.name, ")")),
+                    reason::kCategoryTaken, {{"holder_partner_id", absl::StrCat(holder.id)}});
 }
 
 absl::StatusOr<PartnerRecord> RequireExistingPartner(StoreTxn* txn, PartnerId id) {
   ASSIGN_OR_RETURN(std::optional<PartnerRecord> p, txn->GetPartner(id));
-  if (!p.has_value()) return absl::NotFoundError(absl::StrCat("partner_id: no partner ", id));
+  if (!p.has_value()) {
+    return WithReason(absl::NotFoundError(absl::StrCat("partner_id: no partner ", id)),
+                      reason::kPartnerNotFound);
+  }
   return *p;
 }
 

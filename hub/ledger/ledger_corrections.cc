@@ -5,6 +5,7 @@
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/ledger_internal.h"
 #include "hub/ledger/validate.h"
+#include "hub/common/error_reason.h"
 
 namespace loyalty {
 namespace {
@@ -117,8 +118,9 @@ void Ledger::Reverse(ReverseParams p, PostingDone done) {
         const bool is_redemption = original.has_value() && (original->kind == txn_kind::kRedeem ||
                                                             original->kind == txn_kind::kCapture);
         if (!is_earn && !is_redemption) {
-          return absl::NotFoundError(
-              "original_partner_txn_id: no earn, redemption or capture with this id");
+          return WithReason(absl::NotFoundError("original_partner_txn_id: no earn, redemption or "
+                                                "capture with this id"),
+                            reason::kOriginalNotFound);
         }
         ASSIGN_OR_RETURN(MemberBook book, LockCurrentMember(&txn, original->member_id, *clock_));
         const Micros now = book.now();
@@ -127,8 +129,10 @@ void Ledger::Reverse(ReverseParams p, PostingDone done) {
         const Points reversible = original->points - original->reversed_points;
         const Points points = p.points == 0 ? reversible : p.points;
         if (points == 0 || points > reversible) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("points: ", points, " to reverse, ", reversible, " not yet reversed"));
+          return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                                "points: ", points, " to reverse, ", reversible,
+                                " not yet reversed")),
+                            reason::kNothingToReverse);
         }
         TxnRecord rec = NewTxn(p.req, is_earn ? txn_kind::kReverseEarn : txn_kind::kReverseRedeem,
                                book.id(), hash, now);
@@ -137,55 +141,81 @@ void Ledger::Reverse(ReverseParams p, PostingDone done) {
       std::move(done));
 }
 
-// Reverses the promotion bonuses of an earn in step with the earn itself: after the
+namespace {
+
+// A promotion bonus of an earn and the points its reversal takes now.
+struct BonusCut {
+  TxnRecord bonus;
+  Points points = 0;
+};
+
+// The promotion bonuses of an earn reverse in step with the earn itself: after the
 // earn's reversals total `reversed_after` of its points, each bonus is reversed to
 // floor(bonus x reversed_after / earn points), and in full with the earn's last point.
-absl::Status ReverseBonuses(StoreTxn* txn, MemberBook* book, const TxnRecord& earn,
-                            Points reversed_after, Micros now) {
+absl::StatusOr<std::vector<BonusCut>> BonusCuts(StoreTxn* txn, const TxnRecord& earn,
+                                                Points reversed_after) {
   ASSIGN_OR_RETURN(std::vector<TxnRecord> bonuses, txn->BonusTxnsOf(earn.id));
-  for (const TxnRecord& bonus : bonuses) {
+  std::vector<BonusCut> out;
+  for (TxnRecord& bonus : bonuses) {
     const Points target = reversed_after >= earn.points
                               ? bonus.points
                               : static_cast<Points>(static_cast<__int128>(bonus.points) *
                                                     reversed_after / earn.points);
     const Points delta = target - bonus.reversed_points;
-    if (delta <= 0) continue;
+    if (delta > 0) out.push_back({std::move(bonus), delta});
+  }
+  return out;
+}
+
+// Posts each cut as a reversal of its bonus (funded by the promotion's creator); adds
+// the debts they create to `*debt_created`.
+absl::Status ReverseBonuses(StoreTxn* txn, MemberBook* book, const std::vector<BonusCut>& cuts,
+                            Micros now, Points* debt_created) {
+  for (const BonusCut& cut : cuts) {
     TxnRecord rec;
-    rec.partner_id = bonus.partner_id;  // the promotion's funder
+    rec.partner_id = cut.bonus.partner_id;  // the promotion's funder
     rec.kind = txn_kind::kReverseEarn;
     rec.member_id = book->id();
-    rec.request_hash = RequestHash(txn_kind::kReverseEarn, {absl::StrCat(bonus.id)});
+    rec.request_hash = RequestHash(txn_kind::kReverseEarn, {absl::StrCat(cut.bonus.id)});
     rec.posted_at = rec.occurred_at = now;
-    Posting ignored;
-    RETURN_IF_ERROR(PostReversal(txn, book, bonus, rec, delta, now, &ignored));
+    Posting posted;
+    RETURN_IF_ERROR(PostReversal(txn, book, cut.bonus, rec, cut.points, now, &posted));
+    *debt_created += posted.debt_created;
   }
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::Status PostReversal(StoreTxn* txn, MemberBook* book, const TxnRecord& original, TxnRecord rec,
                           Points points, Micros now, Posting* out) {
   const bool is_earn = original.kind == txn_kind::kEarn || original.kind == txn_kind::kBonus;
   rec.original_txn_id = original.id;
+  // An earn's reversal takes its promotion bonuses back in step (BonusCuts); what the
+  // lots cannot cover of both becomes debt, reported in debt_created.
+  std::vector<BonusCut> cuts;
+  if (original.kind == txn_kind::kEarn) {
+    ASSIGN_OR_RETURN(cuts, BonusCuts(txn, original, original.reversed_points + points));
+  }
   Points expected_debt = 0;
   if (is_earn) {
-    // What the lots cannot cover becomes debt; recorded on the row for replays.
     ASSIGN_OR_RETURN(std::vector<LotRecord> * lots, book->Lots());
     Points cover = 0;
     for (const LotRecord& l : *lots) cover += l.remaining;
-    expected_debt = std::max<Points>(0, points - cover);
-    rec.note = absl::StrCat(expected_debt);
+    Points taken_back = points;
+    for (const BonusCut& cut : cuts) taken_back += cut.points;
+    expected_debt = std::max<Points>(0, taken_back - cover);
+    rec.note = absl::StrCat(expected_debt);  // what a replay answers
   }
   ASSIGN_OR_RETURN(TxnId id, txn->InsertTxn(rec));
   if (is_earn) {
     RETURN_IF_ERROR(ReverseEarn(txn, book, original, id, points, now, &out->debt_created));
-    LOYALTY_CHECK(out->debt_created == expected_debt);
   } else {
     RETURN_IF_ERROR(ReverseRedemption(txn, book, original, id, points, now));
   }
   RETURN_IF_ERROR(txn->AddTxnReversed(original.id, points));
-  if (original.kind == txn_kind::kEarn) {
-    RETURN_IF_ERROR(ReverseBonuses(txn, book, original, original.reversed_points + points, now));
-  }
+  RETURN_IF_ERROR(ReverseBonuses(txn, book, cuts, now, &out->debt_created));
+  LOYALTY_CHECK(out->debt_created == expected_debt);
   RETURN_IF_ERROR(book->Save());
   return FinishPosting(txn, id, points, *book, out);
 }
@@ -210,9 +240,10 @@ void Ledger::AdjustPoints(AdjustParams p, PostingDone done) {
         TxnRecord rec = NewTxn(req, txn_kind::kAdjust, book.id(), hash, now);
         rec.note = p.reason;
         if (p.points < 0 && -p.points > book.available()) {
-          return absl::FailedPreconditionError(
+          return WithReason(absl::FailedPreconditionError(
               absl::StrCat("points: debit of ", -p.points, " exceeds the ",
-                           std::max<Points>(0, book.available()), " available"));
+                           std::max<Points>(0, book.available()), " available")),
+                            reason::kInsufficientPoints);
         }
         ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(rec));
         if (p.points > 0) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 
 namespace loyalty {
@@ -100,9 +101,18 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
     // The operator's own requests (AdjustPoints) name their key adjustment_id.
     const char* field = partner == kOperatorId ? "adjustment_id" : "partner_txn_id";
     ASSIGN_OR_RETURN(std::string difference, Difference(txn, *found, request));
-    return absl::AlreadyExistsError(absl::StrCat(
-        field, ": '", partner_txn_id, "' was already used for a different request (", found->kind,
-        ", hub_txn_id ", found->id, ")", difference.empty() ? "" : absl::StrCat(": ", difference)));
+    std::vector<std::pair<std::string, std::string>> metadata = {{"hub_txn_id",
+                                                                  absl::StrCat(found->id)}};
+    // The difference starts with the field that differs ("occurred_at_micros: ...").
+    if (size_t colon = difference.find(": "); colon != std::string::npos) {
+      metadata.emplace_back("differing_field", difference.substr(0, colon));
+    }
+    return WithReason(
+        absl::AlreadyExistsError(absl::StrCat(
+            field, ": '", partner_txn_id, "' was already used for a different request (",
+            found->kind, ", hub_txn_id ", found->id, ")",
+            difference.empty() ? "" : absl::StrCat(": ", difference))),
+        reason::kIdempotencyMismatch, metadata);
   }
   Posting p;
   p.txn_id = found->id;
@@ -128,7 +138,10 @@ absl::StatusOr<std::optional<Posting>> CheckReplay(StoreTxn* txn, PartnerId part
 absl::StatusOr<CardRecord> ResolveCard(PostingRows* txn, absl::string_view field,
                                        const std::string& card_number) {
   ASSIGN_OR_RETURN(std::optional<CardRecord> card, txn->FindCard(card_number));
-  if (!card.has_value()) return absl::NotFoundError(absl::StrCat(field, ": no such card"));
+  if (!card.has_value()) {
+    return WithReason(absl::NotFoundError(absl::StrCat(field, ": no such card")),
+                      reason::kCardNotFound);
+  }
   return *card;
 }
 
@@ -138,7 +151,9 @@ absl::StatusOr<MemberBook> LockMemberOfCard(StoreTxn* txn, absl::string_view fie
   ASSIGN_OR_RETURN(MemberBook book, MemberBook::Lock(txn, card.member_id, clock));
   ASSIGN_OR_RETURN(CardRecord again, ResolveCard(txn, field, card_number));
   if (again.member_id != card.member_id) {
-    return absl::AbortedError(absl::StrCat(field, ": card moved to another member, retry"));
+    return WithReason(
+        absl::AbortedError(absl::StrCat(field, ": card moved to another member, retry")),
+        reason::kCardMoved);
   }
   return book;
 }
@@ -159,7 +174,9 @@ LockPlan TxnLockPlan(PartnerId partner, const std::string& partner_txn_id) {
 absl::StatusOr<ProgramRecord> RequireProgram(RulesAdminRows* txn) {
   ASSIGN_OR_RETURN(std::optional<ProgramRecord> program, txn->GetProgram());
   if (!program.has_value()) {
-    return absl::FailedPreconditionError("program: not configured yet (AdminService.SetProgram)");
+    return WithReason(
+        absl::FailedPreconditionError("program: not configured yet (AdminService.SetProgram)"),
+        reason::kProgramNotConfigured);
   }
   return *program;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 #include "hub/ledger/earn_rules.h"
 #include "hub/ledger/ledger.h"
@@ -121,7 +122,8 @@ void Ledger::LinkCard(PartnerRequest req, std::string card_number, std::string n
         const Micros now = book.now();
         absl::Status inserted = txn.InsertCard({new_card_number, book.id(), false}, now);
         if (absl::IsAlreadyExists(inserted)) {
-          return absl::AlreadyExistsError("new_card_number: already in use");
+          return WithReason(absl::AlreadyExistsError("new_card_number: already in use"),
+                            reason::kCardInUse);
         }
         RETURN_IF_ERROR(inserted);
         TxnRecord rec = NewTxn(req, txn_kind::kLinkCard, book.id(), hash, now);
@@ -148,7 +150,8 @@ void Ledger::RegisterBearerCard(PartnerRequest req, std::string card_number,
         ASSIGN_OR_RETURN(CardRecord bearer_card,
                          ResolveCard(&txn, "bearer_card_number", bearer_card_number));
         if (!bearer_card.bearer) {
-          return absl::FailedPreconditionError("bearer_card_number: not a bearer card");
+          return WithReason(absl::FailedPreconditionError("bearer_card_number: not a bearer card"),
+                            reason::kNotBearerCard);
         }
         if (bearer_card.member_id == target_card.member_id) {
           return absl::FailedPreconditionError(

@@ -8,6 +8,7 @@
 #include "hub/ledger/ledger.h"
 #include "hub/ledger/ledger_internal.h"
 #include "hub/ledger/validate.h"
+#include "hub/common/error_reason.h"
 
 namespace loyalty {
 namespace {
@@ -74,17 +75,21 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
                         absl::StrCat("the program's currency is ", program.currency));
   }
   if (program.max_earn_amount_minor > 0 && p.amount_minor > program.max_earn_amount_minor) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "amount.amount_minor: ", p.amount_minor, " is more than the program's limit of ",
-        program.max_earn_amount_minor, " per earn (max_earn_amount_minor)"));
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          "amount.amount_minor: ", p.amount_minor,
+                          " is more than the program's limit of ", program.max_earn_amount_minor,
+                          " per earn (max_earn_amount_minor)")),
+                      reason::kEarnLimitExceeded, {{"limit", "max_earn_amount_minor"}});
   }
   if (program.max_earns_per_card_hour > 0 && member != 0) {
     ASSIGN_OR_RETURN(int64_t recent,
                      txn->EarnCountSince(member, /*any partner*/ 0, now - 3'600'000'000));
     if (recent >= program.max_earns_per_card_hour) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "card_number: ", recent, " earns in the last hour reach the program's limit of ",
-          program.max_earns_per_card_hour, " (max_earns_per_card_hour)"));
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            "card_number: ", recent,
+                            " earns in the last hour reach the program's limit of ",
+                            program.max_earns_per_card_hour, " (max_earns_per_card_hour)")),
+                        reason::kEarnLimitExceeded, {{"limit", "max_earns_per_card_hour"}});
     }
   }
   EarnFigures f;
@@ -102,13 +107,15 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
     room = std::min(room, std::max<Points>(0, partner.max_points_per_member_day - today));
   }
   if (p.stated_points > room) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("points: ", p.stated_points, " exceeds the partner's limit (", room,
-                     " left for this transaction and member today)"));
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          "points: ", p.stated_points, " exceeds the partner's limit (", room,
+                          " left for this transaction and member today)")),
+                      reason::kPointsAboveLimit);
   }
   f.base = std::min(base, room);
   if (member != 0) {
-    ASSIGN_OR_RETURN(f.plan, PlanEarn(txn, partner, member, p.amount_minor, f.base, now));
+    ASSIGN_OR_RETURN(f.plan, PlanEarn(txn, partner, member, p.amount_minor, f.base,
+                                      RulesMoment(p.req.occurred_at, now)));
   }
   ASSIGN_OR_RETURN(f.uncapped, CheckedAdd(base, f.plan.tier_bonus, "points"));
   f.plan.tier_bonus = std::min(f.plan.tier_bonus, room - f.base);
@@ -119,8 +126,10 @@ absl::StatusOr<EarnFigures> ComputeEarn(StoreTxn* txn, const EarnParams& p,
 
 absl::Status CheckMinimumRedemption(const ProgramRecord& program, Points points) {
   if (points < program.min_redemption_points) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "points: below the program's minimum redemption of ", program.min_redemption_points));
+    return WithReason(absl::FailedPreconditionError(
+                          absl::StrCat("points: below the program's minimum redemption of ",
+                                       program.min_redemption_points)),
+                      reason::kBelowMinimumRedemption);
   }
   return absl::OkStatus();
 }
@@ -161,8 +170,13 @@ absl::Status PostBonus(StoreTxn* txn, const ProgramRecord& program, const Promot
 
 absl::StatusOr<PartnerRecord> RequirePartner(StoreTxn* txn, PartnerId id) {
   ASSIGN_OR_RETURN(std::optional<PartnerRecord> partner, txn->GetPartner(id));
-  if (!partner.has_value()) return absl::PermissionDeniedError("unknown partner");
-  if (partner->suspended) return absl::PermissionDeniedError("partner is suspended");
+  if (!partner.has_value()) {
+    return WithReason(absl::PermissionDeniedError("unknown partner"), reason::kPartnerNotFound);
+  }
+  if (partner->suspended) {
+    return WithReason(absl::PermissionDeniedError("partner is suspended"),
+                      reason::kPartnerSuspended);
+  }
   return *partner;
 }
 
@@ -176,7 +190,9 @@ absl::StatusOr<HeldAuthorization> FindAuthorization(StoreTxn* txn, const Capture
   ASSIGN_OR_RETURN(std::optional<TxnRecord> auth,
                    txn->FindTxn(p.req.partner_id, p.authorization_partner_txn_id));
   if (!auth.has_value() || auth->kind != txn_kind::kAuthorize) {
-    return absl::NotFoundError("authorization_partner_txn_id: no such authorization");
+    return WithReason(
+        absl::NotFoundError("authorization_partner_txn_id: no such authorization"),
+        reason::kOriginalNotFound);
   }
   ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn->HoldOfAuthorization(auth->id));
   LOYALTY_CHECK(hold.has_value());
@@ -315,9 +331,10 @@ void Ledger::PostRedemption(const char* kind, RedeemParams p, PostingDone done) 
         if (!pin_verdict->ok())
           return absl::OkStatus();  // commits the failure count, posts nothing
         if (p.points > book.available()) {
-          return absl::FailedPreconditionError(absl::StrCat("points: ", p.points, " requested, ",
-                                                            std::max<Points>(0, book.available()),
-                                                            " available"));
+          return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                                "points: ", p.points, " requested, ",
+                                std::max<Points>(0, book.available()), " available")),
+                            reason::kInsufficientPoints);
         }
         ASSIGN_OR_RETURN(TxnId id, txn.InsertTxn(NewTxn(p.req, kind, book.id(), hash, now)));
         if (hold_only) {
@@ -367,17 +384,21 @@ void Ledger::CaptureRedemption(CaptureParams p, PostingDone done) {
         const Micros now = book.now();
         ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
         if (hold->status != hold_status::kActive) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "authorization_partner_txn_id: the authorization is already ", hold->status));
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(
+                  "authorization_partner_txn_id: the authorization is already ", hold->status)),
+              reason::kHoldNotActive);
         }
         if (hold->expires_at <= now) {
-          return absl::FailedPreconditionError(
-              "authorization_partner_txn_id: the authorization timed out and is void");
+          return WithReason(absl::FailedPreconditionError("authorization_partner_txn_id: the "
+                                                          "authorization timed out and is void"),
+                            reason::kHoldNotActive);
         }
         const Points points = p.points == 0 ? hold->points : p.points;
         if (points > hold->points) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("points: ", points, " exceeds the ", hold->points, " held"));
+          return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                                "points: ", points, " exceeds the ", hold->points, " held")),
+                            reason::kCaptureExceedsHold);
         }
         TxnRecord rec = NewTxn(p.req, txn_kind::kCapture, book.id(), hash, now);
         rec.original_txn_id = found.auth.id;
@@ -414,8 +435,10 @@ void Ledger::VoidRedemption(CaptureParams p, PostingDone done) {
         const Micros now = book.now();
         ASSIGN_OR_RETURN(std::optional<HoldRecord> hold, txn.HoldOfAuthorization(found.auth.id));
         if (hold->status == hold_status::kCaptured) {
-          return absl::FailedPreconditionError(
-              "authorization_partner_txn_id: the authorization is already captured");
+          return WithReason(absl::FailedPreconditionError(
+                                "authorization_partner_txn_id: the authorization is already "
+                                "captured"),
+                            reason::kHoldNotActive);
         }
         // Voiding a timed-out or voided hold is allowed: the till's intent holds either way.
         const Points released =

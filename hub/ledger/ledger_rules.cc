@@ -3,6 +3,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 #include "hub/ledger/earn_rules.h"
 #include "hub/ledger/ledger.h"
@@ -124,7 +125,8 @@ absl::StatusOr<PromotionRow> Ledger::CreatePromotion(const std::string& actor, P
     if (p.funder_id != kOperatorId) {
       ASSIGN_OR_RETURN(std::optional<PartnerRecord> funder, txn.GetPartner(p.funder_id));
       if (!funder.has_value()) {
-        return absl::NotFoundError("promotion.funder_partner_id: no such partner");
+        return WithReason(absl::NotFoundError("promotion.funder_partner_id: no such partner"),
+                          reason::kPartnerNotFound);
       }
     }
     p.created_at = clock_->NowMicros();
@@ -151,7 +153,9 @@ absl::StatusOr<ProgramRulesView> Ledger::ProgramRulesFor(PartnerId partner, bool
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(out.program, RequireProgram(&txn));
     ASSIGN_OR_RETURN(std::optional<PartnerRecord> me, txn.GetPartner(partner));
-    if (!me.has_value()) return absl::NotFoundError("partner: no such partner");
+    if (!me.has_value()) {
+      return WithReason(absl::NotFoundError("partner: no such partner"), reason::kPartnerNotFound);
+    }
     ASSIGN_OR_RETURN(out.tiers, txn.ListTiers());
     ASSIGN_OR_RETURN(std::vector<PromotionRow> all,
                      txn.ListPromotions(clock_->NowMicros(), include_ended));
@@ -237,13 +241,17 @@ absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* 
   }
   MemberRecord& m = book->mutable_member();
   if (m.pin_failures >= kMaxPinFailures) {
-    return absl::FailedPreconditionError(
-        "pin: locked after 3 wrong PINs; the operator can unlock it (UnlockMemberPin)");
+    return WithReason(
+        absl::FailedPreconditionError(
+            "pin: locked after 3 wrong PINs; the operator can unlock it (UnlockMemberPin)"),
+        reason::kPinLocked);
   }
   if (!m.pin_hash.has_value()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("pin: redemptions above ", program.pin_threshold_points,
-                     " points need a PIN and the member has none (SetMemberPin)"));
+    return WithReason(
+        absl::FailedPreconditionError(
+            absl::StrCat("pin: redemptions above ", program.pin_threshold_points,
+                         " points need a PIN and the member has none (SetMemberPin)")),
+        reason::kPinRequired);
   }
   if (pin.empty()) {
     return InvalidField("pin", absl::StrCat("required for redemptions above ",
@@ -252,8 +260,9 @@ absl::StatusOr<absl::Status> CheckPin(const ProgramRecord& program, MemberBook* 
   if (*m.pin_hash != PinHash(m.id, pin)) {
     ++m.pin_failures;
     RETURN_IF_ERROR(book->Save());  // the failure counts even though the redemption fails
-    return absl::PermissionDeniedError(
-        absl::StrCat("pin: wrong PIN, ", kMaxPinFailures - m.pin_failures, " attempts left"));
+    return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                          "pin: wrong PIN, ", kMaxPinFailures - m.pin_failures, " attempts left")),
+                      reason::kPinIncorrect);
   }
   if (m.pin_failures > 0) m.pin_failures = 0;  // saved with the redemption
   return absl::OkStatus();

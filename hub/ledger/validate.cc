@@ -1,12 +1,13 @@
 #include "hub/ledger/validate.h"
 
 #include "absl/strings/str_cat.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 
 namespace loyalty {
 
 absl::Status InvalidField(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+  return WithField(absl::InvalidArgumentError(absl::StrCat(field, ": ", why)), field);
 }
 
 absl::Status ValidateIdempotencyKey(absl::string_view field, absl::string_view value) {

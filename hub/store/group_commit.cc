@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
 #include "hub/store/batch_rows.h"
 #include "hub/store/working_set.h"
@@ -82,9 +83,11 @@ void GroupCommitStore::Post(PostingJob job) {
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
-      refused = absl::UnavailableError("hub is shutting down");
+      refused = WithReason(absl::UnavailableError("hub is shutting down, retry"),
+                           reason::kHubShuttingDown);
     } else if (static_cast<int>(queue_.size()) >= options_.max_queue) {
-      refused = absl::ResourceExhaustedError("hub is at capacity, retry with backoff");
+      refused = WithReason(absl::ResourceExhaustedError("hub is at capacity, retry with backoff"),
+                           reason::kHubAtCapacity);
     } else {
       r->enqueued = absl::Now();
       queue_.push_back(std::move(r));

@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, b
   return Guard([&]() -> absl::StatusOr<std::vector<PromotionRow>> {
     auto* st = Prepare(absl::StrCat(
         "SELECT ", kPromotionColumns,
-        " FROM promotions WHERE ? = 1 OR (ended = 0 AND starts_at <= ? AND ends_at > ?) "
+        " FROM promotions WHERE ? = 1 OR (starts_at <= ? AND ends_at > ?) "
         "ORDER BY id"));
     st->setInt(1, all ? 1 : 0);
     st->setInt64(2, now);
@@ -150,9 +150,13 @@ absl::StatusOr<int64_t> MysqlTxn::CountAwards(int64_t promotion, MemberId member
 }
 
 absl::StatusOr<int64_t> MysqlTxn::SpendSince(MemberId member, Micros since) {
+  // Net of returns (NetSpendMinor): the reversed share of an earn's amount, floored;
+  // DECIMAL keeps amount x reversed points exact.
   auto sums = SumsByKey(
-      "SELECT member_id, CAST(SUM(amount_minor) AS SIGNED) FROM txns WHERE member_id = ? AND "
-      "kind = 'earn' AND posted_at >= ? GROUP BY member_id",
+      "SELECT member_id, CAST(SUM(CASE WHEN reversed_points <= 0 OR points <= 0 THEN "
+      "amount_minor WHEN reversed_points >= points THEN 0 ELSE amount_minor - "
+      "CAST(amount_minor AS DECIMAL(38,0)) * reversed_points DIV points END) AS SIGNED) "
+      "FROM txns WHERE member_id = ? AND kind = 'earn' AND posted_at >= ? GROUP BY member_id",
       {member, since});
   if (!sums.ok()) return sums.status();
   return sums->empty() ? 0 : sums->begin()->second;

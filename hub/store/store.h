@@ -145,7 +145,8 @@ class RulesAdminRows {
   virtual absl::StatusOr<std::vector<TierRow>> ListTiers() = 0;  // by threshold
   virtual absl::Status ReplaceTiers(const std::vector<TierRow>& tiers) = 0;
   virtual absl::StatusOr<int64_t> InsertPromotion(const PromotionRow& p) = 0;
-  // Promotions not ended whose window contains `now` (all promotions when `all`).
+  // Promotions whose window contains `now` (all promotions when `all`). EndPromotion cuts
+  // a window at the moment it ends it, so an ended one still contains earlier moments.
   virtual absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) = 0;
   virtual absl::Status EndPromotion(int64_t id, Micros now) = 0;
   virtual absl::Status InsertPromotionAward(const PromotionAwardRow& a) = 0;

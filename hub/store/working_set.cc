@@ -285,6 +285,7 @@ void WorkingSet::ForgetUnwritten() {
   transfers_.clear();
   dirty_members_.clear();
   dirty_txns_.clear();
+  stored_reversed_points_.clear();
   dirty_lots_.clear();
   dirty_holds_.clear();
   new_clearings_.clear();
@@ -397,7 +398,7 @@ absl::StatusOr<std::vector<PromotionRow>> WorkingSet::ListPromotions(Micros now,
   if (all) return *rules_.promotions;
   std::vector<PromotionRow> out;  // the filter of MysqlTxn::ListPromotions, in id order
   for (const PromotionRow& p : *rules_.promotions) {
-    if (!p.ended && p.starts_at <= now && p.ends_at > now) out.push_back(p);
+    if (p.starts_at <= now && p.ends_at > now) out.push_back(p);
   }
   return out;
 }
@@ -533,6 +534,9 @@ absl::Status WorkingSet::AddTxnReversed(TxnId id, Points points) {
   if (new_txns_.count(id) == 0) {
     Remember(dirty_txns_, id);
     dirty_txns_.insert(id);
+    // As the database has it until this batch writes: what SpendSince corrects for. Kept
+    // past a rolled-back request too: the stored value is the same either way.
+    stored_reversed_points_.try_emplace(id, found->reversed_points);
   }
   return absl::OkStatus();
 }
@@ -565,7 +569,18 @@ absl::StatusOr<Points> WorkingSet::SumEarnedSince(PartnerId partner, MemberId me
 
 absl::StatusOr<int64_t> WorkingSet::SpendSince(MemberId member, Micros since) {
   ASSIGN_OR_RETURN(int64_t sum, target()->SpendSince(member, since));
-  ForNewEarns(member, since, [&](const TxnRecord& t) { sum += t.amount_minor; });
+  // Net of returns: this batch's earns as they stand now, and earlier earns returned in
+  // this batch by what their returns here take off (the database still has them as
+  // they were stored).
+  ForNewEarns(member, since, [&](const TxnRecord& t) {
+    sum += NetSpendMinor(t.amount_minor, t.points, t.reversed_points);
+  });
+  for (const auto& [id, stored] : stored_reversed_points_) {
+    const TxnRecord& t = txns_.at(id);
+    if (t.member_id != member || t.kind != txn_kind::kEarn || t.posted_at < since) continue;
+    sum += NetSpendMinor(t.amount_minor, t.points, t.reversed_points) -
+           NetSpendMinor(t.amount_minor, t.points, stored);
+  }
   return sum;
 }
 

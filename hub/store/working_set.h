@@ -244,6 +244,8 @@ class WorkingSet final : public ForwardingTxn {
   std::vector<ClearingKey> new_clearings_;  // in insertion order
   std::set<ClearingKey> dirty_clearings_;   // refunded_amount_minor changed
   std::set<TxnId> dirty_txns_;
+  // reversed_points as stored, of the dirty txns whose reversed_points changed.
+  std::map<TxnId, Points> stored_reversed_points_;
   std::set<LotId> dirty_lots_;
   std::set<int64_t> dirty_holds_;
   std::set<int64_t> dirty_debts_;  // new or changed

@@ -378,6 +378,8 @@ absl::StatusOr<Record> BankIngest(const Args& a, Clients& c) {
                            ? absl::StatusCodeToString(res.code)
                            : std::string(StatusName(res.status)));
         r.Add("reason", res.reason);
+        if (!res.error_reason.empty()) r.Add("error_reason", res.error_reason);
+        if (!res.field.empty()) r.Add("field", res.field);
         errors.emplace(rows[i].line, std::move(r));
       }
     }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "command.h"
+#include "loyalty/error_details.h"
 
 namespace loyalty::cli {
 namespace {
@@ -182,8 +183,12 @@ int Fail(const absl::Status& s, bool json, const std::string& what, int code) {
   if (json) {
     std::fputs(ToJson(ErrorRecord(s)).c_str(), stdout);
   } else {
-    std::fprintf(stderr, "loyalty: %s: %s: %s\n", what.c_str(),
-                 absl::StatusCodeToString(s.code()).c_str(), std::string(s.message()).c_str());
+    // The stable reason next to the code when the hub sent one: what scripts match on.
+    std::string code = absl::StatusCodeToString(s.code());
+    const std::string reason = sdk::ErrorReason(s);
+    if (!reason.empty() && reason != code) absl::StrAppend(&code, " (", reason, ")");
+    std::fprintf(stderr, "loyalty: %s: %s: %s\n", what.c_str(), code.c_str(),
+                 std::string(s.message()).c_str());
   }
   return code;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "loyalty/error_details.h"
 
 namespace loyalty::cli {
 namespace {
@@ -127,6 +128,20 @@ std::string ToText(const Record& r) {
 Record ErrorRecord(const absl::Status& s) {
   Record out;
   out.Add("error", absl::StatusCodeToString(s.code())).Add("message", std::string(s.message()));
+  const sdk::ErrorInfo info = sdk::ErrorInfoOf(s);
+  if (!info.reason.empty()) {
+    out.Add("reason", info.reason);
+    Record metadata;
+    for (const auto& [key, value] : info.metadata) metadata.Add(key, value);
+    out.Add("metadata", std::vector<Record>{std::move(metadata)});
+  }
+  std::vector<Record> violations;
+  for (const sdk::FieldViolation& v : sdk::FieldViolations(s)) {
+    Record r;
+    r.Add("field", v.field).Add("description", v.description);
+    violations.push_back(std::move(r));
+  }
+  if (!violations.empty()) out.Add("field_violations", std::move(violations));
   return out;
 }
 

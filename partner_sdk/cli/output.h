@@ -34,7 +34,10 @@ struct Record {
 std::string ToJson(const Record& r);
 // The record as `key: value` lines; lists of records as one `- k=v ...` line each.
 std::string ToText(const Record& r);
-// An error as a record: {"error": "NOT_FOUND", "message": "card_number: ..."}.
+// An error as a record: {"error": "NOT_FOUND", "message": "card_number: ...", "reason":
+// "CARD_NOT_FOUND", "metadata": [{"field": "card_number"}], "field_violations": [{"field":
+// ..., "description": ...}]} (reason and metadata when the hub sent a google.rpc.ErrorInfo,
+// field_violations when it sent a google.rpc.BadRequest).
 Record ErrorRecord(const absl::Status& s);
 
 }  // namespace loyalty::cli

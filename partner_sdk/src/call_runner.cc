@@ -7,6 +7,7 @@
 #include <random>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -16,6 +17,7 @@ namespace {
 
 constexpr int kMaxAttemptsLimit = 100;
 constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+constexpr absl::string_view kGoogleRpcTypePrefix = "type.googleapis.com/google.rpc.";
 // How long an attempt waits for a reconnection to a hub that was down (see
 // ReconnectIfDown): a local connect takes milliseconds, a refused one ends the wait.
 constexpr absl::Duration kReconnectProbe = absl::Milliseconds(250);
@@ -62,9 +64,11 @@ absl::Status FromGrpc(const grpc::Status& s) {
   if (out.ok() || s.error_details().empty() || !details.ParseFromString(s.error_details())) {
     return out;
   }
+  // Every standard detail (RetryInfo, ErrorInfo, BadRequest) stays on the status as a
+  // payload under its type URL: RetryAfter and error_details.h read them back.
   for (const google::protobuf::Any& any : details.details()) {
-    if (any.type_url() == kRetryInfoTypeUrl) {
-      out.SetPayload(kRetryInfoTypeUrl, absl::Cord(any.value()));
+    if (absl::StartsWith(any.type_url(), kGoogleRpcTypePrefix)) {
+      out.SetPayload(any.type_url(), absl::Cord(any.value()));
     }
   }
   return out;

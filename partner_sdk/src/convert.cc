@@ -310,6 +310,8 @@ ClearingResult FromProto(const v1::ClearingResult& r) {
   out.hub_txn_id = r.hub_txn_id();
   out.replayed = r.replayed();
   out.code = static_cast<absl::StatusCode>(r.code());
+  out.error_reason = r.error_reason();
+  out.field = r.field();
   return out;
 }
 

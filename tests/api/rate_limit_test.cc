@@ -111,12 +111,15 @@ TEST(RateLimiterTest, RetryInfoTravelsAsGrpcStatusDetails) {
   ASSERT_TRUE(details.ParseFromString(GrpcErrorDetails(s)));
   EXPECT_EQ(details.code(), static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
   EXPECT_EQ(details.message(), "slow down");
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // ErrorInfo, then the RetryInfo
+  google::rpc::ErrorInfo reason;
+  ASSERT_TRUE(details.details(0).UnpackTo(&reason));
+  EXPECT_EQ(reason.reason(), "RATE_LIMITED");
   google::rpc::RetryInfo info;
-  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  ASSERT_TRUE(details.details(1).UnpackTo(&info));
   EXPECT_EQ(info.retry_delay().seconds(), 1);
   EXPECT_EQ(info.retry_delay().nanos(), 500'250'000);
-  EXPECT_EQ(GrpcErrorDetails(absl::ResourceExhaustedError("no payload")), "");
+  EXPECT_EQ(GrpcErrorDetails(absl::OkStatus()), "");
 }
 
 // --- Through the hub's services ---------------------------------------------------
@@ -223,9 +226,12 @@ TEST_F(RateLimitServiceTest, BurstOverTheLimitGetsRetryInfoAndOthersAreUnaffecte
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(denied.error_details()));
   EXPECT_EQ(details.code(), static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // ErrorInfo RATE_LIMITED, RetryInfo
+  google::rpc::ErrorInfo reason;
+  ASSERT_TRUE(details.details(0).UnpackTo(&reason));
+  EXPECT_EQ(reason.reason(), "RATE_LIMITED");
   google::rpc::RetryInfo info;
-  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  ASSERT_TRUE(details.details(1).UnpackTo(&info));
   EXPECT_EQ(info.retry_delay().seconds(), 0);
   EXPECT_EQ(info.retry_delay().nanos(), 100'000'000);  // 10/s, the clock stands still
   ASSERT_EQ(trailers.count(kRetryAfterMsKey), 1u);
@@ -294,8 +300,8 @@ TEST_F(RateLimitServiceTest, TheClearingStreamTakesOneTokenPerRecord) {
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(s.error_details()));
   google::rpc::RetryInfo info;
-  ASSERT_EQ(details.details_size(), 1);
-  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  ASSERT_EQ(details.details_size(), 2);
+  ASSERT_TRUE(details.details(1).UnpackTo(&info));
   EXPECT_EQ(info.retry_delay().nanos(), 100'000'000);
   auto trailers = ctx.GetServerTrailingMetadata();
   ASSERT_EQ(trailers.count(kRetryAfterMsKey), 1u);

@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
@@ -198,6 +200,13 @@ std::set<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>& ch
       }
     }
   }
+  return out;
+}
+
+// The google.rpc.Status a failed call carries in its details (empty if none).
+google::rpc::Status DetailsOf(const grpc::Status& s) {
+  google::rpc::Status out;
+  EXPECT_TRUE(out.ParseFromString(s.error_details())) << Describe(s);
   return out;
 }
 
@@ -426,6 +435,10 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
   v1::VoidRedemptionResponse voided;
   s = Invoke(partner_.get(), &PartnerStub::VoidRedemption, key_b, void_req, &voided);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(s);
+  google::rpc::ErrorInfo captured;
+  ASSERT_TRUE(DetailsOf(s).details_size() > 0 && DetailsOf(s).details(0).UnpackTo(&captured));
+  EXPECT_EQ(captured.reason(), "HOLD_NOT_ACTIVE");
+  EXPECT_EQ(captured.metadata().at("field"), "authorization_partner_txn_id");
 
   // B reverses its redemption (100 back), A reverses 17 points of its earn.
   v1::ReverseRequest reverse_req;
@@ -540,6 +553,18 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
              &bad_earn);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
   EXPECT_THAT(s.error_message(), HasSubstr("amount.currency"));
+  // On the wire: standard google.rpc details a generic gRPC client can read.
+  const google::rpc::Status details = DetailsOf(s);
+  ASSERT_EQ(details.details_size(), 2) << details.DebugString();
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "INVALID_ARGUMENT");
+  EXPECT_EQ(info.domain(), "loyalty.v1");
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(1).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "amount.currency");
+  EXPECT_EQ(bad_request.field_violations(0).description(), "the program's currency is EUR");
   s = Invoke(partner_.get(), &PartnerStub::Earn, key_a, EarnReq("bad id!", card, 100), &bad_earn);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
   EXPECT_THAT(s.error_message(), HasSubstr("partner_txn_id"));

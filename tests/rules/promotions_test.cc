@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hub/ledger/earn_rules.h"
 #include "tests/rules/rules_util.h"
 #include "tests/support/test_db.h"
 #include "tests/support/test_util.h"
@@ -48,6 +49,16 @@ class PromotionTest : public ::testing::Test {
         earn.txn_id, " AND a.promotion_id = ", promotion.id));
   }
 
+  // An earn of `amount_minor` posted now for a sale at `occurred_at`.
+  Posting EarnAt(PartnerId partner, int64_t amount_minor, Micros occurred_at,
+                 std::string txn_id = "") {
+    EarnParams e = MakeEarn(partner, card, amount_minor, std::move(txn_id));
+    if (e.req.partner_txn_id.empty()) e.req.partner_txn_id = absl::StrCat("at-", ++sales_);
+    e.req.occurred_at = occurred_at;
+    return Ok(f.ledger().Earn(e));
+  }
+
+  int sales_ = 0;
   static constexpr Micros kT0 = LedgerFixture::kStart;
   LedgerFixture f;
   PartnerId shop = f.AddPartner("grocery", 1000);
@@ -496,6 +507,56 @@ TEST_F(PromotionTest, EarnReversalReversesBonusesProportionally) {
   EXPECT_EQ(full.balance_after, 0);
   EXPECT_EQ(BonusReversed(e2, fixed), 99);
   EXPECT_EQ(BonusReversed(e2, mult), 500);
+  f.ExpectInvariants();
+}
+
+// Promotions are judged at the sale's occurred_at when the till sends it within the
+// back-dating window (7 days, kRulesBackdatingWindow): a sale queued offline during a
+// promotion keeps it, one sent later than the window, a time in the future or no time
+// at all is judged at the hub's now.
+TEST_F(PromotionTest, ABackDatedEarnIsJudgedWhenTheSaleHappened) {
+  PromotionRow day = Create(FixedPromo("One day", 50, kT0, kT0 + kDay));
+  PromotionRow ended = Create(FixedPromo("Ended early", 7, kT0, kT0 + 30 * kDay));
+  // A till clock ahead of the hub's: judged at the hub's now.
+  f.clock().Set(kT0 + kHour);
+  EXPECT_THAT(Ids(EarnAt(shop, 1000, kT0 + 3 * kDay)), ElementsAre(day.id, ended.id));
+  f.clock().Set(kT0 + 2 * kHour);
+  ASSERT_EQ(Ok(f.ledger().EndPromotion("ops", ended.id)).ends_at, kT0 + 2 * kHour);
+
+  f.clock().Set(kT0 + 2 * kDay);  // both are over
+  EXPECT_THAT(Ids(EarnAt(shop, 1000, kT0 + kHour)), ElementsAre(day.id, ended.id));
+  EXPECT_THAT(Ids(EarnAt(shop, 1000, kT0 + 3 * kHour)), ElementsAre(day.id));
+  EXPECT_THAT(EarnAt(shop, 1000, kT0 + kDay).bonuses, IsEmpty());  // the end is exclusive
+  EXPECT_THAT(Ok(f.Earn(shop, card, 1000)).bonuses, IsEmpty());    // no time: now
+  EXPECT_THAT(EarnAt(shop, 1000, kT0 - kHour).bonuses, IsEmpty());  // before the start
+
+  // Seven days back is the limit: a second more and the sale is judged at now.
+  f.clock().Set(kT0 + kHour + kRulesBackdatingWindow);
+  EXPECT_THAT(Ids(EarnAt(shop, 1000, kT0 + kHour)), ElementsAre(day.id, ended.id));
+  f.clock().Advance(kSecond);
+  EXPECT_THAT(EarnAt(shop, 1000, kT0 + kHour).bonuses, IsEmpty());
+  EXPECT_EQ(f.Balance(card).balance, 8 * 100 + 3 * 57 + 50);
+  f.ExpectInvariants();
+}
+
+// Reversing an earn whose bonus was already spent: the bonus's reversal has no cover
+// either, and its debt (owed to the promotion's funder) is part of debt_created.
+TEST_F(PromotionTest, DebtFromAReversedBonusShowsInDebtCreated) {
+  PromotionRow fixed = Create(FixedPromo("Ninety-nine", 99, kT0, kT0 + kDay));
+  Posting e = Ok(f.Earn(shop, card, 10000, "e-1"));  // 1000 + 99
+  ASSERT_EQ(e.balance_after, 1099);
+  ASSERT_EQ(Ok(f.Redeem(fuel, card, 1099)).balance_after, 0);
+  Posting r = Ok(f.Reverse(shop, "e-1", 0, "r-1"));
+  EXPECT_EQ(r.points, 1000);
+  EXPECT_EQ(r.debt_created, 1000 + 99);
+  EXPECT_EQ(BonusReversed(e, fixed), 99);
+  BalanceView v = f.Balance(card);
+  EXPECT_EQ(v.balance, -1099);
+  EXPECT_EQ(v.debt, 1099);
+  // A replay answers what the reversal answered.
+  Posting again = Ok(f.Reverse(shop, "e-1", 0, "r-1"));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.debt_created, 1099);
   f.ExpectInvariants();
 }
 

@@ -146,16 +146,28 @@ TEST_F(TierTest, AnEarnBelowEveryThresholdClearsTheMembersTier) {
 
 // docs/program-rules.md: "Spend is gross of returns: a returned purchase still counts
 // toward the tier" (a documented choice).
-TEST_F(TierTest, SpendIsGrossOfReturns) {
+// Tier spend is net of returns: a returned purchase stops counting, a partly returned one
+// counts its amount less the returned share of its points (floored).
+TEST_F(TierTest, SpendIsNetOfReturns) {
   Ok(f.Earn(shop, card, kSilver, "big"));
   Ok(f.Reverse(shop, "big", 0));  // returned in full
   BalanceView v = f.Balance(card);
   EXPECT_EQ(v.balance, 0);
-  EXPECT_EQ(v.spend_12m_minor, kSilver);
-  EXPECT_EQ(v.tier, "Silver");
+  EXPECT_EQ(v.spend_12m_minor, 0);
   Posting e = Ok(f.Earn(shop, card, 1000));
-  EXPECT_EQ(e.tier, "Silver");
-  EXPECT_EQ(e.tier_bonus, 25);
+  EXPECT_EQ(e.tier, "");
+  EXPECT_EQ(e.tier_bonus, 0);
+
+  // 100,000 cents -> 10,000 base + 2,500 Silver = 12,500 points; 5,001 of them returned:
+  // 100,000 - floor(100,000 x 5,001 / 12,500) = 100,000 - 40,008 = 59,992 still count.
+  Posting again = Ok(f.Earn(shop, card, kSilver, "again"));
+  ASSERT_EQ(again.points, 12500);
+  Ok(f.Reverse(shop, "again", 5001));
+  EXPECT_EQ(f.Balance(card).spend_12m_minor, 1000 + 59992);
+  // The next earn's tier counts the net spend: 60,992 + 38,000 is below Silver.
+  Posting next = Ok(f.Earn(shop, card, 38000));
+  EXPECT_EQ(next.tier, "");
+  EXPECT_EQ(f.Balance(card).spend_12m_minor, 98992);
   f.ExpectInvariants();
 }
 

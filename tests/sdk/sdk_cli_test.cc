@@ -575,6 +575,24 @@ TEST_F(SdkCliTest, EarnSentTwiceReplaysAndAMismatchNamesTheField) {
   EXPECT_THAT(changed.out, HasSubstr("amount.amount_minor: 5000 sent before, 6000 now"));
 }
 
+// --json errors carry the hub's google.rpc details: the stable reason with its metadata,
+// and the field violations of an INVALID_ARGUMENT.
+TEST_F(SdkCliTest, JsonErrorsCarryReasonAndFieldViolations) {
+  const std::string card = Partner({"enroll"}).Get("card_number");
+  ASSERT_FALSE(card.empty());
+  CliRun usd = Partner({"earn", "--card=" + card, "--amount_minor=100", "--currency=USD"});
+  EXPECT_EXIT_CODE(usd, 3);
+  EXPECT_EQ(usd.Get("error"), "INVALID_ARGUMENT");
+  EXPECT_EQ(usd.Get("reason"), "INVALID_ARGUMENT");
+  EXPECT_THAT(usd.out, HasSubstr("\"field_violations\":[{\"field\":\"amount.currency\","
+                                 "\"description\":\"the program's currency is EUR\"}]"));
+  CliRun redeem = Partner({"redeem", "--card=" + card, "--points=10"});
+  EXPECT_EQ(redeem.Get("error"), "FAILED_PRECONDITION");
+  EXPECT_EQ(redeem.Get("reason"), "INSUFFICIENT_POINTS");
+  EXPECT_THAT(redeem.out, HasSubstr("\"metadata\":[{\"field\":\"points\"}]"));
+  EXPECT_THAT(redeem.out, Not(HasSubstr("field_violations")));
+}
+
 // Without --json, points in time print as ISO 8601 UTC (the micros stay in --json).
 TEST_F(SdkCliTest, HumanOutputPrintsTimesAsIso8601) {
   const std::string card = Partner({"enroll"}).Get("card_number");

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "loyalty/error_details.h"
 #include "tests/sdk/sdk_fixture.h"
 
 namespace loyalty::testing {
@@ -564,6 +565,58 @@ TEST_F(SdkClientTest, ProgramPinAndPendingPoints) {
   EXPECT_EQ(balance->pending, 100);
   EXPECT_EQ(balance->balance, 417);
   EXPECT_EQ(balance->available, 167);
+}
+
+// The standard details on every error (docs/api.md, "Errors"): a google.rpc.BadRequest
+// naming the field on INVALID_ARGUMENT, a google.rpc.ErrorInfo with a stable reason on
+// every error; the SDK keeps both on the status it returns.
+TEST_F(SdkClientTest, ErrorsCarryStableReasonsAndFieldViolations) {
+  sdk::PartnerClient client = Partner();
+  const std::string card = NewCard(client);
+  ASSERT_TRUE(client.Earn(Sale(card, 1'000, "e-1")).ok());  // 50 points
+
+  auto usd = client.Earn(Sale(card, 100, "", "USD"));
+  ASSERT_EQ(usd.status().code(), absl::StatusCode::kInvalidArgument) << usd.status();
+  std::vector<sdk::FieldViolation> violations = sdk::FieldViolations(usd.status());
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "amount.currency");
+  EXPECT_EQ(violations[0].description, "the program's currency is EUR");
+  EXPECT_EQ(sdk::ErrorReason(usd.status()), "INVALID_ARGUMENT");
+
+  auto too_much = client.Redeem({"", card, 51});
+  ASSERT_EQ(too_much.status().code(), absl::StatusCode::kFailedPrecondition);
+  sdk::ErrorInfo info = sdk::ErrorInfoOf(too_much.status());
+  EXPECT_EQ(info.reason, "INSUFFICIENT_POINTS");
+  EXPECT_EQ(info.domain, "loyalty.v1");
+  EXPECT_EQ(info.metadata["field"], "points");
+  EXPECT_TRUE(sdk::FieldViolations(too_much.status()).empty());
+
+  auto mismatch = client.Earn(Sale(card, 2'000, "e-1"));
+  ASSERT_EQ(mismatch.status().code(), absl::StatusCode::kAlreadyExists);
+  info = sdk::ErrorInfoOf(mismatch.status());
+  EXPECT_EQ(info.reason, "IDEMPOTENCY_MISMATCH");
+  EXPECT_EQ(info.metadata["field"], "partner_txn_id");
+  EXPECT_EQ(info.metadata["differing_field"], "amount.amount_minor");
+
+  EXPECT_EQ(sdk::ErrorReason(client.GetBalance({LuhnCard("999999999999999")}).status()),
+            "CARD_NOT_FOUND");
+  EXPECT_EQ(sdk::ErrorReason(client.Reverse({"", "no-such-txn", 0}).status()),
+            "ORIGINAL_NOT_FOUND");
+  EXPECT_EQ(sdk::ErrorReason(client.Reverse({"", "e-1", 51}).status()), "NOTHING_TO_REVERSE");
+
+  sdk::RegisterPartnerParams rival;
+  rival.name = "Rival grocer";
+  rival.category = "grocery";
+  rival.earn_rate_bp = 100;
+  auto taken = admin_->RegisterPartner(rival);
+  info = sdk::ErrorInfoOf(taken.status());
+  EXPECT_EQ(info.reason, "CATEGORY_TAKEN");
+  EXPECT_EQ(info.metadata["holder_partner_id"], absl::StrCat(partner_id_));
+
+  sdk::PartnerClient stranger = Partner(OptionsFor("not-a-key-0123456789abcdefghijklmnop"));
+  EXPECT_EQ(sdk::ErrorReason(stranger.GetBalance({card}).status()), "API_KEY_INVALID");
+  sdk::PartnerClient admin_as_partner = Partner(OptionsFor(kHubAdminKey));
+  EXPECT_EQ(sdk::ErrorReason(admin_as_partner.GetBalance({card}).status()), "ROLE_NOT_ALLOWED");
 }
 
 TEST(SdkOptionsTest, BadOptionsFailBeforeAnyCall) {

@@ -78,6 +78,10 @@ struct ClearingResult {
   // clearing id was used for another record), FAILED_PRECONDITION (no rules / program),
   // UNAVAILABLE / INTERNAL (a hub error: submit the record again later). OK otherwise.
   absl::StatusCode code = absl::StatusCode::kOk;
+  // kRejected: the stable reason (as ErrorReason() gives for a failed call, e.g.
+  // "IDEMPOTENCY_MISMATCH") and the record's field it is about ("" if none).
+  std::string error_reason;
+  std::string field;
 };
 
 // How far a SubmitCardTransactions call is.
