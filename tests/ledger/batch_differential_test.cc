@@ -49,6 +49,18 @@ struct Side {
     for (int i = 0; i < 6; ++i) cards.push_back(f.AddMember(grocer));
     for (const std::string& b : Ok(f.ledger().IssueBearerCards("ops", 3))) cards.push_back(b);
     f.SetExpiryMonths(1);  // some rounds are 20 days apart: lots expire lazily
+    // Tiers on net spend and a promotion the cinema funds for the first 30 days: batches
+    // plan tiers after returns made earlier in the same batch, and reverse spent bonuses.
+    EXPECT_TRUE(f.ledger().SetTiers("ops", {{"Silver", 1500, 12500}, {"Gold", 4000, 15000}}).ok());
+    PromotionRow promo;
+    promo.name = "Three more";
+    promo.kind = promotion_kind::kFixed;
+    promo.scope = "all";
+    promo.funder_id = cinema;
+    promo.bonus_points = 3;
+    promo.starts_at = f.clock().NowMicros();
+    promo.ends_at = promo.starts_at + 30 * kDay;
+    EXPECT_TRUE(f.ledger().CreatePromotion("ops", promo).ok());
     if (batched) {
       GroupCommitOptions o;
       o.max_batch = 64;
@@ -248,6 +260,11 @@ TEST(BatchDifferential, BatchesAgreeWithOneTransactionPerRequest) {
         << "the requests never shared a batch";
     batched.f.ExpectInvariants();
     serial.f.ExpectInvariants();
+    // The rules were exercised: tiers reached, bonuses paid and reversed.
+    EXPECT_GT(batched.f.Query("SELECT COUNT(*) FROM members WHERE tier <> ''"), 0);
+    EXPECT_GT(batched.f.Query("SELECT COUNT(*) FROM txns WHERE kind = 'bonus' AND "
+                              "reversed_points > 0"),
+              0);
   }
   for (Kind k : {Kind::kEarn, Kind::kRedeem, Kind::kAuthorize, Kind::kCapture, Kind::kVoid,
                  Kind::kReverse, Kind::kMerge}) {
