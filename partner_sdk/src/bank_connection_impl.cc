@@ -240,6 +240,8 @@ absl::StatusOr<std::vector<ClearingResult>> BankConnectionImpl::SubmitCardTransa
     r.status = ClearingStatus::kRejected;
     r.code = card.code();
     r.reason = std::string(card.message());
+    r.error_reason = "INVALID_ARGUMENT";  // as the hub would answer it
+    r.field = "card";
   }
   s.SkipLocal();
 

@@ -307,14 +307,20 @@ TEST_F(SdkBankTest, StreamAnswersEveryRecordInOrder) {
   EXPECT_EQ(r[9].status, S::kRejected);
   EXPECT_EQ(r[9].code, absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(r[9].reason, HasSubstr("clearing_id"));
+  EXPECT_EQ(r[9].error_reason, "IDEMPOTENCY_MISMATCH");
+  EXPECT_EQ(r[9].field, "clearing_id");
   EXPECT_EQ(r[10].status, S::kRejected);
   EXPECT_EQ(r[10].code, absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(r[10].reason, HasSubstr("amount.amount_minor"));
+  EXPECT_EQ(r[10].error_reason, "INVALID_ARGUMENT");
+  EXPECT_EQ(r[10].field, "amount.amount_minor");
   EXPECT_EQ(r[11].status, S::kRejected);
   EXPECT_THAT(r[11].reason, HasSubstr("amount.currency"));
   EXPECT_EQ(r[12].status, S::kRejected);
   EXPECT_EQ(r[12].code, absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(r[12].reason, "card: set exactly one of token and pan");
+  EXPECT_EQ(r[12].field, "card");
+  EXPECT_EQ(r[13].error_reason, "");  // answered, not rejected
   EXPECT_EQ(r[13].status, S::kEarned);
   EXPECT_EQ(r[13].points, 20);
   EXPECT_EQ(BalanceOf(member), 100 + 200 + 300 - 100 - 50 + 20);
