@@ -348,7 +348,7 @@ TEST_F(SdkCliTest, EarnRuleSubcommands) {
   r = Admin({"list-promotions", "--all"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_THAT(r.out, HasSubstr("\"promotion_id\":" + promo_id + ","));
-  EXPECT_EQ(Admin({"list-promotions"}).out, "{\"promotions\":[]}\n");
+  EXPECT_EQ(Admin({"list-promotions"}).out, "{\"promotions\":[],\"next_page_token\":\"\"}\n");
 
   r = Admin({"list-expiring", "--within_days", "366"});
   EXPECT_EXIT_CODE(r, 0);
