@@ -1,8 +1,11 @@
 #include "hub/api/admin_service.h"
 
-#include "absl/strings/numbers.h"
+#include <optional>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "hub/api/convert.h"
+#include "hub/api/page_token.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
 
@@ -31,9 +34,24 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListPartners(grpc::CallbackServerCon
                                                          const v1::ListPartnersRequest* req,
                                                          v1::ListPartnersResponse* resp) {
   return ServeUnary(ctx, env_, "ListPartners", {Role::kAdmin, Role::kFinance},
-                    [this, resp](const Principal&) -> absl::Status {
-                      ASSIGN_OR_RETURN(std::vector<PartnerRecord> all, env_.ledger->ListPartners());
-                      for (const PartnerRecord& p : all) ToProto(p, resp->add_partners());
+                    [this, req, resp](const Principal&) -> absl::Status {
+                      ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+                      const PageFilter filter;  // no filter fields
+                      PartnerId after = 0;
+                      if (!req->page_token().empty()) {
+                        ASSIGN_OR_RETURN(
+                            PageCursor c,
+                            DecodePageToken(req->page_token(), PageList::kPartners, filter, 1));
+                        after = c.ints[0];
+                      }
+                      ASSIGN_OR_RETURN(std::vector<PartnerRecord> rows,
+                                       env_.ledger->ListPartners(after, size + 1));
+                      const bool more = TrimToPage(&rows, size);
+                      for (const PartnerRecord& p : rows) ToProto(p, resp->add_partners());
+                      if (more) {
+                        resp->set_next_page_token(
+                            EncodePageToken(PageList::kPartners, filter, {{rows.back().id}, ""}));
+                      }
                       return absl::OkStatus();
                     });
 }
@@ -199,11 +217,33 @@ grpc::ServerUnaryReactor* AdminServiceImpl::SetTiers(grpc::CallbackServerContext
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListTiers(grpc::CallbackServerContext* ctx,
-                                                      const v1::ListTiersRequest*,
-                                                      v1::SetTiersResponse* resp) {
-  return Serve(ctx, "ListTiers", [this, resp](const Principal&) -> absl::Status {
+                                                      const v1::ListTiersRequest* req,
+                                                      v1::ListTiersResponse* resp) {
+  return Serve(ctx, "ListTiers", [this, req, resp](const Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+    const PageFilter filter;  // no filter fields
+    std::optional<PageCursor> after;
+    if (!req->page_token().empty()) {
+      ASSIGN_OR_RETURN(after, DecodePageToken(req->page_token(), PageList::kTiers, filter, 1));
+    }
+    // A program has a handful of tiers (SetTiers bounds them): the keyset over
+    // (threshold_minor, name), the store's order, runs on the list read whole.
     ASSIGN_OR_RETURN(std::vector<TierRow> stored, env_.ledger->ListTiers());
-    for (const TierRow& t : stored) ToProto(t, resp->add_tiers());
+    std::vector<TierRow> rows;
+    for (TierRow& t : stored) {
+      if (after.has_value() && std::make_pair(t.threshold_minor, t.name) <=
+                                   std::make_pair(after->ints[0], after->text)) {
+        continue;
+      }
+      rows.push_back(std::move(t));
+      if (static_cast<int>(rows.size()) > size) break;
+    }
+    const bool more = TrimToPage(&rows, size);
+    for (const TierRow& t : rows) ToProto(t, resp->add_tiers());
+    if (more) {
+      resp->set_next_page_token(EncodePageToken(PageList::kTiers, filter,
+                                                {{rows.back().threshold_minor}, rows.back().name}));
+    }
     return absl::OkStatus();
   });
 }
@@ -234,9 +274,23 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListPromotions(grpc::CallbackServerC
                                                            const v1::ListPromotionsRequest* req,
                                                            v1::ListPromotionsResponse* resp) {
   return Serve(ctx, "ListPromotions", [this, req, resp](const Principal&) -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<PromotionRow> all,
-                     env_.ledger->ListPromotions(req->include_inactive()));
-    for (const PromotionRow& p : all) ToProto(p, resp->add_promotions());
+    ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+    PageFilter filter;
+    filter.Int(req->include_inactive() ? 1 : 0);
+    int64_t after = 0;
+    if (!req->page_token().empty()) {
+      ASSIGN_OR_RETURN(PageCursor c,
+                       DecodePageToken(req->page_token(), PageList::kPromotions, filter, 1));
+      after = c.ints[0];
+    }
+    ASSIGN_OR_RETURN(std::vector<PromotionRow> rows,
+                     env_.ledger->ListPromotions(req->include_inactive(), after, size + 1));
+    const bool more = TrimToPage(&rows, size);
+    for (const PromotionRow& p : rows) ToProto(p, resp->add_promotions());
+    if (more) {
+      resp->set_next_page_token(
+          EncodePageToken(PageList::kPromotions, filter, {{rows.back().id}, ""}));
+    }
     return absl::OkStatus();
   });
 }
@@ -252,17 +306,49 @@ grpc::ServerUnaryReactor* AdminServiceImpl::EndPromotion(grpc::CallbackServerCon
   });
 }
 
+namespace {
+
+// The page size of ListExpiringPoints: page_size, else the deprecated `limit` (0..1000,
+// coerced to the maximum page), else the default.
+absl::StatusOr<int> ExpiringPageSize(const v1::ListExpiringPointsRequest& req) {
+  if (req.page_size() != 0 || req.limit() == 0) return ResolvePageSize(req.page_size());
+  if (req.limit() < 0 || req.limit() > 1000) return InvalidField("limit", "must be 0..1000");
+  return ResolvePageSize(req.limit());
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AdminServiceImpl::ListExpiringPoints(
     grpc::CallbackServerContext* ctx, const v1::ListExpiringPointsRequest* req,
     v1::ListExpiringPointsResponse* resp) {
   return Serve(ctx, "ListExpiringPoints", [this, req, resp](const Principal&) -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<ExpiringRow> rows,
-                     env_.ledger->ListExpiring(req->within_days(), req->limit()));
-    for (const ExpiringRow& r : rows) {
+    ASSIGN_OR_RETURN(const int size, ExpiringPageSize(*req));
+    PageFilter filter;
+    filter.Int(req->within_days());
+    ExpiringQuery q;
+    q.within_days = req->within_days();
+    q.limit = size + 1;
+    if (!req->page_token().empty()) {
+      // The cursor: the first page's window start, then the last row's key.
+      ASSIGN_OR_RETURN(PageCursor c,
+                       DecodePageToken(req->page_token(), PageList::kExpiringPoints, filter, 3));
+      q.window_start = c.ints[0];
+      q.after.first_expiry = c.ints[1];
+      q.after.member_id = c.ints[2];
+    }
+    ASSIGN_OR_RETURN(ExpiringList list, env_.ledger->ListExpiring(q));
+    const bool more = TrimToPage(&list.rows, size);
+    for (const ExpiringRow& r : list.rows) {
       v1::ExpiringPoints* e = resp->add_members();
       e->set_member_id(r.member_id);
       e->set_points(r.points);
       e->set_first_expiry_at_micros(r.first_expiry);
+    }
+    if (more) {
+      const ExpiringRow& last = list.rows.back();
+      resp->set_next_page_token(
+          EncodePageToken(PageList::kExpiringPoints, filter,
+                          {{list.window_start, last.first_expiry, last.member_id}, ""}));
     }
     return absl::OkStatus();
   });
@@ -279,35 +365,41 @@ grpc::ServerUnaryReactor* AdminServiceImpl::UnlockMemberPin(grpc::CallbackServer
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAuditLog(grpc::CallbackServerContext* ctx,
                                                          const v1::ListAuditLogRequest* req,
                                                          v1::ListAuditLogResponse* resp) {
-  return ServeUnary(ctx, env_, "ListAuditLog", {Role::kAdmin},
-                    [this, req, resp](const Principal&) -> absl::Status {
-                      AuditQuery q;
-                      q.from = req->from_micros();
-                      q.to = req->to_micros() == 0 ? INT64_MAX : req->to_micros();
-                      q.actor = req->actor();
-                      q.action = req->action();
-                      q.limit = req->page_size() == 0 ? 100 : req->page_size();
-                      if (!req->page_token().empty() &&
-                          (!absl::SimpleAtoi(req->page_token(), &q.before_id) ||
-                           q.before_id <= 0)) {
-                        return InvalidField("page_token", "not a token this hub issued");
-                      }
-                      ASSIGN_OR_RETURN(std::vector<AuditEntry> rows, env_.ledger->ListAuditLog(q));
-                      for (const AuditEntry& e : rows) {
-                        v1::AuditEntry* out = resp->add_entries();
-                        out->set_id(e.id);
-                        out->set_at_micros(e.at);
-                        out->set_actor(e.actor);
-                        out->set_action(e.action);
-                        out->set_detail(e.detail);
-                        out->set_before_json(e.before);
-                        out->set_after_json(e.after);
-                      }
-                      if (static_cast<int>(rows.size()) == q.limit) {
-                        resp->set_next_page_token(absl::StrCat(rows.back().id));
-                      }
-                      return absl::OkStatus();
-                    });
+  return ServeUnary(
+      ctx, env_, "ListAuditLog", {Role::kAdmin},
+      [this, req, resp](const Principal&) -> absl::Status {
+        ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+        PageFilter filter;
+        filter.Int(req->from_micros()).Int(req->to_micros()).Text(req->actor()).Text(req->action());
+        AuditQuery q;
+        q.from = req->from_micros();
+        q.to = req->to_micros() == 0 ? INT64_MAX : req->to_micros();
+        q.actor = req->actor();
+        q.action = req->action();
+        q.limit = size + 1;
+        if (!req->page_token().empty()) {
+          ASSIGN_OR_RETURN(PageCursor c,
+                           DecodePageToken(req->page_token(), PageList::kAuditLog, filter, 1));
+          q.before_id = c.ints[0];
+        }
+        ASSIGN_OR_RETURN(std::vector<AuditEntry> rows, env_.ledger->ListAuditLog(q));
+        const bool more = TrimToPage(&rows, size);
+        for (const AuditEntry& e : rows) {
+          v1::AuditEntry* out = resp->add_entries();
+          out->set_id(e.id);
+          out->set_at_micros(e.at);
+          out->set_actor(e.actor);
+          out->set_action(e.action);
+          out->set_detail(e.detail);
+          out->set_before_json(e.before);
+          out->set_after_json(e.after);
+        }
+        if (more) {
+          resp->set_next_page_token(
+              EncodePageToken(PageList::kAuditLog, filter, {{rows.back().id}, ""}));
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace loyalty

@@ -52,7 +52,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* SetTiers(grpc::CallbackServerContext* ctx,
                                      const v1::SetTiersRequest* req, v1::SetTiersResponse* resp) override;
   grpc::ServerUnaryReactor* ListTiers(grpc::CallbackServerContext* ctx,
-                                     const v1::ListTiersRequest* req, v1::SetTiersResponse* resp) override;
+                                     const v1::ListTiersRequest* req, v1::ListTiersResponse* resp) override;
   grpc::ServerUnaryReactor* RunTierReview(grpc::CallbackServerContext* ctx,
                                      const v1::RunTierReviewRequest* req, v1::RunTierReviewResponse* resp) override;
   grpc::ServerUnaryReactor* CreatePromotion(grpc::CallbackServerContext* ctx,

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "hub/api/page_token.h"
 #include "hub/common/error_reason.h"
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
@@ -308,7 +309,22 @@ grpc::ServerUnaryReactor* BankServiceImpl::ListCoBrandedCards(
     grpc::CallbackServerContext* ctx, const v1::ListCoBrandedCardsRequest* req,
     v1::ListCoBrandedCardsResponse* resp) {
   return Serve(ctx, "ListCoBrandedCards", [this, req, resp](const Principal&) -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<std::string> refs, env_.bank->ListCards(req->card_number()));
+    ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+    PageFilter filter;
+    filter.Text(req->card_number());
+    std::string after;
+    if (!req->page_token().empty()) {
+      ASSIGN_OR_RETURN(PageCursor c,
+                       DecodePageToken(req->page_token(), PageList::kCoBrandedCards, filter, 0));
+      after = std::move(c.text);
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> refs,
+                     env_.bank->ListCards(req->card_number(), after, size + 1));
+    const bool more = TrimToPage(&refs, size);
+    if (more) {
+      resp->set_next_page_token(
+          EncodePageToken(PageList::kCoBrandedCards, filter, {{}, refs.back()}));
+    }
     for (std::string& r : refs) resp->add_card_refs(std::move(r));
     return absl::OkStatus();
   });

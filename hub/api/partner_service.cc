@@ -1,16 +1,14 @@
 #include "hub/api/partner_service.h"
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hub/api/convert.h"
+#include "hub/api/page_token.h"
 #include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
 
 namespace loyalty {
 namespace {
-
-constexpr int kDefaultPageSize = 100;
 
 EarnParams ToEarnParams(const Principal& caller, const std::string& partner_txn_id,
                         const std::string& card_number, const v1::Money& amount, int64_t points,
@@ -182,21 +180,30 @@ grpc::ServerUnaryReactor* PartnerServiceImpl::ListTransactions(
           absl::PermissionDeniedError("partner_id: a partner sees only its own transactions"),
           reason::kOtherPartnersData);
     }
-    if (req->page_size() < 0 || req->page_size() > kMaxTxnPageSize) {
-      return InvalidField("page_size", absl::StrCat("must be 0..", kMaxTxnPageSize));
+    ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+    // The caller is part of the filter: another partner's token is refused too.
+    PageFilter filter;
+    filter.Int(caller.partner_id)
+        .Text(req->card_number())
+        .Int(req->since_micros())
+        .Int(req->until_micros());
+    TxnListParams p;
+    p.partner = caller.partner_id;
+    p.card_number = req->card_number();
+    p.since = req->since_micros();
+    p.until = req->until_micros();
+    p.limit = size + 1;
+    if (!req->page_token().empty()) {
+      ASSIGN_OR_RETURN(PageCursor c,
+                       DecodePageToken(req->page_token(), PageList::kTransactions, filter, 1));
+      p.before_id = c.ints[0];
     }
-    TxnId before = INT64_MAX;
-    if (!req->page_token().empty() &&
-        (!absl::SimpleAtoi(req->page_token(), &before) || before <= 0)) {
-      return InvalidField("page_token", "not a token this hub issued");
-    }
-    const int limit = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-    ASSIGN_OR_RETURN(
-        std::vector<TxnRecord> txns,
-        env_.ledger->ListTransactions(caller.partner_id, req->card_number(), before, limit));
+    ASSIGN_OR_RETURN(std::vector<TxnRecord> txns, env_.ledger->ListTransactions(p));
+    const bool more = TrimToPage(&txns, size);
     for (const TxnRecord& t : txns) ToProto(t, resp->add_transactions());
-    if (static_cast<int>(txns.size()) == limit) {
-      resp->set_next_page_token(absl::StrCat(txns.back().id));
+    if (more) {
+      resp->set_next_page_token(
+          EncodePageToken(PageList::kTransactions, filter, {{txns.back().id}, ""}));
     }
     return absl::OkStatus();
   });

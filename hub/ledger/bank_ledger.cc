@@ -355,6 +355,22 @@ absl::StatusOr<std::vector<std::string>> BankLedger::ListCards(const std::string
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> BankLedger::ListCards(const std::string& card_number,
+                                                               const std::string& after,
+                                                               int limit) {
+  RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
+  if (limit < 1 || limit > kMaxListRows) {
+    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxPageSize));
+  }
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", card_number));
+    ASSIGN_OR_RETURN(out, txn.ActiveCardRefsAfter(card.member_id, after, limit));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 namespace {
 
 std::string ClearingHash(const ClearingParams& p) {

@@ -83,6 +83,10 @@ class BankLedger {
                                     const std::string& card_ref);
   absl::Status UnlinkCard(PartnerId bank, const std::string& card_ref);
   absl::StatusOr<std::vector<std::string>> ListCards(const std::string& card_number);
+  // At most `limit` (1..kMaxListRows) of them above `after` ("" = from the first), by
+  // card reference.
+  absl::StatusOr<std::vector<std::string>> ListCards(const std::string& card_number,
+                                                     const std::string& after, int limit);
 
   // Posts one clearing record. A non-OK status means the record was rejected and nothing
   // was posted (INVALID_ARGUMENT naming the field, ALREADY_EXISTS for a clearing id

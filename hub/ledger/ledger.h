@@ -24,6 +24,11 @@ namespace loyalty {
 inline constexpr int kMaxBearerCardsPerCall = 1000;
 inline constexpr int kMaxTxnPageSize = 500;
 inline constexpr int kMaxAuditPageSize = 500;
+// The most items one page of any List call holds (AIP-158 maximum page size), and the
+// most rows a list read may ask for: a page and one more that tells whether another
+// page follows.
+inline constexpr int kMaxPageSize = 500;
+inline constexpr int kMaxListRows = kMaxPageSize + 1;
 inline constexpr int kExpiryBatchMembers = 200;
 
 // What a mutating call answers (the fields that apply to its kind).
@@ -123,6 +128,29 @@ struct RegisteredPartner {
   std::string api_key;  // shown once
 };
 
+// A page of a partner's own transactions, newest first by id.
+struct TxnListParams {
+  PartnerId partner = 0;
+  std::string card_number;      // "" = every member
+  TxnId before_id = INT64_MAX;  // the cursor: ids below this
+  Micros since = 0;             // posted_at >= since; 0 = unbounded
+  Micros until = 0;             // posted_at < until; 0 = unbounded
+  int limit = 100;              // 1..kMaxListRows
+};
+
+// Members whose points expire within `within_days` of `window_start`, by (first expiry,
+// member id), after `after` in that order.
+struct ExpiringQuery {
+  int within_days = 0;      // 1..366
+  Micros window_start = 0;  // 0 = now (a first page); later pages keep the first's
+  ExpiringRow after;        // after.member_id == 0: from the first
+  int limit = 100;          // 1..1000 (ListExpiring(within_days, limit) allows 1000)
+};
+struct ExpiringList {
+  Micros window_start = 0;  // the window used, for the next page
+  std::vector<ExpiringRow> rows;
+};
+
 struct ExpiryOutcome {
   int64_t lots_expired = 0;
   Points points_expired = 0;
@@ -139,6 +167,8 @@ class Ledger {
   absl::StatusOr<RegisteredPartner> RegisterPartner(const std::string& actor,
                                                     PartnerRecord partner);
   absl::StatusOr<std::vector<PartnerRecord>> ListPartners();
+  // At most `limit` (1..kMaxListRows) partners with ids above `after`, ascending.
+  absl::StatusOr<std::vector<PartnerRecord>> ListPartners(PartnerId after, int limit);
   absl::StatusOr<PartnerRecord> SuspendPartner(const std::string& actor, PartnerId id,
                                                const std::string& reason);
   absl::StatusOr<std::string> RotateApiKey(const std::string& actor, PartnerId id);
@@ -175,9 +205,8 @@ class Ledger {
                                              const std::string& card_number,
                                              const std::string& bearer_card_number);
   absl::StatusOr<BalanceView> GetBalance(const std::string& card_number);
-  absl::StatusOr<std::vector<TxnRecord>> ListTransactions(PartnerId partner,
-                                                          const std::string& card_number,
-                                                          TxnId before_id, int limit);
+  // INVALID_ARGUMENT naming card_number, since_micros, until_micros or page_size.
+  absl::StatusOr<std::vector<TxnRecord>> ListTransactions(const TxnListParams& p);
 
   // Earn and burn (ledger_posting.cc).
   absl::StatusOr<Posting> QuoteEarn(const EarnParams& p);
@@ -210,11 +239,16 @@ class Ledger {
   absl::StatusOr<TierReview> RunTierReview();
   absl::StatusOr<PromotionRow> CreatePromotion(const std::string& actor, PromotionRow p);
   absl::StatusOr<std::vector<PromotionRow>> ListPromotions(bool include_inactive);
+  // At most `limit` (1..kMaxListRows) of them with ids above `after_id`, ascending.
+  absl::StatusOr<std::vector<PromotionRow>> ListPromotions(bool include_inactive, int64_t after_id,
+                                                           int limit);
   // What a partner may show members (PartnerService.GetProgramRules): the program, the
   // tiers and the promotions that apply at its tills or that it funds.
   absl::StatusOr<ProgramRulesView> ProgramRulesFor(PartnerId partner, bool include_ended);
   absl::StatusOr<PromotionRow> EndPromotion(const std::string& actor, int64_t id);
   absl::StatusOr<std::vector<ExpiringRow>> ListExpiring(int within_days, int limit);
+  // INVALID_ARGUMENT naming within_days.
+  absl::StatusOr<ExpiringList> ListExpiring(const ExpiringQuery& q);
   absl::Status SetMemberPin(const std::string& card_number, const std::string& pin);
   absl::Status UnlockMemberPin(const std::string& actor, const std::string& card_number);
 

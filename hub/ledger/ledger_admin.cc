@@ -108,6 +108,18 @@ absl::StatusOr<std::vector<PartnerRecord>> Ledger::ListPartners() {
   return out;
 }
 
+absl::StatusOr<std::vector<PartnerRecord>> Ledger::ListPartners(PartnerId after, int limit) {
+  if (limit < 1 || limit > kMaxListRows) {
+    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxPageSize));
+  }
+  std::vector<PartnerRecord> out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(out, txn.ListPartnersAfter(after, limit));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<PartnerRecord> Ledger::SuspendPartner(const std::string& actor, PartnerId id,
                                                      const std::string& reason) {
   RETURN_IF_ERROR(ValidateText("reason", reason, 200));
@@ -236,7 +248,7 @@ absl::StatusOr<std::string> Ledger::CreateOperatorKey(const std::string& actor, 
 }
 
 absl::StatusOr<std::vector<AuditEntry>> Ledger::ListAuditLog(const AuditQuery& query) {
-  if (query.limit < 1 || query.limit > kMaxAuditPageSize) {
+  if (query.limit < 1 || query.limit > kMaxListRows) {
     return InvalidField("page_size", absl::StrCat("must be 0..", kMaxAuditPageSize));
   }
   if (query.from >= query.to) return InvalidField("to_micros", "must be after from_micros");

@@ -239,21 +239,29 @@ absl::StatusOr<BalanceView> Ledger::GetBalance(const std::string& card_number) {
   return view;
 }
 
-absl::StatusOr<std::vector<TxnRecord>> Ledger::ListTransactions(PartnerId partner,
-                                                                const std::string& card_number,
-                                                                TxnId before_id, int limit) {
-  if (!card_number.empty()) RETURN_IF_ERROR(ValidateCardNumber("card_number", card_number));
-  if (limit < 1 || limit > kMaxTxnPageSize) {
-    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxTxnPageSize));
+absl::StatusOr<std::vector<TxnRecord>> Ledger::ListTransactions(const TxnListParams& p) {
+  if (!p.card_number.empty()) RETURN_IF_ERROR(ValidateCardNumber("card_number", p.card_number));
+  if (p.limit < 1 || p.limit > kMaxListRows) {
+    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxPageSize));
   }
+  if (p.since < 0) return InvalidField("since_micros", "must not be negative (0 = unbounded)");
+  if (p.until < 0) return InvalidField("until_micros", "must not be negative (0 = unbounded)");
+  if (p.since != 0 && p.until != 0 && p.until <= p.since) {
+    return InvalidField("until_micros", "must be after since_micros");
+  }
+  TxnQuery q;
+  q.partner = p.partner;
+  q.before_id = p.before_id;
+  q.since = p.since;
+  q.until = p.until == 0 ? INT64_MAX : p.until;
+  q.limit = p.limit;
   std::vector<TxnRecord> out;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    std::optional<MemberId> member;
-    if (!card_number.empty()) {
-      ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", card_number));
-      member = card.member_id;
+    if (!p.card_number.empty()) {
+      ASSIGN_OR_RETURN(CardRecord card, ResolveCard(&txn, "card_number", p.card_number));
+      q.member = card.member_id;
     }
-    ASSIGN_OR_RETURN(out, txn.ListTxns(partner, member, before_id, limit));
+    ASSIGN_OR_RETURN(out, txn.ListTxns(q));
     return absl::OkStatus();
   }));
   return out;

@@ -148,6 +148,20 @@ absl::StatusOr<std::vector<PromotionRow>> Ledger::ListPromotions(bool include_in
   return out;
 }
 
+absl::StatusOr<std::vector<PromotionRow>> Ledger::ListPromotions(bool include_inactive,
+                                                                 int64_t after_id, int limit) {
+  if (limit < 1 || limit > kMaxListRows) {
+    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxPageSize));
+  }
+  std::vector<PromotionRow> out;
+  RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        out, txn.ListPromotionsAfter(clock_->NowMicros(), include_inactive, after_id, limit));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<ProgramRulesView> Ledger::ProgramRulesFor(PartnerId partner, bool include_ended) {
   ProgramRulesView out;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
@@ -190,13 +204,28 @@ absl::StatusOr<PromotionRow> Ledger::EndPromotion(const std::string& actor, int6
 }
 
 absl::StatusOr<std::vector<ExpiringRow>> Ledger::ListExpiring(int within_days, int limit) {
-  if (within_days < 1 || within_days > 366) return InvalidField("within_days", "must be 1..366");
   if (limit < 0 || limit > 1000) return InvalidField("limit", "must be 0..1000");
-  std::vector<ExpiringRow> out;
+  ExpiringQuery q;
+  q.within_days = within_days;
+  q.limit = limit == 0 ? 100 : limit;
+  ASSIGN_OR_RETURN(ExpiringList list, ListExpiring(q));
+  return std::move(list.rows);
+}
+
+absl::StatusOr<ExpiringList> Ledger::ListExpiring(const ExpiringQuery& q) {
+  if (q.within_days < 1 || q.within_days > 366) {
+    return InvalidField("within_days", "must be 1..366");
+  }
+  // The legacy `limit` of ListExpiring(within_days, limit) allows up to 1000 rows.
+  if (q.limit < 1 || q.limit > 1000) {
+    return InvalidField("page_size", absl::StrCat("must be 1..", kMaxPageSize));
+  }
+  if (q.window_start < 0) return InvalidField("page_token", "not a page token of this hub");
+  ExpiringList out;
   RETURN_IF_ERROR(store_->RunInTransaction([&](StoreTxn& txn) -> absl::Status {
-    const Micros now = clock_->NowMicros();
-    ASSIGN_OR_RETURN(out, txn.ExpiringBetween(now, now + within_days * int64_t{86'400'000'000},
-                                              limit == 0 ? 100 : limit));
+    out.window_start = q.window_start == 0 ? clock_->NowMicros() : q.window_start;
+    const Micros end = out.window_start + q.within_days * int64_t{86'400'000'000};
+    ASSIGN_OR_RETURN(out.rows, txn.ExpiringBetween(out.window_start, end, q.after, q.limit));
     return absl::OkStatus();
   }));
   return out;

@@ -78,6 +78,11 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("ListPartners", Access::kRead));
     return target_->ListPartners();
   }
+  absl::StatusOr<std::vector<PartnerRecord>> ListPartnersAfter(PartnerId after,
+                                                               int limit) override {
+    RETURN_IF_ERROR(BeforeCall("ListPartnersAfter", Access::kRead));
+    return target_->ListPartnersAfter(after, limit);
+  }
   absl::Status SetPartnerSuspended(PartnerId id) override {
     RETURN_IF_ERROR(BeforeCall("SetPartnerSuspended", Access::kWrite));
     return target_->SetPartnerSuspended(id);
@@ -163,10 +168,9 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("SumEarnedSince", Access::kReadBuffered));
     return target_->SumEarnedSince(partner, member, since);
   }
-  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner, std::optional<MemberId> member,
-                                                  TxnId before_id, int limit) override {
+  absl::StatusOr<std::vector<TxnRecord>> ListTxns(const TxnQuery& query) override {
     RETURN_IF_ERROR(BeforeCall("ListTxns", Access::kReadBuffered));
-    return target_->ListTxns(partner, member, before_id, limit);
+    return target_->ListTxns(query);
   }
   absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) override {
     RETURN_IF_ERROR(BeforeCall("OpenLots", Access::kReadBuffered));
@@ -335,6 +339,12 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("ActiveCardRefs", Access::kRead));
     return target_->ActiveCardRefs(member);
   }
+  absl::StatusOr<std::vector<std::string>> ActiveCardRefsAfter(MemberId member,
+                                                               const std::string& after,
+                                                               int limit) override {
+    RETURN_IF_ERROR(BeforeCall("ActiveCardRefsAfter", Access::kRead));
+    return target_->ActiveCardRefsAfter(member, after, limit);
+  }
   absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
                                                           const std::string& id) override {
     RETURN_IF_ERROR(BeforeCall("FindClearing", Access::kRead));
@@ -375,6 +385,12 @@ class ForwardingTo : public Interface {
     RETURN_IF_ERROR(BeforeCall("ListPromotions", Access::kRead));
     return target_->ListPromotions(now, all);
   }
+  absl::StatusOr<std::vector<PromotionRow>> ListPromotionsAfter(Micros now, bool all,
+                                                                int64_t after_id,
+                                                                int limit) override {
+    RETURN_IF_ERROR(BeforeCall("ListPromotionsAfter", Access::kRead));
+    return target_->ListPromotionsAfter(now, all, after_id, limit);
+  }
   absl::Status EndPromotion(int64_t id, Micros now) override {
     RETURN_IF_ERROR(BeforeCall("EndPromotion", Access::kWrite));
     return target_->EndPromotion(id, now);
@@ -409,9 +425,10 @@ class ForwardingTo : public Interface {
     return target_->BonusTxnsOf(earn);
   }
   absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                           const ExpiringRow& after,
                                                            int limit) override {
     RETURN_IF_ERROR(BeforeCall("ExpiringBetween", Access::kReadBuffered));
-    return target_->ExpiringBetween(from, to, limit);
+    return target_->ExpiringBetween(from, to, after, limit);
   }
   absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after,
                                                              int limit) override {

@@ -171,6 +171,23 @@ absl::StatusOr<std::vector<std::string>> MysqlTxn::ActiveCardRefs(MemberId membe
   });
 }
 
+absl::StatusOr<std::vector<std::string>> MysqlTxn::ActiveCardRefsAfter(MemberId member,
+                                                                       const std::string& after,
+                                                                       int limit) {
+  return Guard([&]() -> absl::StatusOr<std::vector<std::string>> {
+    auto* st = Prepare(
+        "SELECT card_ref FROM card_links WHERE member_id = ? AND active = 1 AND card_ref > ? "
+        "ORDER BY card_ref LIMIT ?");
+    st->setInt64(1, member);
+    st->setString(2, after);
+    st->setInt(3, limit);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<std::string> out;
+    while (rs->next()) out.push_back(rs->getString(1));
+    return out;
+  });
+}
+
 absl::StatusOr<std::optional<ClearingRow>> MysqlTxn::FindClearing(PartnerId bank,
                                                                   const std::string& id) {
   return Guard([&]() -> absl::StatusOr<std::optional<ClearingRow>> {

@@ -107,6 +107,26 @@ absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotions(Micros now, b
   });
 }
 
+absl::StatusOr<std::vector<PromotionRow>> MysqlTxn::ListPromotionsAfter(Micros now, bool all,
+                                                                        int64_t after_id,
+                                                                        int limit) {
+  return Guard([&]() -> absl::StatusOr<std::vector<PromotionRow>> {
+    auto* st = Prepare(absl::StrCat(
+        "SELECT ", kPromotionColumns,
+        " FROM promotions WHERE id > ? AND (? = 1 OR (ended = 0 AND starts_at <= ? AND "
+        "ends_at > ?)) ORDER BY id LIMIT ?"));
+    st->setInt64(1, after_id);
+    st->setInt(2, all ? 1 : 0);
+    st->setInt64(3, now);
+    st->setInt64(4, now);
+    st->setInt(5, limit);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<PromotionRow> out;
+    while (rs->next()) out.push_back(ReadPromotion(rs.get()));
+    return out;
+  });
+}
+
 absl::Status MysqlTxn::EndPromotion(int64_t id, Micros now) {
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE promotions SET ended = 1, ends_at = LEAST(ends_at, ?) WHERE id = ?");
@@ -181,15 +201,21 @@ absl::StatusOr<int64_t> MysqlTxn::DistinctEarnPartnersSince(MemberId member, Mic
 }
 
 absl::StatusOr<std::vector<ExpiringRow>> MysqlTxn::ExpiringBetween(Micros from, Micros to,
+                                                                   const ExpiringRow& after,
                                                                    int limit) {
   return Guard([&]() -> absl::StatusOr<std::vector<ExpiringRow>> {
+    // Keyset on (first expiry, member id): the HAVING clause skips what earlier pages held.
     auto* st = Prepare(
-        "SELECT member_id, CAST(SUM(remaining) AS SIGNED), MIN(expires_at) FROM lots WHERE "
-        "remaining > 0 AND expires_at >= ? AND expires_at < ? GROUP BY member_id "
-        "ORDER BY MIN(expires_at), member_id LIMIT ?");
+        "SELECT member_id, CAST(SUM(remaining) AS SIGNED), MIN(expires_at) AS first_expiry "
+        "FROM lots WHERE remaining > 0 AND expires_at >= ? AND expires_at < ? "
+        "GROUP BY member_id HAVING first_expiry > ? OR (first_expiry = ? AND member_id > ?) "
+        "ORDER BY first_expiry, member_id LIMIT ?");
     st->setInt64(1, from);
     st->setInt64(2, to);
-    st->setInt(3, limit);
+    st->setInt64(3, after.first_expiry);
+    st->setInt64(4, after.first_expiry);
+    st->setInt64(5, after.member_id);
+    st->setInt(6, limit);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     std::vector<ExpiringRow> out;
     while (rs->next()) out.push_back({rs->getInt64(1), rs->getInt64(2), rs->getInt64(3)});

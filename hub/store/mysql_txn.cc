@@ -295,6 +295,18 @@ absl::StatusOr<std::vector<PartnerRecord>> MysqlTxn::ListPartners() {
   });
 }
 
+absl::StatusOr<std::vector<PartnerRecord>> MysqlTxn::ListPartnersAfter(PartnerId after, int limit) {
+  return Guard([&]() -> absl::StatusOr<std::vector<PartnerRecord>> {
+    auto* st = Prepare("SELECT * FROM partners WHERE id > ? ORDER BY id LIMIT ?");
+    st->setInt64(1, after);
+    st->setInt(2, limit);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<PartnerRecord> out;
+    while (rs->next()) out.push_back(ReadPartner(rs.get()));
+    return out;
+  });
+}
+
 absl::Status MysqlTxn::SetPartnerSuspended(PartnerId id) {
   return Guard([&]() -> absl::Status {
     auto* st = Prepare("UPDATE partners SET suspended = 1, active_category = NULL WHERE id = ?");
@@ -541,21 +553,21 @@ absl::StatusOr<Points> MysqlTxn::SumEarnedSince(PartnerId partner, MemberId memb
   });
 }
 
-absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(PartnerId partner,
-                                                          std::optional<MemberId> member,
-                                                          TxnId before_id, int limit) {
+absl::StatusOr<std::vector<TxnRecord>> MysqlTxn::ListTxns(const TxnQuery& q) {
   return Guard([&]() -> absl::StatusOr<std::vector<TxnRecord>> {
     auto* st = Prepare(absl::StrCat(
         "SELECT x.*, (SELECT o.partner_txn_id FROM txns o WHERE o.id = x.original_txn_id) "
         "AS original_ptid FROM (SELECT ",
         kTxnColumns,
-        " FROM txns WHERE partner_id = ? AND id < ? AND (? IS NULL OR member_id = ?) "
-        "ORDER BY id DESC LIMIT ?) x ORDER BY x.id DESC"));
-    st->setInt64(1, partner);
-    st->setInt64(2, before_id);
-    SetOptInt(st, 3, member);
-    SetOptInt(st, 4, member);
-    st->setInt(5, limit);
+        " FROM txns WHERE partner_id = ? AND id < ? AND posted_at >= ? AND posted_at < ? "
+        "AND (? IS NULL OR member_id = ?) ORDER BY id DESC LIMIT ?) x ORDER BY x.id DESC"));
+    st->setInt64(1, q.partner);
+    st->setInt64(2, q.before_id);
+    st->setInt64(3, q.since);
+    st->setInt64(4, q.until);
+    SetOptInt(st, 5, q.member);
+    SetOptInt(st, 6, q.member);
+    st->setInt(7, q.limit);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     std::vector<TxnRecord> out;
     while (rs->next()) {

@@ -112,6 +112,7 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
       const std::string& category) override;
   absl::StatusOr<std::vector<PartnerRecord>> ListPartners() override;
+  absl::StatusOr<std::vector<PartnerRecord>> ListPartnersAfter(PartnerId after, int limit) override;
   absl::Status SetPartnerSuspended(PartnerId id) override;
   absl::Status InsertApiKey(const std::string& key_hash, Role role,
                             std::optional<PartnerId> partner, Micros now) override;
@@ -137,8 +138,7 @@ class MysqlTxn final : public BatchRows {
   absl::Status AddTxnReversed(TxnId id, Points points) override;
   absl::Status InsertTransfer(const TransferRecord& transfer) override;
   absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member, Micros since) override;
-  absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner, std::optional<MemberId> member,
-                                                  TxnId before_id, int limit) override;
+  absl::StatusOr<std::vector<TxnRecord>> ListTxns(const TxnQuery& query) override;
   absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) override;
   absl::StatusOr<std::vector<LotRecord>> LotsDueOrPending(MemberId member, Micros now) override;
   absl::StatusOr<std::optional<LotRecord>> LotOfEarn(TxnId earn_txn) override;
@@ -183,6 +183,9 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<int64_t> InsertPromotion(const PromotionRow& p) override;
   // Promotions not ended whose window contains `now` (all promotions when `all`).
   absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) override;
+  absl::StatusOr<std::vector<PromotionRow>> ListPromotionsAfter(Micros now, bool all,
+                                                                int64_t after_id,
+                                                                int limit) override;
   absl::Status EndPromotion(int64_t id, Micros now) override;
   absl::Status InsertPromotionAward(const PromotionAwardRow& a) override;
   absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) override;
@@ -194,6 +197,7 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) override;
   // Members with points whose lots expire in [from, to), by first expiry.
   absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                           const ExpiringRow& after,
                                                            int limit) override;
   // Members that earned since `since` or hold a tier, ascending, ids > after.
   absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after,
@@ -208,6 +212,9 @@ class MysqlTxn final : public BatchRows {
   absl::StatusOr<std::optional<CardLinkRow>> FindCardLink(const std::string& ref) override;
   absl::Status PutCardLink(const CardLinkRow& link, Micros now) override;
   absl::StatusOr<std::vector<std::string>> ActiveCardRefs(MemberId member) override;
+  absl::StatusOr<std::vector<std::string>> ActiveCardRefsAfter(MemberId member,
+                                                               const std::string& after,
+                                                               int limit) override;
   // SELECT ... FOR UPDATE.
   absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
                                                           const std::string& id) override;

@@ -20,6 +20,16 @@ namespace loyalty {
 
 class BatchRows;  // batch_rows.h
 
+// A page of a partner's own transactions (PostingRows::ListTxns), newest first by id.
+struct TxnQuery {
+  PartnerId partner = 0;
+  std::optional<MemberId> member;  // nullopt = every member
+  TxnId before_id = INT64_MAX;     // the cursor: ids below this
+  Micros since = 0;                // posted_at >= since
+  Micros until = INT64_MAX;        // posted_at < until
+  int limit = 100;
+};
+
 // What a partner's request will touch, known before it runs: the member of a card or
 // of an earlier transaction of the partner (empty fields: none), and the request's own
 // idempotency key.
@@ -74,10 +84,10 @@ class PostingRows {
   // Earn points at `partner` for `member` posted at or after `since`.
   virtual absl::StatusOr<Points> SumEarnedSince(PartnerId partner, MemberId member,
                                                 Micros since) = 0;
-  // A page of a partner's own transactions, newest first, ids below `before_id`.
-  virtual absl::StatusOr<std::vector<TxnRecord>> ListTxns(PartnerId partner,
-                                                          std::optional<MemberId> member,
-                                                          TxnId before_id, int limit) = 0;
+  // A page of a partner's own transactions (TxnQuery). Indexed by what the optimizer
+  // picks from PRIMARY (id), ix_partner_member_kind_time (partner_id, member_id, ...) and
+  // ix_posted (posted_at): no form of the query reads the whole table.
+  virtual absl::StatusOr<std::vector<TxnRecord>> ListTxns(const TxnQuery& query) = 0;
 
   // Lots, in consumption order: expires_at, earned_at, id.
   virtual absl::StatusOr<std::vector<LotRecord>> OpenLots(MemberId member) = 0;
@@ -127,6 +137,9 @@ class RulesAdminRows {
   virtual absl::StatusOr<std::optional<PartnerRecord>> ActivePartnerInCategory(
       const std::string& category) = 0;
   virtual absl::StatusOr<std::vector<PartnerRecord>> ListPartners() = 0;
+  // At most `limit` partners with ids above `after`, ascending.
+  virtual absl::StatusOr<std::vector<PartnerRecord>> ListPartnersAfter(PartnerId after,
+                                                                       int limit) = 0;
   virtual absl::Status SetPartnerSuspended(PartnerId id) = 0;
 
   // Credentials, stored as SHA-256 hex of the key.
@@ -148,6 +161,10 @@ class RulesAdminRows {
   // Promotions whose window contains `now` (all promotions when `all`). EndPromotion cuts
   // a window at the moment it ends it, so an ended one still contains earlier moments.
   virtual absl::StatusOr<std::vector<PromotionRow>> ListPromotions(Micros now, bool all) = 0;
+  // The same filter, at most `limit` promotions with ids above `after_id`, ascending.
+  virtual absl::StatusOr<std::vector<PromotionRow>> ListPromotionsAfter(Micros now, bool all,
+                                                                        int64_t after_id,
+                                                                        int limit) = 0;
   virtual absl::Status EndPromotion(int64_t id, Micros now) = 0;
   virtual absl::Status InsertPromotionAward(const PromotionAwardRow& a) = 0;
   virtual absl::StatusOr<std::vector<PromotionAwardRow>> AwardsOfEarn(TxnId earn) = 0;
@@ -159,8 +176,10 @@ class RulesAdminRows {
                                                  Micros since) = 0;
   virtual absl::StatusOr<int64_t> DistinctEarnPartnersSince(MemberId member, Micros since) = 0;
   virtual absl::StatusOr<std::vector<TxnRecord>> BonusTxnsOf(TxnId earn) = 0;
-  // Members with points whose lots expire in [from, to), by first expiry.
+  // Members with points whose lots expire in [from, to), by (first expiry, member id),
+  // after `after` in that order (after.member_id == 0: from the first).
   virtual absl::StatusOr<std::vector<ExpiringRow>> ExpiringBetween(Micros from, Micros to,
+                                                                   const ExpiringRow& after,
                                                                    int limit) = 0;
   // Members that earned since `since` or hold a tier, ascending, ids > after.
   virtual absl::StatusOr<std::vector<MemberId>> MembersForTierReview(Micros since, MemberId after,
@@ -183,6 +202,10 @@ class BankRows {
   virtual absl::StatusOr<std::optional<CardLinkRow>> FindCardLink(const std::string& ref) = 0;
   virtual absl::Status PutCardLink(const CardLinkRow& link, Micros now) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ActiveCardRefs(MemberId member) = 0;
+  // At most `limit` of them above `after` ("" = from the first), ascending.
+  virtual absl::StatusOr<std::vector<std::string>> ActiveCardRefsAfter(MemberId member,
+                                                                       const std::string& after,
+                                                                       int limit) = 0;
   // SELECT ... FOR UPDATE.
   virtual absl::StatusOr<std::optional<ClearingRow>> FindClearing(PartnerId bank,
                                                                   const std::string& id) = 0;

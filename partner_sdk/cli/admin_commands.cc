@@ -144,23 +144,6 @@ absl::StatusOr<sdk::PromotionScope> ParseScope(const std::string& s) {
       absl::StrCat("--scope: \"", s, "\" is not all, partner, category or tier"));
 }
 
-// A time flag: UTC micros since the epoch, an ISO-8601 / RFC 3339 time
-// ("2026-05-10T12:00:00Z", "2026-05-10T14:00:00+02:00") or a date (midnight UTC).
-absl::StatusOr<int64_t> ParseTimeFlag(const Args& a, const std::string& name) {
-  const std::string v = a.Str(name);
-  int64_t micros = 0;
-  if (absl::SimpleAtoi(v, &micros)) return micros;
-  absl::Time t;
-  std::string err;
-  if (absl::ParseTime(absl::RFC3339_full, v, absl::UTCTimeZone(), &t, &err) ||
-      absl::ParseTime("%Y-%m-%d", v, absl::UTCTimeZone(), &t, &err)) {
-    return absl::ToUnixMicros(t);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", name, ": \"", v,
-                   "\" is neither UTC micros nor an ISO-8601 time (2026-05-10T00:00:00Z)"));
-}
-
 // --tiers "Silver:10000:12500,Gold:50000:15000": name:threshold_minor:multiplier_bp, comma
 // separated ("" = no tiers). The name is everything before the last two colons.
 absl::StatusOr<std::vector<sdk::Tier>> ParseTiers(const std::string& s) {
@@ -217,11 +200,17 @@ absl::StatusOr<Record> RegisterPartner(const Args& a, Clients& c) {
 
 absl::StatusOr<Record> ListPartners(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
-  ASSIGN_OR_RETURN(std::vector<sdk::Partner> partners, client->ListPartners());
+  sdk::PartnerPage page;
+  if (HasPageFlags(a)) {
+    ASSIGN_OR_RETURN(const int32_t size, PageSizeOf(a));
+    ASSIGN_OR_RETURN(page, client->ListPartnersPage({size, a.Str("page_token")}));
+  } else {
+    ASSIGN_OR_RETURN(page.partners, client->ListPartners());
+  }
   std::vector<Record> rows;
-  for (const sdk::Partner& p : partners) rows.push_back(PartnerRecord(p));
+  for (const sdk::Partner& p : page.partners) rows.push_back(PartnerRecord(p));
   Record out;
-  out.Add("partners", std::move(rows));
+  out.Add("partners", std::move(rows)).Add("next_page_token", page.next_page_token);
   return out;
 }
 
@@ -324,8 +313,14 @@ absl::StatusOr<Record> SetTiers(const Args& a, Clients& c) {
 
 absl::StatusOr<Record> ListTiers(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
-  ASSIGN_OR_RETURN(std::vector<sdk::Tier> tiers, client->ListTiers());
-  return TiersRecord(tiers);
+  sdk::TierPage page;
+  if (HasPageFlags(a)) {
+    ASSIGN_OR_RETURN(const int32_t size, PageSizeOf(a));
+    ASSIGN_OR_RETURN(page, client->ListTiersPage({size, a.Str("page_token")}));
+  } else {
+    ASSIGN_OR_RETURN(page.tiers, client->ListTiers());
+  }
+  return TiersRecord(page.tiers).Add("next_page_token", page.next_page_token);
 }
 
 absl::StatusOr<Record> RunTierReview(const Args& a, Clients& c) {
@@ -361,11 +356,20 @@ absl::StatusOr<Record> CreatePromotion(const Args& a, Clients& c) {
 
 absl::StatusOr<Record> ListPromotions(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
-  ASSIGN_OR_RETURN(std::vector<sdk::Promotion> promotions, client->ListPromotions({a.Bool("all")}));
+  sdk::ListPromotionsParams p;
+  p.include_inactive = a.Bool("all");
+  sdk::PromotionPage page;
+  if (HasPageFlags(a)) {
+    ASSIGN_OR_RETURN(p.page_size, PageSizeOf(a));
+    p.page_token = a.Str("page_token");
+    ASSIGN_OR_RETURN(page, client->ListPromotionsPage(p));
+  } else {
+    ASSIGN_OR_RETURN(page.promotions, client->ListPromotions(p));
+  }
   std::vector<Record> rows;
-  for (const sdk::Promotion& p : promotions) rows.push_back(PromotionRecord(p));
+  for (const sdk::Promotion& promo : page.promotions) rows.push_back(PromotionRecord(promo));
   Record out;
-  out.Add("promotions", std::move(rows));
+  out.Add("promotions", std::move(rows)).Add("next_page_token", page.next_page_token);
   return out;
 }
 
@@ -384,16 +388,18 @@ absl::StatusOr<Record> ListExpiring(const Args& a, Clients& c) {
   p.within_days = static_cast<int32_t>(days);
   ASSIGN_OR_RETURN(const int64_t limit, a.Int("limit"));
   p.limit = static_cast<int32_t>(limit);
-  ASSIGN_OR_RETURN(std::vector<sdk::ExpiringPoints> members, client->ListExpiringPoints(p));
+  ASSIGN_OR_RETURN(p.page_size, PageSizeOf(a));
+  p.page_token = a.Str("page_token");
+  ASSIGN_OR_RETURN(sdk::ExpiringPointsPage page, client->ListExpiringPointsPage(p));
   std::vector<Record> rows;
-  for (const sdk::ExpiringPoints& e : members) {
+  for (const sdk::ExpiringPoints& e : page.members) {
     Record r;
     r.Add("member_id", e.member_id).Add("points", e.points);
     r.Add("first_expiry_at_micros", e.first_expiry_at_micros);
     rows.push_back(std::move(r));
   }
   Record out;
-  out.Add("members", std::move(rows));
+  out.Add("members", std::move(rows)).Add("next_page_token", page.next_page_token);
   return out;
 }
 
@@ -440,14 +446,14 @@ std::vector<std::string> AlignedTable(const std::vector<std::vector<std::string>
   return out;
 }
 
-// Pages through the log, newest first, until `limit` entries; `*more` says whether older
-// matching entries were left out.
+// Pages through the log, newest first, from p.page_token until `limit` entries; `*next`
+// is the token of the entries after them ("" when no older entry matches).
 absl::StatusOr<std::vector<sdk::AuditEntry>> FetchAudit(sdk::AdminClient& client,
                                                         sdk::ListAuditLogParams p, int64_t limit,
-                                                        bool* more) {
+                                                        std::string* next) {
   constexpr int64_t kMaxPage = 500;
   std::vector<sdk::AuditEntry> out;
-  *more = false;
+  next->clear();
   while (static_cast<int64_t>(out.size()) < limit) {
     p.page_size =
         static_cast<int32_t>(std::min(kMaxPage, limit - static_cast<int64_t>(out.size())));
@@ -456,10 +462,8 @@ absl::StatusOr<std::vector<sdk::AuditEntry>> FetchAudit(sdk::AdminClient& client
     if (page.next_page_token.empty()) return out;
     p.page_token = page.next_page_token;
   }
-  // A full last page: one more entry tells whether anything older matches.
-  p.page_size = 1;
-  ASSIGN_OR_RETURN(sdk::AuditLogPage next, client.ListAuditLog(p));
-  *more = !next.entries.empty();
+  // The pages ended exactly at `limit`: the hub's token continues after the last entry.
+  *next = p.page_token;
   return out;
 }
 
@@ -479,8 +483,17 @@ absl::StatusOr<Record> Audit(const Args& a, Clients& c) {
     return absl::InvalidArgumentError(absl::StrCat("--limit: must be 1..", kMaxLimit));
   }
   ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
-  bool more = false;
-  ASSIGN_OR_RETURN(std::vector<sdk::AuditEntry> entries, FetchAudit(*client, p, limit, &more));
+  p.page_token = a.Str("page_token");
+  std::vector<sdk::AuditEntry> entries;
+  std::string next;
+  if (a.Has("page_size")) {  // one page, as the hub cuts it
+    ASSIGN_OR_RETURN(p.page_size, PageSizeOf(a));
+    ASSIGN_OR_RETURN(sdk::AuditLogPage page, client->ListAuditLog(p));
+    entries = std::move(page.entries);
+    next = std::move(page.next_page_token);
+  } else {  // --limit entries, over as many pages as that takes
+    ASSIGN_OR_RETURN(entries, FetchAudit(*client, p, limit, &next));
+  }
   Record out;
   if (a.Bool("json")) {
     std::vector<Record> rows;
@@ -501,7 +514,7 @@ absl::StatusOr<Record> Audit(const Args& a, Clients& c) {
     }
     out.Add("entries", AlignedTable(rows));
   }
-  out.Add("more", more);
+  out.Add("more", !next.empty()).Add("next_page_token", next);
   return out;
 }
 
@@ -520,7 +533,10 @@ std::vector<Command> AdminCommands() {
         {"max_points_per_member_day", "0 = no limit"},
         {"return_window_days", "earned points stay pending this many days; default 0 = none"}},
        RegisterPartner},
-      {"list-partners", "all partners (admin or finance key)", {}, ListPartners},
+      {"list-partners",
+       "all partners, by id (admin or finance key); one page with --page_size/--page_token",
+       {PageSizeFlag(), PageTokenFlag()},
+       ListPartners},
       {"suspend-partner",
        "suspend a partner: its keys stop working, its category is freed",
        {partner_id, {"reason", "1..200 characters, audited", true}},
@@ -570,7 +586,10 @@ std::vector<Command> AdminCommands() {
          "(\"\" = no tiers)",
          true}},
        SetTiers},
-      {"list-tiers", "the tier scheme", {}, ListTiers},
+      {"list-tiers",
+       "the tier scheme, by threshold; one page with --page_size/--page_token",
+       {PageSizeFlag(), PageTokenFlag()},
+       ListTiers},
       {"run-tier-review", "re-evaluate every member's tier now", {}, RunTierReview},
       {"create-promotion",
        "create a promotion; prints its id",
@@ -589,13 +608,17 @@ std::vector<Command> AdminCommands() {
         {"window_days", "cross_partner: within this many days"}},
        CreatePromotion},
       {"list-promotions",
-       "active promotions (--all: also ended, expired and future ones)",
-       {{"all", "include inactive promotions", false, true}},
+       "active promotions by id (--all: also ended, expired and future ones); one page with "
+       "--page_size/--page_token",
+       {{"all", "include inactive promotions", false, true}, PageSizeFlag(), PageTokenFlag()},
        ListPromotions},
       {"end-promotion", "end a promotion now", {{"id", "the promotion's id", true}}, EndPromotion},
       {"list-expiring",
-       "members with points expiring in the next N days",
-       {{"within_days", "1..366", true}, {"limit", "1..1000; default 100"}},
+       "members with points expiring in the next N days, by first expiry (one page)",
+       {{"within_days", "1..366", true},
+        {"limit", "deprecated, as --page_size: 1..1000 (pages hold at most 500)"},
+        PageSizeFlag(),
+        PageTokenFlag()},
        ListExpiring},
       {"unlock-pin",
        "unlock a member's PIN after 3 wrong attempts",
@@ -608,7 +631,9 @@ std::vector<Command> AdminCommands() {
         {"action", "only this action, e.g. suspend_partner"},
         {"since", "entries at or after: RFC 3339 (2026-05-01T00:00:00Z) or UTC micros"},
         {"until", "entries before: RFC 3339 or UTC micros"},
-        {"limit", "at most this many entries, 1..10000; default 100"}},
+        {"limit", "at most this many entries, 1..10000; default 100"},
+        {"page_size", "print one page of this many (at most 500) instead of --limit entries"},
+        {"page_token", "start after the entries before: next_page_token printed with them"}},
        Audit},
   };
 }

@@ -82,9 +82,18 @@ absl::StatusOr<Record> UnlinkCard(const Args& a, Clients& c) {
 
 absl::StatusOr<Record> ListCards(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::BankClient * bank, c.Bank());
-  ASSIGN_OR_RETURN(std::vector<std::string> refs, bank->ListCoBrandedCards({a.Str("card")}));
+  sdk::ListCoBrandedCardsParams p;
+  p.card_number = a.Str("card");
+  sdk::CoBrandedCardPage page;
+  if (HasPageFlags(a)) {
+    ASSIGN_OR_RETURN(p.page_size, PageSizeOf(a));
+    p.page_token = a.Str("page_token");
+    ASSIGN_OR_RETURN(page, bank->ListCoBrandedCardsPage(p));
+  } else {
+    ASSIGN_OR_RETURN(page.card_refs, bank->ListCoBrandedCards(p));
+  }
   Record out;
-  out.Add("card_refs", std::move(refs));
+  out.Add("card_refs", std::move(page.card_refs)).Add("next_page_token", page.next_page_token);
   return out;
 }
 
@@ -435,8 +444,9 @@ std::vector<Command> BankCommands() {
   return {
       {"unlink-card", "unlink a co-branded card (issuer key)", {kTokenFlag, kPanFlag}, UnlinkCard},
       {"list-cards",
-       "the co-branded cards linked to the member of --card (issuer key)",
-       {{"card", "a loyalty card number of the member", true}},
+       "the co-branded cards linked to the member of --card (issuer key); one page with "
+       "--page_size/--page_token",
+       {{"card", "a loyalty card number of the member", true}, PageSizeFlag(), PageTokenFlag()},
        ListCards},
       {"card-statement",
        "points earned on a co-branded card in a month, by merchant (issuer key)",

@@ -1,10 +1,14 @@
 #include "command.h"
 
+#include <algorithm>
 #include <cassert>
+#include <limits>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "hub/common/status_macros.h"
 
 namespace loyalty::cli {
 
@@ -46,6 +50,39 @@ absl::Status LocalFileError(absl::StatusCode code, const std::string& message) {
 int ExitCodeForStatus(const absl::Status& s) {
   if (s.GetPayload(kLocalFilePayload).has_value()) return kExitOther;
   return ExitCodeFor(s.code());
+}
+
+FlagSpec PageSizeFlag() {
+  return {"page_size", "print one page of this many (default 100, at most 500) and its token"};
+}
+
+FlagSpec PageTokenFlag() {
+  return {"page_token", "the next page: next_page_token printed with the page before"};
+}
+
+bool HasPageFlags(const Args& a) { return a.Has("page_size") || a.Has("page_token"); }
+
+absl::StatusOr<int32_t> PageSizeOf(const Args& a) {
+  ASSIGN_OR_RETURN(const int64_t size, a.Int("page_size"));
+  // Outside int32 the hub's answer is the same as at its edge: coerced, or refused.
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(std::clamp(size, kMin, kMax));
+}
+
+absl::StatusOr<int64_t> ParseTimeFlag(const Args& a, const std::string& name) {
+  const std::string v = a.Str(name);
+  int64_t micros = 0;
+  if (absl::SimpleAtoi(v, &micros)) return micros;
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, v, absl::UTCTimeZone(), &t, &err) ||
+      absl::ParseTime("%Y-%m-%d", v, absl::UTCTimeZone(), &t, &err)) {
+    return absl::ToUnixMicros(t);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", name, ": \"", v,
+                   "\" is neither UTC micros nor an ISO-8601 time (2026-05-10T00:00:00Z)"));
 }
 
 std::string Args::Str(const std::string& name, const std::string& fallback) const {

@@ -88,6 +88,19 @@ std::vector<Command> PartnerCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> BankCommands();
 
+// The paging flags of every list command: --page_size (0 = the hub's default 100, above
+// 500 = 500) and --page_token (the next_page_token a previous page printed).
+FlagSpec PageSizeFlag();
+FlagSpec PageTokenFlag();
+// True when either paging flag is given: the command prints one page, not the whole list.
+bool HasPageFlags(const Args& a);
+// --page_size as the hub takes it (0 when absent; INVALID_ARGUMENT if not an integer).
+absl::StatusOr<int32_t> PageSizeOf(const Args& a);
+
+// A time flag: UTC micros since the epoch, an ISO-8601 / RFC 3339 time
+// ("2026-05-10T12:00:00Z", "2026-05-10T14:00:00+02:00") or a date (midnight UTC).
+absl::StatusOr<int64_t> ParseTimeFlag(const Args& a, const std::string& name);
+
 // Record helpers shared by the command files.
 Record PostingRecord(const sdk::PostingResult& p);
 Record ProgramRecord(const sdk::Program& p);

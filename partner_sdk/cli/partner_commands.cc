@@ -183,10 +183,15 @@ absl::StatusOr<Record> Reverse(const Args& a, Clients& c) {
 absl::StatusOr<Record> Transactions(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::PartnerClient * client, c.Partner());
   sdk::ListTransactionsParams p;
-  ASSIGN_OR_RETURN(const int64_t size, a.Int("page_size"));
-  p.page_size = static_cast<int32_t>(size);
+  ASSIGN_OR_RETURN(p.page_size, PageSizeOf(a));
   p.page_token = a.Str("page_token");
   p.card_number = a.Str("card");
+  if (a.Has("since")) {
+    ASSIGN_OR_RETURN(p.since_micros, ParseTimeFlag(a, "since"));
+  }
+  if (a.Has("until")) {
+    ASSIGN_OR_RETURN(p.until_micros, ParseTimeFlag(a, "until"));
+  }
   ASSIGN_OR_RETURN(sdk::TransactionPage page, client->ListTransactions(p));
   std::vector<Record> rows;
   for (const sdk::Transaction& t : page.transactions) rows.push_back(TransactionRecord(t));
@@ -308,10 +313,14 @@ std::vector<Command> PartnerCommands() {
         kTxnId},
        Reverse},
       {"transactions",
-       "this partner's transactions, newest first",
+       "one page of this partner's transactions, newest first",
        {{"card", "only this card"},
-        {"page_size", "1..500; default 100"},
-        {"page_token", "next_page_token of the previous page"}},
+        {"since", "posted at or after: ISO-8601 UTC (2026-11-03T14:05:00Z) or UTC micros"},
+        {"until", "posted before: ISO-8601 UTC or UTC micros"},
+        {"page_size", "entries per page: default 100, at most 500"},
+        {"page_token",
+         "the next page: next_page_token printed with the page before, with "
+         "the same --card/--since/--until"}},
        Transactions},
       {"set-pin",
        "set or replace the member's PIN (4..8 digits)",

@@ -9,6 +9,7 @@
 #include "loyalty/admin_client.h"
 #include "loyalty/admin_connection.h"
 #include "loyalty/v1/admin.grpc.pb.h"
+#include "pages.h"
 #include "uuid.h"
 
 namespace loyalty::sdk::internal {
@@ -37,11 +38,25 @@ class AdminConnectionImpl : public AdminConnection {
   }
 
   absl::StatusOr<std::vector<Partner>> ListPartners() override {
+    return AllPages<Partner>(
+        "",
+        [this](const std::string& token, std::vector<Partner>* out) -> absl::StatusOr<std::string> {
+          ASSIGN_OR_RETURN(PartnerPage page, ListPartnersPage({kWholeListPageSize, token}));
+          for (Partner& p : page.partners) out->push_back(std::move(p));
+          return page.next_page_token;
+        });
+  }
+
+  absl::StatusOr<PartnerPage> ListPartnersPage(const ListPartnersParams& p) override {
+    v1::ListPartnersRequest req;
+    req.set_page_size(p.page_size);
+    req.set_page_token(p.page_token);
     ASSIGN_OR_RETURN(v1::ListPartnersResponse r,
-                     Call("ListPartners", &Stub::ListPartners, v1::ListPartnersRequest(), kRetry));
-    std::vector<Partner> out;
-    for (const v1::Partner& p : r.partners()) out.push_back(FromProto(p));
-    return out;
+                     Call("ListPartners", &Stub::ListPartners, req, kRetry));
+    PartnerPage page;
+    for (const v1::Partner& partner : r.partners()) page.partners.push_back(FromProto(partner));
+    page.next_page_token = r.next_page_token();
+    return page;
   }
 
   absl::StatusOr<Partner> SuspendPartner(const SuspendPartnerParams& p) override {
@@ -133,9 +148,24 @@ class AdminConnectionImpl : public AdminConnection {
   }
 
   absl::StatusOr<std::vector<Tier>> ListTiers() override {
-    ASSIGN_OR_RETURN(v1::SetTiersResponse r,
-                     Call("ListTiers", &Stub::ListTiers, v1::ListTiersRequest(), kRetry));
-    return Tiers(r);
+    return AllPages<Tier>(
+        "",
+        [this](const std::string& token, std::vector<Tier>* out) -> absl::StatusOr<std::string> {
+          ASSIGN_OR_RETURN(TierPage page, ListTiersPage({kWholeListPageSize, token}));
+          for (Tier& t : page.tiers) out->push_back(std::move(t));
+          return page.next_page_token;
+        });
+  }
+
+  absl::StatusOr<TierPage> ListTiersPage(const ListTiersParams& p) override {
+    v1::ListTiersRequest req;
+    req.set_page_size(p.page_size);
+    req.set_page_token(p.page_token);
+    ASSIGN_OR_RETURN(v1::ListTiersResponse r, Call("ListTiers", &Stub::ListTiers, req, kRetry));
+    TierPage page;
+    for (const v1::Tier& t : r.tiers()) page.tiers.push_back(FromProto(t));
+    page.next_page_token = r.next_page_token();
+    return page;
   }
 
   absl::StatusOr<TierReviewResult> RunTierReview() override {
@@ -152,13 +182,29 @@ class AdminConnectionImpl : public AdminConnection {
   }
 
   absl::StatusOr<std::vector<Promotion>> ListPromotions(const ListPromotionsParams& p) override {
+    ListPromotionsParams each = p;
+    if (each.page_size == 0) each.page_size = kWholeListPageSize;
+    return AllPages<Promotion>(
+        p.page_token,
+        [&](const std::string& token, std::vector<Promotion>* out) -> absl::StatusOr<std::string> {
+          each.page_token = token;
+          ASSIGN_OR_RETURN(PromotionPage page, ListPromotionsPage(each));
+          for (Promotion& promo : page.promotions) out->push_back(std::move(promo));
+          return page.next_page_token;
+        });
+  }
+
+  absl::StatusOr<PromotionPage> ListPromotionsPage(const ListPromotionsParams& p) override {
     v1::ListPromotionsRequest req;
     req.set_include_inactive(p.include_inactive);
+    req.set_page_size(p.page_size);
+    req.set_page_token(p.page_token);
     ASSIGN_OR_RETURN(v1::ListPromotionsResponse r,
                      Call("ListPromotions", &Stub::ListPromotions, req, kRetry));
-    std::vector<Promotion> out;
-    for (const v1::Promotion& promo : r.promotions()) out.push_back(FromProto(promo));
-    return out;
+    PromotionPage page;
+    for (const v1::Promotion& promo : r.promotions()) page.promotions.push_back(FromProto(promo));
+    page.next_page_token = r.next_page_token();
+    return page;
   }
 
   // Tried once: ending an already ended promotion again fails NOT_FOUND.
@@ -171,16 +217,25 @@ class AdminConnectionImpl : public AdminConnection {
 
   absl::StatusOr<std::vector<ExpiringPoints>> ListExpiringPoints(
       const ListExpiringPointsParams& p) override {
+    ASSIGN_OR_RETURN(ExpiringPointsPage page, ListExpiringPointsPage(p));
+    return std::move(page.members);
+  }
+
+  absl::StatusOr<ExpiringPointsPage> ListExpiringPointsPage(
+      const ListExpiringPointsParams& p) override {
     v1::ListExpiringPointsRequest req;
     req.set_within_days(p.within_days);
     req.set_limit(p.limit);
+    req.set_page_size(p.page_size);
+    req.set_page_token(p.page_token);
     ASSIGN_OR_RETURN(v1::ListExpiringPointsResponse r,
                      Call("ListExpiringPoints", &Stub::ListExpiringPoints, req, kRetry));
-    std::vector<ExpiringPoints> out;
+    ExpiringPointsPage page;
     for (const v1::ExpiringPoints& e : r.members()) {
-      out.push_back(ExpiringPoints{e.member_id(), e.points(), e.first_expiry_at_micros()});
+      page.members.push_back(ExpiringPoints{e.member_id(), e.points(), e.first_expiry_at_micros()});
     }
-    return out;
+    page.next_page_token = r.next_page_token();
+    return page;
   }
 
   absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) override {

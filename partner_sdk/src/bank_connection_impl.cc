@@ -17,6 +17,7 @@
 #include "loyalty/bank_client.h"
 #include "loyalty/bank_connection.h"
 #include "loyalty/v1/bank.grpc.pb.h"
+#include "pages.h"
 
 namespace loyalty::sdk::internal {
 namespace {
@@ -84,13 +85,35 @@ class BankConnectionImpl : public BankConnection {
     return Call("UnlinkCoBrandedCard", &Stub::UnlinkCoBrandedCard, req).status();
   }
 
+  // Every page from p.page_token on.
   absl::StatusOr<std::vector<std::string>> ListCoBrandedCards(
+      const ListCoBrandedCardsParams& p) override {
+    ListCoBrandedCardsParams each = p;
+    if (each.page_size == 0) each.page_size = kWholeListPageSize;
+    return AllPages<std::string>(p.page_token,
+                                 [&](const std::string& token,
+                                     std::vector<std::string>* out) -> absl::StatusOr<std::string> {
+                                   each.page_token = token;
+                                   ASSIGN_OR_RETURN(CoBrandedCardPage page,
+                                                    ListCoBrandedCardsPage(each));
+                                   for (std::string& ref : page.card_refs)
+                                     out->push_back(std::move(ref));
+                                   return page.next_page_token;
+                                 });
+  }
+
+  absl::StatusOr<CoBrandedCardPage> ListCoBrandedCardsPage(
       const ListCoBrandedCardsParams& p) override {
     v1::ListCoBrandedCardsRequest req;
     req.set_card_number(p.card_number);
+    req.set_page_size(p.page_size);
+    req.set_page_token(p.page_token);
     ASSIGN_OR_RETURN(v1::ListCoBrandedCardsResponse r,
                      Call("ListCoBrandedCards", &Stub::ListCoBrandedCards, req));
-    return std::vector<std::string>(r.card_refs().begin(), r.card_refs().end());
+    CoBrandedCardPage page;
+    page.card_refs.assign(r.card_refs().begin(), r.card_refs().end());
+    page.next_page_token = r.next_page_token();
+    return page;
   }
 
   absl::StatusOr<CardStatement> GetCardStatement(const GetCardStatementParams& p) override {

@@ -219,6 +219,8 @@ absl::StatusOr<TransactionPage> PartnerConnectionImpl::ListTransactions(
   req.set_page_size(p.page_size);
   req.set_page_token(p.page_token);
   req.set_card_number(p.card_number);
+  req.set_since_micros(p.since_micros);
+  req.set_until_micros(p.until_micros);
   ASSIGN_OR_RETURN(v1::ListTransactionsResponse r,
                    Call("ListTransactions", &Stub::ListTransactions, req, ""));
   TransactionPage page;

@@ -574,7 +574,7 @@ TEST_F(HubE2eTest, FullFlowOverGrpc) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
   EXPECT_THAT(s.error_message(), HasSubstr("points"));
   page_req.Clear();
-  page_req.set_page_size(501);
+  page_req.set_page_size(-1);  // above 500 is coerced to 500; negative is refused
   v1::ListTransactionsResponse bad_page;
   s = Invoke(partner_.get(), &PartnerStub::ListTransactions, key_b, page_req, &bad_page);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);

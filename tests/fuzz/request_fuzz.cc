@@ -457,10 +457,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 11:
       Run<v1::ListTransactionsRequest>(bytes, "List", [](auto& r, Hub& h, bool* ok) {
+        // The ledger reads up to a page and one more row (kMaxListRows).
+        const bool window_ok =
+            r.since_micros() >= 0 && r.until_micros() >= 0 &&
+            (r.since_micros() == 0 || r.until_micros() == 0 || r.until_micros() > r.since_micros());
         *ok = (r.card_number().empty() || IsCard(r.card_number())) && r.page_size() >= 1 &&
-              r.page_size() <= kMaxTxnPageSize;
-        return h.ledger.ListTransactions(kCaller, r.card_number(), INT64_MAX, r.page_size())
-            .status();
+              r.page_size() <= kMaxListRows && window_ok;
+        TxnListParams p;
+        p.partner = kCaller;
+        p.card_number = r.card_number();
+        p.since = r.since_micros();
+        p.until = r.until_micros();
+        p.limit = r.page_size();
+        return h.ledger.ListTransactions(p).status();
       });
       break;
     case 12:

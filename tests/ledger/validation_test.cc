@@ -94,6 +94,15 @@ class ValidationTest : public ::testing::Test {
   RedeemParams GoodRedeem(const std::string& id = "redeem-1") {
     return MakeRedeem(partner_, card_, 10, id);
   }
+  // The partner's transactions on `card` ("" = all), `limit` at most, newest first.
+  TxnListParams TxnList(const std::string& card, int limit) {
+    TxnListParams p;
+    p.partner = partner_;
+    p.card_number = card;
+    p.limit = limit;
+    return p;
+  }
+
   AdjustParams GoodAdjust() {
     AdjustParams a = MakeAdjust(card_, 50, "adj-1");
     a.actor = "test";
@@ -178,7 +187,7 @@ TEST_F(ValidationTest, CardNumber) {
     ExpectRejected(f_.ledger().AdjustPoints(a), "card_number");
     ExpectRejected(f_.ledger().GetBalance(c), "card_number");
     if (!c.empty()) {  // empty means "all cards" for ListTransactions
-      ExpectRejected(f_.ledger().ListTransactions(partner_, c, INT64_MAX, 10), "card_number");
+      ExpectRejected(f_.ledger().ListTransactions(TxnList(c, 10)), "card_number");
     }
   }
 }
@@ -466,14 +475,39 @@ TEST_F(ValidationTest, IssueBearerCardsCount) {
 }
 
 TEST_F(ValidationTest, ListTransactionsPageSize) {
-  for (int bad : {0, -1, kMaxTxnPageSize + 1}) {
+  // The ledger reads a page and one more row (kMaxListRows) to tell whether more follow.
+  for (int bad : {0, -1, kMaxListRows + 1}) {
     SCOPED_TRACE(bad);
-    ExpectRejected(f_.ledger().ListTransactions(partner_, card_, INT64_MAX, bad), "page_size");
+    ExpectRejected(f_.ledger().ListTransactions(TxnList(card_, bad)), "page_size");
   }
   // before_id INT64_MAX = the first page (newest first).
-  auto page = f_.ledger().ListTransactions(partner_, card_, INT64_MAX, kMaxTxnPageSize);
+  auto page = f_.ledger().ListTransactions(TxnList(card_, kMaxListRows));
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->size(), 2u);  // the enrolment and the seed earn
+}
+
+TEST_F(ValidationTest, ListTransactionsTimeWindow) {
+  TxnListParams p = TxnList(card_, 10);
+  p.since = -1;
+  ExpectRejected(f_.ledger().ListTransactions(p), "since_micros");
+  p.since = 0;
+  p.until = -1;
+  ExpectRejected(f_.ledger().ListTransactions(p), "until_micros");
+  p.since = 2'000;
+  p.until = 2'000;
+  ExpectRejected(f_.ledger().ListTransactions(p), "until_micros");
+  p.until = 1'000;
+  ExpectRejected(f_.ledger().ListTransactions(p), "until_micros");
+  // A window before anything was posted holds nothing; one bound alone is a window too.
+  p.since = 0;
+  auto none = f_.ledger().ListTransactions(p);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  p.until = 0;
+  p.since = 1'000;
+  auto all = f_.ledger().ListTransactions(p);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), 2u);
 }
 
 TEST_F(ValidationTest, UnknownCardIsNotFound) {
@@ -490,8 +524,7 @@ TEST_F(ValidationTest, UnknownCardIsNotFound) {
   a.card_number = kUnknownCard;
   ExpectNotFound(f_.ledger().AdjustPoints(a).status(), "card_number");
   ExpectNotFound(f_.ledger().GetBalance(kUnknownCard).status(), "card_number");
-  ExpectNotFound(f_.ledger().ListTransactions(partner_, kUnknownCard, INT64_MAX, 10).status(),
-                 "card_number");
+  ExpectNotFound(f_.ledger().ListTransactions(TxnList(kUnknownCard, 10)).status(), "card_number");
   // The ids were not burnt: the same ids work on the real card.
   e.card_number = card_;
   auto ok = f_.ledger().Earn(e);

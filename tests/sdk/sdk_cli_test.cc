@@ -270,7 +270,7 @@ TEST_F(SdkCliTest, PartnerSubcommands) {
   r = Partner({"transactions", "--card=" + card, "--page_size=2"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_FALSE(r.Get("next_page_token").empty());
-  EXPECT_EXIT_CODE(Partner({"transactions", "--page_size=501"}), 3);
+  EXPECT_EXIT_CODE(Partner({"transactions", "--page_size=-1"}), 3);
 }
 
 // Tiers, promotions, expiring points, the PIN and the new program/partner/balance/earn
@@ -348,7 +348,7 @@ TEST_F(SdkCliTest, EarnRuleSubcommands) {
   r = Admin({"list-promotions", "--all"});
   EXPECT_EXIT_CODE(r, 0);
   EXPECT_THAT(r.out, HasSubstr("\"promotion_id\":" + promo_id + ","));
-  EXPECT_EQ(Admin({"list-promotions"}).out, "{\"promotions\":[]}\n");
+  EXPECT_EQ(Admin({"list-promotions"}).out, "{\"promotions\":[],\"next_page_token\":\"\"}\n");
 
   r = Admin({"list-expiring", "--within_days", "366"});
   EXPECT_EXIT_CODE(r, 0);
@@ -492,6 +492,101 @@ TEST_F(SdkCliTest, AuditLogThroughSdkAndCli) {
   EXPECT_THAT(r.out, ::testing::ContainsRegex("Z +" + actor + " +suspend_partner +partner=" + id +
                                               " reason=audit check +\\{"));
   EXPECT_THAT(r.out, HasSubstr("more: true"));
+}
+
+// All values of a JSON string field, in order.
+std::vector<std::string> AllOf(const std::string& out, const std::string& field) {
+  std::vector<std::string> values;
+  const std::regex re("\"" + field + "\":\"?([^\",}]*)");
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator();
+       ++it) {
+    values.push_back((*it)[1].str());
+  }
+  return values;
+}
+
+// `loyalty transactions --since/--until` (ISO 8601 UTC or micros) filters by posted time;
+// list commands print one page with --page_size/--page_token, and next_page_token.
+TEST_F(SdkCliTest, TransactionsWindowAndPagingFlags) {
+  const std::string card = Partner({"enroll", "--txn_id=win-enroll"}).Get("card_number");
+  ASSERT_FALSE(card.empty());
+  for (const char* id : {"win-earn-1", "win-earn-2"}) {
+    ASSERT_EQ(Partner({"earn", "--card=" + card, "--amount_minor=1000", "--currency=EUR",
+                       std::string("--txn_id=") + id})
+                  .exit_code,
+              0);
+  }
+  CliRun all = Partner({"transactions", "--card=" + card});
+  EXPECT_EXIT_CODE(all, 0);
+  ASSERT_EQ(AllOf(all.out, "partner_txn_id"),
+            (std::vector<std::string>{"win-earn-2", "win-earn-1", "win-enroll"}));
+  const std::vector<std::string> posted = AllOf(all.out, "posted_at_micros");
+  ASSERT_EQ(posted.size(), 3u);
+  ASSERT_LT(std::stoll(posted[1]), std::stoll(posted[0]));
+  // [win-earn-1's time, win-earn-2's time) in micros holds win-earn-1 alone.
+  CliRun r =
+      Partner({"transactions", "--card=" + card, "--since=" + posted[1], "--until=" + posted[0]});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(AllOf(r.out, "partner_txn_id"), std::vector<std::string>{"win-earn-1"});
+  // ISO 8601 UTC: nothing before 2020; everything since an hour ago.
+  r = Partner({"transactions", "--card=" + card, "--until=2020-01-01T00:00:00Z"});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"transactions\":[]"));
+  const std::string hour_ago =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() - absl::Hours(1), absl::UTCTimeZone());
+  r = Partner({"transactions", "--card=" + card, "--since=" + hour_ago});
+  EXPECT_EQ(AllOf(r.out, "partner_txn_id").size(), 3u) << r.out;
+  EXPECT_EXIT_CODE(
+      Partner({"transactions", "--since=2026-11-03T14:05:00Z", "--until=2026-11-03T14:05:00Z"}), 3);
+  EXPECT_EXIT_CODE(Partner({"transactions", "--until=yesterday"}), 3);
+  // Two pages of the window; the token is refused with another window.
+  r = Partner({"transactions", "--card=" + card, "--since=" + hour_ago, "--page_size=2"});
+  EXPECT_EQ(AllOf(r.out, "partner_txn_id"), (std::vector<std::string>{"win-earn-2", "win-earn-1"}));
+  const std::string token = r.Get("next_page_token");
+  ASSERT_FALSE(token.empty()) << r.out;
+  r = Partner({"transactions", "--card=" + card, "--since=" + hour_ago, "--page_token=" + token});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_EQ(AllOf(r.out, "partner_txn_id"), std::vector<std::string>{"win-enroll"});
+  EXPECT_EQ(r.Get("next_page_token"), "");
+  EXPECT_EXIT_CODE(Partner({"transactions", "--card=" + card, "--page_token=" + token}), 3);
+
+  // list-partners one at a time adds up to the whole list.
+  sdk::RegisterPartnerParams cinema;
+  cinema.name = "Cinema";
+  cinema.category = "cinema";
+  cinema.earn_rate_bp = 200;
+  ASSERT_TRUE(admin_->RegisterPartner(cinema).ok());
+  CliRun whole = Admin({"list-partners"});
+  EXPECT_EXIT_CODE(whole, 0);
+  EXPECT_EQ(whole.Get("next_page_token"), "");
+  const std::vector<std::string> ids = AllOf(whole.out, "partner_id");
+  ASSERT_GE(ids.size(), 2u);
+  std::vector<std::string> paged;
+  std::string next;
+  for (int pages = 0; pages <= static_cast<int>(ids.size()); ++pages) {
+    std::vector<std::string> args = {"list-partners", "--page_size=1"};
+    if (!next.empty()) args.push_back("--page_token=" + next);
+    CliRun page = Admin(args);
+    EXPECT_EXIT_CODE(page, 0);
+    for (const std::string& id : AllOf(page.out, "partner_id")) paged.push_back(id);
+    next = page.Get("next_page_token");
+    if (next.empty()) break;
+  }
+  EXPECT_EQ(paged, ids);
+  EXPECT_EXIT_CODE(Admin({"list-partners", "--page_size=-1"}), 3);
+  // The human output prints the token; --help names the flags.
+  r = Spawn(
+      LOYALTY_CLI_BINARY,
+      {"--hub=" + hub_.target(), "--key_file=" + admin_key_file_, "list-partners", "--page_size=1"},
+      {});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("next_page_token: [A-Za-z0-9_-]+"));
+  r = Spawn(LOYALTY_CLI_BINARY, {"transactions", "--help"}, {});
+  EXPECT_THAT(r.out, HasSubstr("--since"));
+  EXPECT_THAT(r.out, HasSubstr("--until"));
+  EXPECT_THAT(r.out, HasSubstr("--page_token"));
+  r = Spawn(LOYALTY_CLI_BINARY, {"list-promotions", "--help"}, {});
+  EXPECT_THAT(r.out, HasSubstr("--page_size"));
 }
 
 TEST_F(SdkCliTest, UsageCredentialsAndReachability) {

@@ -212,7 +212,8 @@ TEST_F(SdkClientTest, PartnerCallsReportHubErrors) {
   ExpectError(client.Reverse({"", "e-1", 51}), absl::StatusCode::kFailedPrecondition, "points");
   ExpectError(client.Reverse({"", "no-such-txn", 0}), absl::StatusCode::kNotFound,
               "original_partner_txn_id");
-  ExpectError(client.ListTransactions({501, "", ""}), absl::StatusCode::kInvalidArgument,
+  // Above 500 is coerced to 500; negative is refused.
+  ExpectError(client.ListTransactions({-1, "", ""}), absl::StatusCode::kInvalidArgument,
               "page_size");
 
   // Credentials: a wrong key and an operator key.

@@ -23,6 +23,9 @@ class AdminClient {
     return conn_->RegisterPartner(p);
   }
   absl::StatusOr<std::vector<Partner>> ListPartners() { return conn_->ListPartners(); }
+  absl::StatusOr<PartnerPage> ListPartnersPage(const ListPartnersParams& p = {}) {
+    return conn_->ListPartnersPage(p);
+  }
   absl::StatusOr<Partner> SuspendPartner(const SuspendPartnerParams& p) {
     return conn_->SuspendPartner(p);
   }
@@ -49,6 +52,9 @@ class AdminClient {
   }
   absl::StatusOr<std::vector<Tier>> SetTiers(const SetTiersParams& p) { return conn_->SetTiers(p); }
   absl::StatusOr<std::vector<Tier>> ListTiers() { return conn_->ListTiers(); }
+  absl::StatusOr<TierPage> ListTiersPage(const ListTiersParams& p = {}) {
+    return conn_->ListTiersPage(p);
+  }
   absl::StatusOr<TierReviewResult> RunTierReview() { return conn_->RunTierReview(); }
   absl::StatusOr<Promotion> CreatePromotion(const Promotion& p) {
     return conn_->CreatePromotion(p);
@@ -56,12 +62,18 @@ class AdminClient {
   absl::StatusOr<std::vector<Promotion>> ListPromotions(const ListPromotionsParams& p = {}) {
     return conn_->ListPromotions(p);
   }
+  absl::StatusOr<PromotionPage> ListPromotionsPage(const ListPromotionsParams& p = {}) {
+    return conn_->ListPromotionsPage(p);
+  }
   absl::StatusOr<Promotion> EndPromotion(const EndPromotionParams& p) {
     return conn_->EndPromotion(p);
   }
   absl::StatusOr<std::vector<ExpiringPoints>> ListExpiringPoints(
       const ListExpiringPointsParams& p) {
     return conn_->ListExpiringPoints(p);
+  }
+  absl::StatusOr<ExpiringPointsPage> ListExpiringPointsPage(const ListExpiringPointsParams& p) {
+    return conn_->ListExpiringPointsPage(p);
   }
   absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) { return conn_->UnlockMemberPin(p); }
   absl::StatusOr<AuditLogPage> ListAuditLog(const ListAuditLogParams& p = {}) {

@@ -30,7 +30,10 @@ class AdminConnection {
   virtual ~AdminConnection() = default;
 
   virtual absl::StatusOr<RegisterPartnerResult> RegisterPartner(const RegisterPartnerParams& p) = 0;
+  // Every partner: all pages of ListPartnersPage.
   virtual absl::StatusOr<std::vector<Partner>> ListPartners() = 0;
+  // One page, by partner_id. INVALID_ARGUMENT naming page_size or page_token.
+  virtual absl::StatusOr<PartnerPage> ListPartnersPage(const ListPartnersParams& p) = 0;
   virtual absl::StatusOr<Partner> SuspendPartner(const SuspendPartnerParams& p) = 0;
   // Returns the new key; the old one stops working at once.
   virtual absl::StatusOr<std::string> RotateApiKey(const RotateApiKeyParams& p) = 0;
@@ -53,19 +56,28 @@ class AdminConnection {
   // Replaces the tier scheme; returns the tiers as stored (by threshold). INVALID_ARGUMENT
   // naming the field (tiers.name twice, tiers.threshold_minor, tiers.multiplier_bp).
   virtual absl::StatusOr<std::vector<Tier>> SetTiers(const SetTiersParams& p) = 0;
+  // Every tier: all pages of ListTiersPage.
   virtual absl::StatusOr<std::vector<Tier>> ListTiers() = 0;
+  // One page, by threshold. INVALID_ARGUMENT naming page_size or page_token.
+  virtual absl::StatusOr<TierPage> ListTiersPage(const ListTiersParams& p) = 0;
   // Re-evaluates the tier of every member who earned in the last year or holds a tier.
   virtual absl::StatusOr<TierReviewResult> RunTierReview() = 0;
   // Returns the promotion with its id (promotion_id and ended of `p` are ignored).
   // INVALID_ARGUMENT naming the promotion.* field; NOT_FOUND for an unknown funder.
   virtual absl::StatusOr<Promotion> CreatePromotion(const Promotion& p) = 0;
-  // Active promotions (with include_inactive, all of them), by id.
+  // Active promotions (with include_inactive, all of them), by id: every page from
+  // p.page_token on.
   virtual absl::StatusOr<std::vector<Promotion>> ListPromotions(const ListPromotionsParams& p) = 0;
+  // One page of them. INVALID_ARGUMENT naming page_size or page_token.
+  virtual absl::StatusOr<PromotionPage> ListPromotionsPage(const ListPromotionsParams& p) = 0;
   // Ends a promotion now; NOT_FOUND promotion_id for an unknown one.
   virtual absl::StatusOr<Promotion> EndPromotion(const EndPromotionParams& p) = 0;
-  // Members with points expiring in the next within_days days. INVALID_ARGUMENT
-  // within_days outside 1..366.
+  // Members with points expiring in the next within_days days: one page (the first
+  // `limit` or page_size members). INVALID_ARGUMENT within_days outside 1..366.
   virtual absl::StatusOr<std::vector<ExpiringPoints>> ListExpiringPoints(
+      const ListExpiringPointsParams& p) = 0;
+  // The same page with its next_page_token.
+  virtual absl::StatusOr<ExpiringPointsPage> ListExpiringPointsPage(
       const ListExpiringPointsParams& p) = 0;
   // Clears a member's PIN lock (after 3 wrong PINs). NOT_FOUND for an unknown card.
   virtual absl::Status UnlockMemberPin(const UnlockMemberPinParams& p) = 0;

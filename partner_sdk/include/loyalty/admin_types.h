@@ -27,6 +27,19 @@ struct Partner {
   int32_t return_window_days = 0;  // earned points stay pending this many days; 0 = none
 };
 
+// Paging, the same for every List call (docs/api.md "Paging"): page_size 0 = 100, above
+// 500 = 500; page_token is the previous page's next_page_token, passed back unchanged
+// with the same filters (a token is opaque: do not build or parse one); a page's
+// next_page_token is "" on the last page.
+struct ListPartnersParams {
+  int32_t page_size = 0;
+  std::string page_token;
+};
+struct PartnerPage {
+  std::vector<Partner> partners;  // by partner_id
+  std::string next_page_token;    // "" on the last page
+};
+
 struct RegisterPartnerParams {
   std::string name;      // 1..100 characters
   std::string category;  // [a-z0-9_]{1,40}; one active partner per category
@@ -127,6 +140,14 @@ struct Tier {
 struct SetTiersParams {
   std::vector<Tier> tiers;  // replaces the scheme as a whole; empty = no tiers
 };
+struct ListTiersParams {
+  int32_t page_size = 0;  // paging: see ListPartnersParams
+  std::string page_token;
+};
+struct TierPage {
+  std::vector<Tier> tiers;      // by threshold_minor, then name
+  std::string next_page_token;  // "" on the last page
+};
 
 struct TierReviewResult {
   int64_t members_reviewed = 0;
@@ -167,6 +188,12 @@ struct Promotion {
 
 struct ListPromotionsParams {
   bool include_inactive = false;  // also ended, expired and future promotions
+  int32_t page_size = 0;          // paging: see ListPartnersParams
+  std::string page_token;
+};
+struct PromotionPage {
+  std::vector<Promotion> promotions;  // by promotion_id
+  std::string next_page_token;        // "" on the last page
 };
 struct EndPromotionParams {
   int64_t promotion_id = 0;
@@ -174,12 +201,18 @@ struct EndPromotionParams {
 
 struct ListExpiringPointsParams {
   int32_t within_days = 0;  // 1..366
-  int32_t limit = 0;        // 1..1000; 0 = 100
+  int32_t limit = 0;        // deprecated (page_size): 0..1000, the page size if page_size is 0
+  int32_t page_size = 0;    // paging: see ListPartnersParams
+  std::string page_token;   // later pages keep the first page's window
 };
 struct ExpiringPoints {
   int64_t member_id = 0;
   int64_t points = 0;
   int64_t first_expiry_at_micros = 0;
+};
+struct ExpiringPointsPage {
+  std::vector<ExpiringPoints> members;  // by first_expiry_at_micros, then member_id
+  std::string next_page_token;          // "" on the last page
 };
 
 struct UnlockMemberPinParams {
@@ -203,8 +236,8 @@ struct ListAuditLogParams {
   int64_t to_micros = 0;    // entries before; 0 = up to now
   std::string actor;        // exact match; "" = any
   std::string action;       // exact match; "" = any
-  int32_t page_size = 0;    // 0 = 100; at most 500
-  std::string page_token;   // next_page_token of the previous page; "" = the newest
+  int32_t page_size = 0;    // 0 = 100; above 500 = 500
+  std::string page_token;   // next_page_token of the previous page (same filters); "" = the newest
 };
 struct AuditLogPage {
   std::vector<AuditEntry> entries;  // newest first

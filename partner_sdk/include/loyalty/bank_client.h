@@ -34,6 +34,9 @@ class BankClient {
   absl::StatusOr<std::vector<std::string>> ListCoBrandedCards(const ListCoBrandedCardsParams& p) {
     return conn_->ListCoBrandedCards(p);
   }
+  absl::StatusOr<CoBrandedCardPage> ListCoBrandedCardsPage(const ListCoBrandedCardsParams& p) {
+    return conn_->ListCoBrandedCardsPage(p);
+  }
   // Takes a vector, an array or any contiguous range of records.
   absl::StatusOr<std::vector<ClearingResult>> SubmitCardTransactions(
       absl::Span<const ClearingRecord> records, const SubmitCardTransactionsOptions& o = {}) {

@@ -48,6 +48,9 @@ class BankConnection {
   // The member's linked cards as card references (tokens, or "h:" + hash for PANs).
   virtual absl::StatusOr<std::vector<std::string>> ListCoBrandedCards(
       const ListCoBrandedCardsParams& p) = 0;
+  // One page of them. INVALID_ARGUMENT naming page_size or page_token.
+  virtual absl::StatusOr<CoBrandedCardPage> ListCoBrandedCardsPage(
+      const ListCoBrandedCardsParams& p) = 0;
   virtual absl::StatusOr<std::vector<ClearingResult>> SubmitCardTransactions(
       absl::Span<const ClearingRecord> records, const SubmitCardTransactionsOptions& o) = 0;
   virtual absl::StatusOr<CardStatement> GetCardStatement(const GetCardStatementParams& p) = 0;

@@ -41,6 +41,14 @@ struct UnlinkCoBrandedCardParams {
 
 struct ListCoBrandedCardsParams {
   std::string card_number;  // any loyalty card of the member
+  // Paging (docs/api.md "Paging"): 0 = 100, above 500 = 500; the previous page's
+  // next_page_token, unchanged, with the same card_number.
+  int32_t page_size = 0;
+  std::string page_token;
+};
+struct CoBrandedCardPage {
+  std::vector<std::string> card_refs;  // ascending
+  std::string next_page_token;         // "" on the last page
 };
 
 enum class ClearingType { kUnspecified = 0, kPurchase = 1, kRefund = 2 };

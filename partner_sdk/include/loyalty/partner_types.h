@@ -139,9 +139,14 @@ struct ReverseResult {
 };
 
 struct ListTransactionsParams {
-  int32_t page_size = 0;    // 1..500; 0 = 100
-  std::string page_token;   // from the previous page; "" = newest first
+  int32_t page_size = 0;  // 0 = 100; above 500 = 500
+  // The previous page's next_page_token, unchanged (it is opaque), with the same filters;
+  // "" = newest first.
+  std::string page_token;
   std::string card_number;  // optional filter
+  // Entries posted in [since_micros, until_micros) (UTC micros); 0 = unbounded.
+  int64_t since_micros = 0;
+  int64_t until_micros = 0;
 };
 struct TransactionPage {
   std::vector<Transaction> transactions;  // newest first

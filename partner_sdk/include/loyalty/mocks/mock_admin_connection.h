@@ -16,6 +16,8 @@ class MockAdminConnection : public AdminConnection {
   MOCK_METHOD(absl::StatusOr<RegisterPartnerResult>, RegisterPartner,
               (const RegisterPartnerParams&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<Partner>>, ListPartners, (), (override));
+  MOCK_METHOD(absl::StatusOr<PartnerPage>, ListPartnersPage, (const ListPartnersParams&),
+              (override));
   MOCK_METHOD(absl::StatusOr<Partner>, SuspendPartner, (const SuspendPartnerParams&), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, RotateApiKey, (const RotateApiKeyParams&), (override));
   MOCK_METHOD(absl::StatusOr<Program>, SetProgram, (const Program&), (override));
@@ -32,12 +34,17 @@ class MockAdminConnection : public AdminConnection {
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<Tier>>, SetTiers, (const SetTiersParams&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<Tier>>, ListTiers, (), (override));
+  MOCK_METHOD(absl::StatusOr<TierPage>, ListTiersPage, (const ListTiersParams&), (override));
   MOCK_METHOD(absl::StatusOr<TierReviewResult>, RunTierReview, (), (override));
   MOCK_METHOD(absl::StatusOr<Promotion>, CreatePromotion, (const Promotion&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<Promotion>>, ListPromotions, (const ListPromotionsParams&),
               (override));
+  MOCK_METHOD(absl::StatusOr<PromotionPage>, ListPromotionsPage, (const ListPromotionsParams&),
+              (override));
   MOCK_METHOD(absl::StatusOr<Promotion>, EndPromotion, (const EndPromotionParams&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<ExpiringPoints>>, ListExpiringPoints,
+              (const ListExpiringPointsParams&), (override));
+  MOCK_METHOD(absl::StatusOr<ExpiringPointsPage>, ListExpiringPointsPage,
               (const ListExpiringPointsParams&), (override));
   MOCK_METHOD(absl::Status, UnlockMemberPin, (const UnlockMemberPinParams&), (override));
   MOCK_METHOD(absl::StatusOr<AuditLogPage>, ListAuditLog, (const ListAuditLogParams&),

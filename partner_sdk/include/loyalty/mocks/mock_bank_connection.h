@@ -23,6 +23,8 @@ class MockBankConnection : public BankConnection {
   MOCK_METHOD(absl::Status, UnlinkCoBrandedCard, (const UnlinkCoBrandedCardParams&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, ListCoBrandedCards,
               (const ListCoBrandedCardsParams&), (override));
+  MOCK_METHOD(absl::StatusOr<CoBrandedCardPage>, ListCoBrandedCardsPage,
+              (const ListCoBrandedCardsParams&), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<ClearingResult>>, SubmitCardTransactions,
               (absl::Span<const ClearingRecord>, const SubmitCardTransactionsOptions&), (override));
   MOCK_METHOD(absl::StatusOr<CardStatement>, GetCardStatement, (const GetCardStatementParams&),
