@@ -30,10 +30,14 @@
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
+#include "tests/support/grpc_call.h"
 #include "tests/support/test_db.h"
 
 namespace loyalty {
 namespace {
+
+using testing::Describe;
+using testing::Invoke;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -70,21 +74,6 @@ const char* CallerName(Caller c) {
       return "bogus key";
   }
   return "?";
-}
-
-std::string Describe(const grpc::Status& s) {
-  return absl::StrCat("code ", static_cast<int>(s.error_code()), " \"", s.error_message(), "\"");
-}
-
-// One call with a deadline; `key` empty = no authorization metadata at all.
-template <typename Stub, typename Req, typename Resp>
-grpc::Status Invoke(Stub* stub,
-                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                    const std::string& key, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  if (!key.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", key));
-  return (stub->*method)(&ctx, req, resp);
 }
 
 // One row of the auth matrix.

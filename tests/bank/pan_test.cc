@@ -35,10 +35,14 @@
 #include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 #include "tests/support/hub_process.h"
+#include "tests/support/grpc_call.h"
 #include "tests/support/test_db.h"
 
 namespace loyalty {
 namespace {
+
+using testing::Describe;
+using testing::Invoke;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -56,22 +60,7 @@ constexpr char kPanHmac[] = "831dbbea1b2ffc43ad86d65061b7dae7a0218c8972c785af914
 // A Luhn-valid loyalty card number that no member has.
 constexpr char kNoSuchLoyaltyCard[] = "7000000000000005";
 
-constexpr auto kRpcTimeout = std::chrono::seconds(10);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
-
-std::string Describe(const grpc::Status& s) {
-  return absl::StrCat("code ", static_cast<int>(s.error_code()), " \"", s.error_message(), "\"");
-}
-
-template <typename Stub, typename Req, typename Resp>
-grpc::Status Invoke(Stub* stub,
-                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                    const std::string& key, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  if (!key.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", key));
-  return (stub->*method)(&ctx, req, resp);
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

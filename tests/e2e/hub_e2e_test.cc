@@ -22,10 +22,14 @@
 #include "loyalty/v1/admin.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 #include "tests/support/hub_process.h"
+#include "tests/support/grpc_call.h"
 #include "tests/support/test_db.h"
 
 namespace loyalty {
 namespace {
+
+using testing::Describe;
+using testing::Invoke;
 
 using ::testing::HasSubstr;
 
@@ -34,23 +38,8 @@ constexpr const char* kAdminKey = testing::kHubAdminKey;
 constexpr auto kRpcTimeout = std::chrono::seconds(10);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
 
-std::string Describe(const grpc::Status& s) {
-  return absl::StrCat("code ", static_cast<int>(s.error_code()), " \"", s.error_message(), "\"");
-}
-
 std::chrono::system_clock::time_point Deadline() {
   return std::chrono::system_clock::now() + kRpcTimeout;
-}
-
-// One call with a deadline; `key` empty = no authorization metadata.
-template <typename Stub, typename Req, typename Resp>
-grpc::Status Invoke(Stub* stub,
-                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                    const std::string& key, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Deadline());
-  if (!key.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", key));
-  return (stub->*method)(&ctx, req, resp);
 }
 
 std::string BytesOf(const grpc::ByteBuffer& buffer) {

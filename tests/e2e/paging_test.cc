@@ -23,29 +23,18 @@
 #include "loyalty/v1/bank.grpc.pb.h"
 #include "loyalty/v1/partner.grpc.pb.h"
 #include "tests/support/hub_process.h"
+#include "tests/support/grpc_call.h"
 #include "tests/support/test_db.h"
 
 namespace loyalty {
 namespace {
 
+using testing::Describe;
+using testing::Invoke;
+
 using ::testing::HasSubstr;
 
 constexpr const char* kAdminKey = testing::kHubAdminKey;
-constexpr auto kRpcTimeout = std::chrono::seconds(10);
-
-std::string Describe(const grpc::Status& s) {
-  return absl::StrCat("code ", static_cast<int>(s.error_code()), " \"", s.error_message(), "\"");
-}
-
-template <typename Stub, typename Req, typename Resp>
-grpc::Status Invoke(Stub* stub,
-                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                    const std::string& key, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", key));
-  return (stub->*method)(&ctx, req, resp);
-}
 
 // One page as the test sees any list: the items' keys and the next token.
 struct Page {
