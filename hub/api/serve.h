@@ -25,6 +25,8 @@
 namespace loyalty {
 
 // What the services need; owned by the server. REQUIRES: all outlive the services.
+class Analytics;  // hub/analytics/analytics.h
+
 struct ServiceEnv {
   Ledger* ledger = nullptr;
   Authenticator* auth = nullptr;
@@ -36,6 +38,8 @@ struct ServiceEnv {
   RateLimiter* rate_limiter = nullptr;
   // Unary calls in flight, for a graceful shutdown; nullptr = not tracked.
   CallTracker* calls = nullptr;
+  // The analytics reports (AnalyticsService); nullptr = not served.
+  Analytics* analytics = nullptr;
 };
 
 // The domain of every google.rpc.ErrorInfo the hub sends (AIP-193).

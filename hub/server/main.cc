@@ -26,6 +26,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "hub/api/admin_service.h"
+#include "hub/api/analytics_service.h"
 #include "hub/api/bank_service.h"
 #include "hub/api/call_tracker.h"
 #include "hub/api/partner_service.h"
@@ -92,6 +93,9 @@ ABSL_FLAG(std::string, pan_hmac_key_file, "",
           "without one, BankService takes card tokens only");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "on SIGTERM/SIGINT, how long calls in flight may run before they are cancelled");
+ABSL_FLAG(int64_t, analytics_min_cell, 10,
+          "analytics: the fewest members a coalition-wide figure shown to a partner may "
+          "cover (smaller cells are suppressed); 1 = no suppression");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
 ABSL_FLAG(bool, check_invariants, false,
           "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
@@ -338,9 +342,15 @@ int Run() {
   ServiceEnv env{&ledger, &auth, &pool, &bank_ledger, *pan_key, &rate_limiter};
   CallTracker calls;
   env.calls = &calls;
+  AnalyticsOptions analytics_options;
+  analytics_options.min_cell_members = std::max<int64_t>(1, absl::GetFlag(FLAGS_analytics_min_cell));
+  // Reports read the database directly, never through a group-commit batch.
+  Analytics analytics(store->get(), SystemClock::Get(), analytics_options);
+  env.analytics = &analytics;
   AdminServiceImpl admin(env);
   PartnerServiceImpl partner(env);
   BankServiceImpl bank(env);
+  AnalyticsServiceImpl analytics_service(env);
 
   // Health answers for the whole server ("") and for each service by name; reflection
   // in both versions lists them all.
@@ -348,6 +358,7 @@ int Run() {
       v1::AdminService::service_full_name(),
       v1::PartnerService::service_full_name(),
       v1::BankService::service_full_name(),
+      v1::AnalyticsService::service_full_name(),
       "grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection",
       grpc::reflection::v1::ServerReflection::service_full_name()};
@@ -360,6 +371,7 @@ int Run() {
   builder.RegisterService(&admin);
   builder.RegisterService(&partner);
   builder.RegisterService(&bank);
+  builder.RegisterService(&analytics_service);
   builder.RegisterService(&reflection_v1);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

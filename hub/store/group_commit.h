@@ -80,6 +80,9 @@ class GroupCommitStore final : public Store {
   absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) override {
     return base_->RunBatchTransaction(fn);
   }
+  absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) override {
+    return base_->RunAnalytics(fn);
+  }
   absl::Status Migrate() override { return base_->Migrate(); }
   absl::Status Ping() override { return base_->Ping(); }
 

@@ -110,6 +110,7 @@ class MysqlStore final : public Store {
 
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
   absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) override;
+  absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) override;
   absl::Status Migrate() override;
   absl::Status Ping() override;
 
@@ -234,6 +235,24 @@ absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(Ba
   }
   return absl::AbortedError(absl::StrCat("transaction gave up after ", options_.max_attempts,
                                          " attempts: ", last.message()));
+}
+
+absl::Status MysqlStore::RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) {
+  ASSIGN_OR_RETURN(std::unique_ptr<MysqlConnection> c, Borrow());
+  absl::Status status;
+  try {
+    std::unique_ptr<sql::Statement> st(c->conn->createStatement());
+    // Every read of a report sees the same committed state; nothing is locked.
+    st->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    MysqlTxn txn(c.get(), &ids_);
+    status = fn(txn);
+    st->execute("COMMIT");
+  } catch (const sql::SQLException& e) {
+    bool retry = false;
+    status = StatusFromSqlException(e, &retry, &c->broken);
+  }
+  Return(std::move(c));
+  return status;
 }
 
 absl::Status MysqlStore::Migrate() {

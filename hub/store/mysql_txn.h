@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hub/common/status_macros.h"
+#include "hub/store/analytics_rows.h"
 #include "hub/store/batch_rows.h"
 
 namespace loyalty {
@@ -53,7 +54,7 @@ ClearingRow ReadClearing(sql::ResultSet* rs);
 // Plain row mapping: each method is the statement(s) its contract in store.h or
 // batch_rows.h names, on one connection, in the transaction the store opened. No state
 // of a batch lives here (working_set.h holds it).
-class MysqlTxn final : public BatchRows {
+class MysqlTxn final : public BatchRows, public AnalyticsRows {
  public:
   // REQUIRES: `c` and `ids` outlive the transaction.
   MysqlTxn(MysqlConnection* c, IdSource* ids) : c_(c), ids_(ids) {}
@@ -226,6 +227,25 @@ class MysqlTxn final : public BatchRows {
                                            const std::string& month_key) override;
   absl::StatusOr<std::vector<ClearingRow>> CardClearingsInMonth(
       const std::string& ref, const std::string& month_key) override;
+
+  // AnalyticsRows (mysql_analytics.cc).
+  absl::StatusOr<std::vector<ActivityRow>> MemberActivity(const ActivityQuery& q) override;
+  absl::StatusOr<std::vector<AwardRow>> PromotionAwards(int64_t promotion,
+                                                        PartnerId partner) override;
+  absl::StatusOr<std::vector<JoinerWindowRow>> JoinerWindows(PartnerId partner, Micros from,
+                                                             Micros until, Micros window,
+                                                             int64_t* joiners) override;
+  absl::StatusOr<std::vector<FlowCellRow>> RedemptionFlows(
+      Micros from, Micros until, const std::vector<Micros>& bucket_starts) override;
+  absl::StatusOr<std::vector<FunderLotsRow>> FunderLots(Micros from, Micros until) override;
+  absl::StatusOr<std::vector<OutstandingRow>> Outstanding(
+      const std::vector<Micros>& bucket_starts) override;
+  absl::StatusOr<std::vector<std::pair<MemberId, std::string>>> MemberTiers() override;
+  absl::StatusOr<std::optional<PromotionRow>> GetPromotion(int64_t id) override;
+  absl::StatusOr<std::optional<ProgramRecord>> Program() override { return GetProgram(); }
+  absl::StatusOr<std::vector<SettlementTermsRow>> SettlementTerms() override {
+    return ListSettlementTerms();
+  }
 
  private:
   // Runs `body` and converts any sql::SQLException into a status.

@@ -18,7 +18,8 @@
 
 namespace loyalty {
 
-class BatchRows;  // batch_rows.h
+class AnalyticsRows;  // analytics_rows.h
+class BatchRows;      // batch_rows.h
 
 // A page of a partner's own transactions (PostingRows::ListTxns), newest first by id.
 struct TxnQuery {
@@ -342,6 +343,14 @@ class Store {
   virtual absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) {
     (void)fn;
     return absl::UnimplementedError("this store has no batch access");
+  }
+
+  // Runs `fn` over one read-only consistent snapshot of the database (the analytics
+  // reports), on a connection of its own: never inside a batch of postings, so a long
+  // report holds up no commit. Not retried. UNIMPLEMENTED for a store without it.
+  virtual absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) {
+    (void)fn;
+    return absl::UnimplementedError("this store has no analytics access");
   }
 
   // Applies the migrations not applied yet. Safe to call from several processes.

@@ -1,0 +1,220 @@
+// The analytics reads of MysqlTxn (hub/store/analytics_rows.h). Each is one grouped
+// statement; MysqlStore::RunAnalytics runs them in a read-only consistent snapshot.
+#include <cppconn/resultset.h>
+
+#include "absl/strings/str_cat.h"
+#include "hub/store/mysql_txn.h"
+
+namespace loyalty {
+namespace {
+
+// An earn's spend net of its returns (NetSpendMinor in hub/common/money.h; the same
+// expression as tier spend): DECIMAL keeps amount x reversed points exact.
+std::string NetSpend(const std::string& t) {
+  return absl::StrCat("CASE WHEN ", t, ".reversed_points <= 0 OR ", t, ".points <= 0 THEN ", t,
+                      ".amount_minor WHEN ", t, ".reversed_points >= ", t,
+                      ".points THEN 0 ELSE ", t, ".amount_minor - CAST(", t,
+                      ".amount_minor AS DECIMAL(38,0)) * ", t, ".reversed_points DIV ", t,
+                      ".points END");
+}
+
+// The bucket of `column` among `starts` (INTERVAL() - 1: -1 before the first start);
+// "0" when there are no starts. Binds nothing itself: BindStarts does.
+std::string BucketOf(const std::string& column, const std::vector<Micros>& starts) {
+  if (starts.empty()) return "0";
+  std::string out = absl::StrCat("INTERVAL(", column);
+  for (size_t i = 0; i < starts.size(); ++i) out += ", ?";
+  return out + ") - 1";
+}
+
+int BindStarts(sql::PreparedStatement* st, int i, const std::vector<Micros>& starts) {
+  for (Micros s : starts) st->setInt64(i++, s);
+  return i;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ActivityRow>> MysqlTxn::MemberActivity(const ActivityQuery& q) {
+  return Guard([&]() -> absl::StatusOr<std::vector<ActivityRow>> {
+    // With a partner, ix_partner_member_kind_time reads that partner's rows only.
+    auto* st = Prepare(absl::StrCat(
+        "SELECT t.member_id, ", BucketOf("t.posted_at", q.bucket_starts),
+        " AS b, COUNT(*), CAST(SUM(", NetSpend("t"), ") AS SIGNED), MAX(t.posted_at) "
+        "FROM txns t WHERE ",
+        q.partner != 0 ? "t.partner_id = ? AND " : "",
+        "t.kind = 'earn' AND t.posted_at >= ? AND t.posted_at < ? "
+        "GROUP BY t.member_id, b ORDER BY t.member_id, b"));
+    int i = BindStarts(st, 1, q.bucket_starts);
+    if (q.partner != 0) st->setInt64(i++, q.partner);
+    st->setInt64(i++, q.from);
+    st->setInt64(i++, q.until);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<ActivityRow> out;
+    out.reserve(rs->rowsCount());
+    while (rs->next()) {
+      out.push_back({rs->getInt64(1), rs->getInt(2), rs->getInt64(3), rs->getInt64(4),
+                     rs->getInt64(5)});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<AwardRow>> MysqlTxn::PromotionAwards(int64_t promotion,
+                                                                PartnerId partner) {
+  return Guard([&]() -> absl::StatusOr<std::vector<AwardRow>> {
+    auto* st = Prepare(
+        "SELECT a.member_id, CAST(SUM(GREATEST(b.points - b.reversed_points, 0)) AS SIGNED) "
+        "FROM promotion_awards a JOIN txns e ON e.id = a.earn_txn_id "
+        "JOIN txns b ON b.id = a.bonus_txn_id "
+        "WHERE a.promotion_id = ? AND e.partner_id = ? "
+        "GROUP BY a.member_id ORDER BY a.member_id");
+    st->setInt64(1, promotion);
+    st->setInt64(2, partner);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<AwardRow> out;
+    while (rs->next()) out.push_back({rs->getInt64(1), rs->getInt64(2)});
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<JoinerWindowRow>> MysqlTxn::JoinerWindows(PartnerId partner,
+                                                                     Micros from, Micros until,
+                                                                     Micros window,
+                                                                     int64_t* joiners) {
+  return Guard([&]() -> absl::StatusOr<std::vector<JoinerWindowRow>> {
+    const std::string first_earns =
+        "SELECT member_id, MIN(posted_at) AS first_at FROM txns "
+        "WHERE partner_id = ? AND kind = 'earn' GROUP BY member_id "
+        "HAVING first_at >= ? AND first_at < ?";
+    auto* count = Prepare(absl::StrCat("SELECT COUNT(*) FROM (", first_earns, ") f"));
+    count->setInt64(1, partner);
+    count->setInt64(2, from);
+    count->setInt64(3, until);
+    std::unique_ptr<sql::ResultSet> crs(count->executeQuery());
+    *joiners = crs->next() ? crs->getInt64(1) : 0;
+
+    // ix_member_time (member_id, posted_at) reads each joiner's earns in its window.
+    auto* st = Prepare(absl::StrCat(
+        "SELECT t.partner_id = ? AS at_p, t.posted_at >= f.first_at AS after_first, "
+        "COUNT(DISTINCT f.member_id), COUNT(*), CAST(SUM(", NetSpend("t"), ") AS SIGNED) "
+        "FROM (", first_earns, ") f JOIN txns t ON t.member_id = f.member_id "
+        "AND t.kind = 'earn' AND t.posted_at >= f.first_at - ? AND t.posted_at < f.first_at + ? "
+        "GROUP BY at_p, after_first ORDER BY at_p, after_first"));
+    st->setInt64(1, partner);
+    st->setInt64(2, partner);
+    st->setInt64(3, from);
+    st->setInt64(4, until);
+    st->setInt64(5, window);
+    st->setInt64(6, window);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<JoinerWindowRow> out;
+    while (rs->next()) {
+      out.push_back({rs->getInt(1) != 0, rs->getInt(2) != 0, rs->getInt64(3), rs->getInt64(4),
+                     rs->getInt64(5)});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<FlowCellRow>> MysqlTxn::RedemptionFlows(
+    Micros from, Micros until, const std::vector<Micros>& bucket_starts) {
+  return Guard([&]() -> absl::StatusOr<std::vector<FlowCellRow>> {
+    // ix_posted (consumptions.posted_at) reads the period's rows; the lot gives the member.
+    auto* st = Prepare(absl::StrCat(
+        "SELECT ", BucketOf("c.posted_at", bucket_starts),
+        " AS b, c.funder_id, COALESCE(c.redeemer_id, 0) AS r, CAST(SUM(c.points) AS SIGNED), "
+        "COUNT(DISTINCT l.member_id) FROM consumptions c JOIN lots l ON l.id = c.lot_id "
+        "WHERE c.kind IN ('redeem', 'restore') AND c.posted_at >= ? AND c.posted_at < ? "
+        "GROUP BY b, c.funder_id, r ORDER BY b, c.funder_id, r"));
+    int i = BindStarts(st, 1, bucket_starts);
+    st->setInt64(i++, from);
+    st->setInt64(i++, until);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<FlowCellRow> out;
+    while (rs->next()) {
+      out.push_back({rs->getInt(1), rs->getInt64(2), rs->getInt64(3), rs->getInt64(4),
+                     rs->getInt64(5)});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<FunderLotsRow>> MysqlTxn::FunderLots(Micros from, Micros until) {
+  return Guard([&]() -> absl::StatusOr<std::vector<FunderLotsRow>> {
+    auto* st = Prepare(
+        "SELECT funder_id, CAST(SUM(points) AS SIGNED), CAST(SUM(remaining) AS SIGNED), "
+        "COUNT(DISTINCT member_id) FROM lots WHERE earned_at >= ? AND earned_at < ? "
+        "GROUP BY funder_id ORDER BY funder_id");
+    st->setInt64(1, from);
+    st->setInt64(2, until);
+    std::vector<FunderLotsRow> out;
+    {
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+      while (rs->next()) {
+        FunderLotsRow r;
+        r.funder = rs->getInt64(1);
+        r.issued = rs->getInt64(2);
+        r.remaining = rs->getInt64(3);
+        r.members = rs->getInt64(4);
+        out.push_back(r);
+      }
+    }
+    auto* by_kind = Prepare(
+        "SELECT l.funder_id, CAST(SUM(CASE WHEN c.kind IN ('redeem', 'restore', 'adjust') "
+        "THEN c.points ELSE 0 END) AS SIGNED), CAST(SUM(CASE WHEN c.kind = 'expire' THEN "
+        "c.points ELSE 0 END) AS SIGNED), CAST(SUM(CASE WHEN c.kind IN ('reverse_own', "
+        "'reverse_cover', 'debt_repay') THEN c.points ELSE 0 END) AS SIGNED) "
+        "FROM lots l JOIN consumptions c ON c.lot_id = l.id "
+        "WHERE l.earned_at >= ? AND l.earned_at < ? GROUP BY l.funder_id");
+    by_kind->setInt64(1, from);
+    by_kind->setInt64(2, until);
+    std::unique_ptr<sql::ResultSet> rs(by_kind->executeQuery());
+    while (rs->next()) {
+      const PartnerId funder = rs->getInt64(1);
+      for (FunderLotsRow& r : out) {
+        if (r.funder != funder) continue;
+        r.redeemed = rs->getInt64(2);
+        r.expired = rs->getInt64(3);
+        r.reversed = rs->getInt64(4);
+      }
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<OutstandingRow>> MysqlTxn::Outstanding(
+    const std::vector<Micros>& bucket_starts) {
+  return Guard([&]() -> absl::StatusOr<std::vector<OutstandingRow>> {
+    auto* st = Prepare(absl::StrCat(
+        "SELECT IF(expires_at = ?, -2, ", BucketOf("expires_at", bucket_starts),
+        ") AS b, funder_id, CAST(SUM(remaining) AS SIGNED), COUNT(DISTINCT member_id) "
+        "FROM lots WHERE remaining > 0 GROUP BY b, funder_id ORDER BY b, funder_id"));
+    st->setInt64(1, kNeverExpires);
+    BindStarts(st, 2, bucket_starts);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<OutstandingRow> out;
+    while (rs->next()) {
+      out.push_back({rs->getInt(1), rs->getInt64(2), rs->getInt64(3), rs->getInt64(4)});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<std::pair<MemberId, std::string>>> MysqlTxn::MemberTiers() {
+  return Guard([&]() -> absl::StatusOr<std::vector<std::pair<MemberId, std::string>>> {
+    std::unique_ptr<sql::ResultSet> rs(
+        Prepare("SELECT id, tier FROM members WHERE tier <> '' ORDER BY id")->executeQuery());
+    std::vector<std::pair<MemberId, std::string>> out;
+    while (rs->next()) out.emplace_back(rs->getInt64(1), rs->getString(2));
+    return out;
+  });
+}
+
+absl::StatusOr<std::optional<PromotionRow>> MysqlTxn::GetPromotion(int64_t id) {
+  if (id <= 0) return std::nullopt;
+  ASSIGN_OR_RETURN(std::vector<PromotionRow> rows, ListPromotionsAfter(0, true, id - 1, 1));
+  if (rows.empty() || rows.front().id != id) return std::nullopt;
+  return rows.front();
+}
+
+}  // namespace loyalty
