@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: `settlement close` over a generated journal of ENTRIES transfers (default
 # 5,000,000) inside one monthly period, under /usr/bin/time -v (wall time, peak RSS),
-# then the hub's invariant check on the same data.
+# then the hub's invariant check on the same data, then the analytics reports over it
+# (deploy/bench-analytics.sh; BENCH_ANALYTICS=0 skips them).
 #
 #   MYSQL_SOCKET=/path/to/mysqld.sock deploy/bench-settlement.sh
 #
@@ -336,3 +337,13 @@ in SQL in $GEN_SECONDS s. \`settlement close --period=$PERIOD\` exit $close_rc:
 | close peak resident memory | $((RSS_KIB / 1024)) MiB | < 1024 MiB | $rss_met |
 | invariant check | $INV ($INV_SECONDS s) | sound | $(yes_no "$((inv_rc == 0))") |
 EOF
+
+# The analytics reports over the same journal (deploy/bench-analytics.sh) before it is
+# dropped, unless BENCH_ANALYTICS=0.
+if [[ "${BENCH_ANALYTICS:-1}" != 0 ]]; then
+    echo
+    analytics_rc=0
+    MYSQL_SOCKET=$MYSQL_SOCKET BENCH_DB=$DB HUB_BIN=$HUB_BIN BUILD_DIR=$BUILD_DIR \
+        deploy/bench-analytics.sh || analytics_rc=$?
+    ((analytics_rc == 0)) || echo "**deploy/bench-analytics.sh failed (exit $analytics_rc).**"
+fi

@@ -19,6 +19,7 @@
 #   .run/hub.env     HUB_ADDR=... / ADMIN_KEY_FILE=... for other tools
 #   .run/demo.txt    demo coalition (partner keys, cards) written by loyalty_demo
 #   .run/demo.done   marker: demo data already loaded into this database
+#   .run/demo-history.txt  what loyalty_demo_history posted (months of member history)
 #
 # Environment: LOYALTY_PORT (default 50051; 0 lets the hub pick a free port).
 set -euo pipefail
@@ -31,6 +32,7 @@ RUN_DIR=.run
 MARIADB_DIR=$RUN_DIR/mariadb
 HUB_BIN=$BUILD_DIR/hub/loyalty_hub
 DEMO_BIN=$BUILD_DIR/hub/loyalty_demo
+HISTORY_BIN=$BUILD_DIR/hub/loyalty_demo_history
 SETTLEMENT_BIN=$BUILD_DIR/settlement/settlement
 LOYALTY_BIN=$BUILD_DIR/partner_sdk/loyalty
 
@@ -200,9 +202,10 @@ cmd_run() {
 
     ensure_packages
     # What `run` uses, and the example till the partner guide runs against it.
-    build loyalty_hub loyalty_demo settlement_cli loyalty_cli pos_simulator
+    build loyalty_hub loyalty_demo loyalty_demo_history settlement_cli loyalty_cli pos_simulator
     [[ -x "$HUB_BIN" ]] || die "$HUB_BIN was not built"
     [[ -x "$DEMO_BIN" ]] || die "$DEMO_BIN was not built"
+    [[ -x "$HISTORY_BIN" ]] || die "$HISTORY_BIN was not built"
 
     mkdir -p "$RUN_DIR"
     echo $$ >"$RUN_DIR/run.pid"
@@ -293,6 +296,12 @@ EOF
             hub_failed "bank-ingest of the demo clearing file failed"
         touch "$RUN_DIR/demo.done"
     fi
+    # Months of member history for the analytics reports, posted through the ledger
+    # on a clock of its own; it skips itself when the database has it already.
+    step "loading demo history ($RUN_DIR/demo-history.txt)"
+    "$HISTORY_BIN" --mysql_socket="$sock" --mysql_database=loyalty \
+        --out="$RUN_DIR/demo-history.txt" >/dev/null ||
+        hub_failed "loyalty_demo_history failed (exit $?)"
 
     cat <<EOF
 
@@ -309,6 +318,10 @@ EOF
 ---- demo coalition ($RUN_DIR/demo.txt) ----
 EOF
     cat "$RUN_DIR/demo.txt" 2>/dev/null || echo "(no $RUN_DIR/demo.txt)"
+    if [[ -f "$RUN_DIR/demo-history.txt" ]]; then
+        echo
+        cat "$RUN_DIR/demo-history.txt"
+    fi
     cat <<EOF
 
 ---- how to call it ----

@@ -34,7 +34,8 @@ constexpr int kDefaultLookbackDays = 365;
 constexpr int kDefaultAtRiskDays = 60;
 constexpr int kDefaultTopMembers = 20;
 constexpr int kMaxTopMembers = 1000;
-constexpr int kDefaultExpiryMonths = 24;
+constexpr int kMaxExpiryMonths = 120;
+constexpr int64_t kFlowMemberCap = 100;
 const std::vector<int> kConcentrationPercents = {1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
 
 absl::Status OtherPartner(absl::string_view field) {
@@ -101,6 +102,16 @@ absl::TimeZone ZoneOf(const ProgramRecord& program) {
   return tz;
 }
 
+// The months of the outstanding-by-expiry table by default: as far as the program's
+// points can live, plus the month they are earned in; 24 when they never expire.
+int DefaultExpiryMonths(const ProgramRecord& program) {
+  int horizon = program.expiry_policy == expiry_policy::kEndOfYear
+                    ? 12 * (program.expiry_years + 1)
+                    : program.expiry_months;
+  if (horizon <= 0) return 24;
+  return std::clamp(horizon + 1, 12, kMaxExpiryMonths);
+}
+
 // The month label of bucket `b` of `m` (-1: before the table).
 std::string MonthLabel(const Months& m, int b) {
   if (b < 0 || b >= static_cast<int>(m.labels.size())) return "";
@@ -111,6 +122,23 @@ std::string MonthLabel(const Months& m, int b) {
 
 int64_t Analytics::MinCell(const Viewer& v) const {
   return v.is_operator ? 0 : options_.min_cell_members;
+}
+
+absl::Status Analytics::Enter() {
+  absl::MutexLock lock(&mu_);
+  if (running_ >= options_.max_concurrent_reports) {
+    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                          options_.max_concurrent_reports,
+                          " analytics reports are being computed; try again shortly")),
+                      reason::kHubAtCapacity);
+  }
+  ++running_;
+  return absl::OkStatus();
+}
+
+void Analytics::Leave() {
+  absl::MutexLock lock(&mu_);
+  --running_;
 }
 
 template <typename T>
@@ -128,13 +156,21 @@ absl::StatusOr<T> Analytics::Audited(const Viewer& v, const char* action,
   return outcome;
 }
 
+template <typename Fn>
+auto Analytics::Limited(Fn compute) -> decltype(compute()) {
+  if (absl::Status s = Enter(); !s.ok()) return s;
+  auto out = compute();
+  Leave();
+  return out;
+}
+
 // ---------------------------------------------------------------- promotion ----
 
 absl::StatusOr<PromotionEffectReport> Analytics::PromotionEffect(const Viewer& v,
                                                                  const PromotionEffectParams& p) {
   return Audited(v, "analytics_promotion_effect",
                  absl::StrCat("promotion_id=", p.promotion_id, " partner_id=", p.partner_id),
-                 ComputePromotionEffect(v, p));
+                 Limited([&] { return ComputePromotionEffect(v, p); }));
 }
 
 absl::StatusOr<PromotionEffectReport> Analytics::ComputePromotionEffect(const Viewer& v,
@@ -276,7 +312,7 @@ absl::StatusOr<JoiningReport> Analytics::JoiningEffect(const Viewer& v, const Jo
   return Audited(v, "analytics_joining_effect",
                  absl::StrCat("partner_id=", p.partner_id, " period=", p.period_start, "..",
                               p.period_end, " weeks=", p.weeks),
-                 ComputeJoiningEffect(v, p));
+                 Limited([&] { return ComputeJoiningEffect(v, p); }));
 }
 
 absl::StatusOr<JoiningReport> Analytics::ComputeJoiningEffect(const Viewer& v, JoiningParams p) {
@@ -356,7 +392,7 @@ absl::StatusOr<SegmentsReport> Analytics::Segments(const Viewer& v, const Segmen
   return Audited(v, "analytics_segments",
                  absl::StrCat("partner_id=", p.partner_id, " lookback_days=", p.lookback_days,
                               " at_risk_days=", p.at_risk_days, " top_members=", p.top_members),
-                 ComputeSegments(v, p));
+                 Limited([&] { return ComputeSegments(v, p); }));
 }
 
 absl::StatusOr<SegmentsReport> Analytics::ComputeSegments(const Viewer& v, SegmentsParams p) {
@@ -482,35 +518,65 @@ absl::StatusOr<FlowsReport> Analytics::Flows(const Viewer& v, const FlowsParams&
   return Audited(v, "analytics_flows",
                  absl::StrCat("period=", p.period_start, "..", p.period_end,
                               " expiry_months=", p.expiry_months),
-                 ComputeFlows(v, p));
+                 Limited([&] { return ComputeFlows(v, p); }));
 }
 
 absl::StatusOr<FlowsReport> Analytics::ComputeFlows(const Viewer& v, FlowsParams p) {
   const Micros now = clock_->NowMicros();
   RETURN_IF_ERROR(ResolvePeriod(now, &p.period_start, &p.period_end));
-  if (p.expiry_months == 0) p.expiry_months = kDefaultExpiryMonths;
-  if (p.expiry_months < 1 || p.expiry_months > 120) {
-    return InvalidField("expiry_months", "must be 0 or 1..120");
+  if (p.expiry_months < 0 || p.expiry_months > kMaxExpiryMonths) {
+    return InvalidField("expiry_months", absl::StrCat("must be 0 or 1..", kMaxExpiryMonths));
   }
   const int64_t k = MinCell(v);
+  // Members of a flow cell are counted up to this: enough to decide suppression, and a
+  // count a reader can use, without a pass over every redemption of the period.
+  const int64_t cap = std::max<int64_t>(k, kFlowMemberCap);
   FlowsReport out;
   out.period_start = p.period_start;
   out.period_end = p.period_end;
   out.min_cell_members = k;
-  std::vector<FlowCellRow> cells;
+  out.member_count_cap = cap;
+  std::vector<ConsumptionSumRow> sums;
   std::vector<FunderLotsRow> funders;
   std::vector<OutstandingRow> outstanding;
   Months months, expiry;
   absl::Status read = store_->RunAnalytics([&](AnalyticsRows& rows) -> absl::Status {
     ASSIGN_OR_RETURN(ProgramRecord program, ProgramOf(rows));
     const absl::TimeZone tz = ZoneOf(program);
+    if (p.expiry_months == 0) p.expiry_months = DefaultExpiryMonths(program);
     months = analytics::MonthsBetween(tz, p.period_start, p.period_end);
-    ASSIGN_OR_RETURN(cells, rows.RedemptionFlows(p.period_start, p.period_end, months.starts));
+    ASSIGN_OR_RETURN(sums, rows.ConsumptionSums(p.period_start, p.period_end, months.starts));
+    // The flow cells: redemptions less restores, by month, funder and redeemer.
+    std::map<std::tuple<int, PartnerId, PartnerId>, std::pair<Points, int64_t>> cells;
+    for (const ConsumptionSumRow& c : sums) {
+      if (c.kind != consumption_kind::kRedeem && c.kind != consumption_kind::kRestore) continue;
+      auto& [points, records] = cells[{c.bucket, c.funder, c.redeemer}];
+      points += c.points;
+      records += c.rows;
+    }
+    for (const auto& [key, sum] : cells) {
+      const auto& [bucket, funder, redeemer] = key;
+      FlowCellFigure f;
+      f.month = MonthLabel(months, bucket);
+      f.earned_at = funder;
+      f.redeemed_at = redeemer;
+      f.points = sum.first;
+      out.redeemed_points += sum.first;
+      if (sum.second >= k) {  // fewer rows than k cannot be k members
+        FlowCellKey cell{std::max(p.period_start, months.starts[bucket]),
+                         bucket + 1 < static_cast<int>(months.starts.size())
+                             ? months.starts[bucket + 1]
+                             : p.period_end,
+                         funder, redeemer};
+        ASSIGN_OR_RETURN(f.members, rows.FlowCellMembers(cell, cap));
+      }
+      if (f.members < k) f = {f.month, funder, redeemer, 0, 0, true};
+      out.cells.push_back(std::move(f));
+    }
     ASSIGN_OR_RETURN(funders, rows.FunderLots(p.period_start, p.period_end));
     // Expiry months from this one on, and one more start: everything after it is "later".
     const absl::CivilMonth first(absl::ToCivilSecond(absl::FromUnixMicros(now), tz));
-    const Micros table_end =
-        absl::ToUnixMicros(absl::FromCivil(first + p.expiry_months, tz));
+    const Micros table_end = absl::ToUnixMicros(absl::FromCivil(first + p.expiry_months, tz));
     expiry = analytics::MonthsBetween(tz, now, table_end);
     std::vector<Micros> starts = expiry.starts;
     starts.push_back(table_end);
@@ -519,37 +585,43 @@ absl::StatusOr<FlowsReport> Analytics::ComputeFlows(const Viewer& v, FlowsParams
   });
   if (!read.ok()) return read;
 
-  for (const FlowCellRow& c : cells) {
-    out.redeemed_points += c.points;
-    FlowCellFigure f{MonthLabel(months, c.bucket), c.funder, c.redeemer, c.points, c.members,
-                     false};
-    if (c.members < k) f = {f.month, c.funder, c.redeemer, 0, 0, true};
-    out.cells.push_back(std::move(f));
-  }
+  // Per funder over the period: issued (lots earned in it), what consumptions posted in
+  // it took, and what its lots hold now.
+  std::map<PartnerId, FunderRatesFigure> rates;
   for (const FunderLotsRow& r : funders) {
-    FunderRatesFigure f;
-    f.funder_id = r.funder;
+    FunderRatesFigure& f = rates[r.funder];
     f.issued = r.issued;
-    f.redeemed = r.redeemed;
-    f.expired = r.expired;
-    f.reversed = r.reversed;
-    f.outstanding = r.remaining;
-    f.redemption_rate = Ratio(r.redeemed, r.issued);
-    f.breakage_rate = Ratio(r.expired, r.issued);
     f.members = r.members;
-    if (r.members < k) f = FunderRatesFigure{r.funder, 0, 0, 0, 0, 0, 0, 0, 0, true};
-    out.funders.push_back(f);
+  }
+  for (const ConsumptionSumRow& c : sums) {
+    FunderRatesFigure& f = rates[c.funder];
+    if (c.kind == consumption_kind::kRedeem || c.kind == consumption_kind::kRestore ||
+        c.kind == consumption_kind::kAdjust) {
+      f.redeemed += c.points;
+    } else if (c.kind == consumption_kind::kExpire) {
+      f.expired += c.points;
+    } else {  // reverse_own, reverse_cover, debt_repay
+      f.reversed += c.points;
+    }
   }
   const int table = static_cast<int>(expiry.starts.size());
   for (const OutstandingRow& r : outstanding) {
     out.outstanding_points += r.points;
-    std::string label = r.bucket == -2   ? "never"
-                        : r.bucket == -1 ? "overdue"
+    rates[r.funder].outstanding += r.points;
+    std::string label = r.bucket == -2      ? "never"
+                        : r.bucket == -1    ? "overdue"
                         : r.bucket >= table ? "later"
                                             : expiry.labels[r.bucket];
     ExpiryBucketFigure f{std::move(label), r.funder, r.points, r.members, false};
     if (r.members < k) f = {f.month, r.funder, 0, 0, true};
     out.outstanding.push_back(std::move(f));
+  }
+  for (auto& [funder, f] : rates) {
+    f.funder_id = funder;
+    f.redemption_rate = Ratio(f.redeemed, f.issued);
+    f.breakage_rate = Ratio(f.expired, f.issued);
+    if (f.members < k) f = FunderRatesFigure{funder, 0, 0, 0, 0, 0, 0, 0, 0, true};
+    out.funders.push_back(f);
   }
   return out;
 }

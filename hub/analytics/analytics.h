@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "hub/common/clock.h"
 #include "hub/store/store.h"
 
@@ -26,6 +27,9 @@ struct Viewer {
 struct AnalyticsOptions {
   int64_t min_cell_members = 10;  // k
   int max_bootstrap_samples = 10000;
+  // Reports computed at once; one more is RESOURCE_EXHAUSTED (HUB_AT_CAPACITY) so that
+  // reports cannot take every worker and database connection from the postings.
+  int max_concurrent_reports = 4;
 };
 
 struct GroupFigures {
@@ -163,10 +167,12 @@ struct FlowCellFigure {
   PartnerId earned_at = 0;
   PartnerId redeemed_at = 0;
   Points points = 0;
-  int64_t members = 0;
+  int64_t members = 0;  // counted up to FlowsReport::member_count_cap
   bool suppressed = false;
 };
 
+// A funder over a period: points of its lots earned in the period (issued), what
+// consumptions posted in the period took from its lots, and what its lots hold now.
 struct FunderRatesFigure {
   PartnerId funder_id = 0;
   Points issued = 0, redeemed = 0, expired = 0, reversed = 0, outstanding = 0;
@@ -193,6 +199,7 @@ struct FlowsReport {
   std::vector<ExpiryBucketFigure> outstanding;
   Points outstanding_points = 0;
   int64_t min_cell_members = 0;
+  int64_t member_count_cap = 0;
 };
 
 // Thread-safe. REQUIRES: `store` and `clock` outlive it.
@@ -225,9 +232,19 @@ class Analytics {
   // k for this viewer: 0 (no suppression) for the operator.
   int64_t MinCell(const Viewer& v) const;
 
+  // Runs `compute` in one of the max_concurrent_reports slots, or fails it
+  // RESOURCE_EXHAUSTED when none is free.
+  template <typename Fn>
+  auto Limited(Fn compute) -> decltype(compute());
+  // Takes a slot, or fails RESOURCE_EXHAUSTED.
+  absl::Status Enter();
+  void Leave();
+
   Store* const store_;
   const Clock* const clock_;
   const AnalyticsOptions options_;
+  absl::Mutex mu_;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace loyalty

@@ -158,6 +158,7 @@ void ToProto(const FlowsReport& r, v1::Flows* out) {
   }
   out->set_outstanding_points(r.outstanding_points);
   out->set_min_cell_members(r.min_cell_members);
+  out->set_member_count_cap(r.member_count_cap);
 }
 
 }  // namespace

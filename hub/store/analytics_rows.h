@@ -53,25 +53,31 @@ struct JoinerWindowRow {
   int64_t spend_minor = 0;
 };
 
-// Points taken from lots of `funder` by redemptions at `redeemer` (less restores).
-struct FlowCellRow {
+// Consumptions of one kind posted in a bucket, taking points from lots of `funder` for
+// `redeemer` (0: none, e.g. expiry): what they took (< 0: put back) and how many rows.
+struct ConsumptionSumRow {
   int bucket = 0;
   PartnerId funder = 0;
   PartnerId redeemer = 0;
+  std::string kind;  // consumption_kind::*
   Points points = 0;
-  int64_t members = 0;
+  int64_t rows = 0;
 };
 
-// Lots of one funder earned in a period: their points, what is left in them, and what
-// consumptions of each kind took from them.
+// One cell of the redemption flows: redemptions and restores posted in [from, until)
+// from lots of `funder` at `redeemer`.
+struct FlowCellKey {
+  Micros from = 0;
+  Micros until = 0;
+  PartnerId funder = 0;
+  PartnerId redeemer = 0;
+};
+
+// Lots of one funder earned in a period: their points and members.
 struct FunderLotsRow {
   PartnerId funder = 0;
   Points issued = 0;
-  Points remaining = 0;
   int64_t members = 0;
-  Points redeemed = 0;  // redeem + restore + adjust
-  Points expired = 0;
-  Points reversed = 0;  // reverse_own + reverse_cover + debt_repay
 };
 
 // Points still in lots, by the bucket of their expiry (kNeverExpires: bucket -2).
@@ -99,9 +105,13 @@ class AnalyticsRows {
                                                                      Micros from, Micros until,
                                                                      Micros window,
                                                                      int64_t* joiners) = 0;
-  // Redemption flows posted in [from, until), bucketed by posting time.
-  virtual absl::StatusOr<std::vector<FlowCellRow>> RedemptionFlows(
+  // Consumptions posted in [from, until) summed by bucket, funder, redeemer and kind: one
+  // pass over the period's rows (ix_posted), no join.
+  virtual absl::StatusOr<std::vector<ConsumptionSumRow>> ConsumptionSums(
       Micros from, Micros until, const std::vector<Micros>& bucket_starts) = 0;
+  // The distinct members (owners of the lots) of a flow cell, counting stops at `limit`
+  // (0: no limit). Costs a join per consumption row: callers bound it.
+  virtual absl::StatusOr<int64_t> FlowCellMembers(const FlowCellKey& cell, int64_t limit) = 0;
   // Lots earned in [from, until), by funder.
   virtual absl::StatusOr<std::vector<FunderLotsRow>> FunderLots(Micros from, Micros until) = 0;
   // Points left in lots, by expiry bucket and funder.

@@ -242,6 +242,9 @@ absl::Status MysqlStore::RunAnalytics(const std::function<absl::Status(Analytics
   absl::Status status;
   try {
     std::unique_ptr<sql::Statement> st(c->conn->createStatement());
+    // A report groups up to one row per member: let the grouping stay in memory (the
+    // server's 16 MiB default sends a 500,000-member grouping to disk, 2x slower).
+    st->execute("SET SESSION tmp_table_size = 268435456, max_heap_table_size = 268435456");
     // Every read of a report sees the same committed state; nothing is locked.
     st->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
     MysqlTxn txn(c.get(), &ids_);

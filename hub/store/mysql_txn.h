@@ -235,8 +235,9 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows {
   absl::StatusOr<std::vector<JoinerWindowRow>> JoinerWindows(PartnerId partner, Micros from,
                                                              Micros until, Micros window,
                                                              int64_t* joiners) override;
-  absl::StatusOr<std::vector<FlowCellRow>> RedemptionFlows(
+  absl::StatusOr<std::vector<ConsumptionSumRow>> ConsumptionSums(
       Micros from, Micros until, const std::vector<Micros>& bucket_starts) override;
+  absl::StatusOr<int64_t> FlowCellMembers(const FlowCellKey& cell, int64_t limit) override;
   absl::StatusOr<std::vector<FunderLotsRow>> FunderLots(Micros from, Micros until) override;
   absl::StatusOr<std::vector<OutstandingRow>> Outstanding(
       const std::vector<Micros>& bucket_starts) override;

@@ -307,7 +307,7 @@ TEST(AnalyticsBreakageTest, ExpiredPointsAreBreakage) {
   ExpiryOutcome expired = Ok(f.ledger().RunExpiry());
   EXPECT_EQ(expired.points_expired, 30);
   Analytics analytics(f.db().store(), &f.clock(), AnalyticsOptions{});
-  FlowsReport r = Ok(analytics.Flows({true, 0, "test"}, {kT0, kT0 + 40 * kDay, 0}));
+  FlowsReport r = Ok(analytics.Flows({true, 0, "test"}, {kT0, kT0 + 41 * kDay, 0}));
   ASSERT_EQ(r.funders.size(), 1u);
   EXPECT_EQ(r.funders[0].issued, 50);
   EXPECT_EQ(r.funders[0].redeemed, 20);
