@@ -295,6 +295,20 @@ TEST_F(AnalyticsTest, FlowsRatesAndOutstanding) {
   EXPECT_EQ(AuditRows("analytics_flows"), 3);
 }
 
+TEST_F(AnalyticsTest, ReportsBeyondTheConcurrencyLimitAreRefused) {
+  AnalyticsOptions none;
+  none.max_concurrent_reports = 0;  // every slot taken
+  Analytics full(f.db().store(), &f.clock(), none);
+  absl::Status s = full.Segments(Operator(), {}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(s), reason::kHubAtCapacity);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM audit_log WHERE action = 'analytics_segments' AND "
+                    "detail LIKE '%RESOURCE_EXHAUSTED'"),
+            1);
+  // A slot is given back after each report: many in a row all run.
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(analytics.Segments(Operator(), {}).ok());
+}
+
 TEST(AnalyticsBreakageTest, ExpiredPointsAreBreakage) {
   LedgerFixture f;
   f.SetExpiryMonths(1);
