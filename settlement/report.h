@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "hub/common/escape.h"  // CsvField, HtmlEscape
 #include "settlement/model.h"
 
 namespace loyalty::settlement {
@@ -40,13 +41,6 @@ std::string FormatUtc(Micros t);
 // What netting saved: gross_total_minor - net_total_minor, saturating at the int64
 // limits (ValidateForReport rejects the negative totals that could reach them).
 int64_t NettingSavedMinor(const Settlement& s);
-
-// One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF, with quotes
-// doubled; otherwise as is.
-std::string CsvField(const std::string& field);
-
-// Text made safe for HTML/SVG element content and attribute values (& < > " ').
-std::string HtmlEscape(const std::string& text);
 
 // Checks what the reports rely on: exponent in range, participants unique and within
 // kMaxReportParticipants, every line/position/payment/roll-forward naming a known

@@ -106,32 +106,37 @@ bool Args::Bool(const std::string& name) const {
   return v == "true" || v == "1" || v == "yes";
 }
 
-absl::StatusOr<sdk::PartnerClient*> Clients::Partner() {
-  if (partner_ == nullptr) {
-    absl::StatusOr<std::shared_ptr<sdk::PartnerConnection>> conn =
-        sdk::MakePartnerConnection(options_);
-    if (!conn.ok()) return conn.status();
-    partner_ = std::make_unique<sdk::PartnerClient>(*conn);
+namespace {
+
+// `*client`, made on first use over the connection `make` returns for `options`.
+template <typename Client, typename Connection>
+absl::StatusOr<Client*> OnFirstUse(
+    std::unique_ptr<Client>* client,
+    absl::StatusOr<std::shared_ptr<Connection>> (*make)(sdk::Options),
+    const sdk::Options& options) {
+  if (*client == nullptr) {
+    ASSIGN_OR_RETURN(std::shared_ptr<Connection> conn, make(options));
+    *client = std::make_unique<Client>(std::move(conn));
   }
-  return partner_.get();
+  return client->get();
+}
+
+}  // namespace
+
+absl::StatusOr<sdk::PartnerClient*> Clients::Partner() {
+  return OnFirstUse(&partner_, sdk::MakePartnerConnection, options_);
 }
 
 absl::StatusOr<sdk::AdminClient*> Clients::Admin() {
-  if (admin_ == nullptr) {
-    absl::StatusOr<std::shared_ptr<sdk::AdminConnection>> conn = sdk::MakeAdminConnection(options_);
-    if (!conn.ok()) return conn.status();
-    admin_ = std::make_unique<sdk::AdminClient>(*conn);
-  }
-  return admin_.get();
+  return OnFirstUse(&admin_, sdk::MakeAdminConnection, options_);
 }
 
 absl::StatusOr<sdk::BankClient*> Clients::Bank() {
-  if (bank_ == nullptr) {
-    absl::StatusOr<std::shared_ptr<sdk::BankConnection>> conn = sdk::MakeBankConnection(options_);
-    if (!conn.ok()) return conn.status();
-    bank_ = std::make_unique<sdk::BankClient>(*conn);
-  }
-  return bank_.get();
+  return OnFirstUse(&bank_, sdk::MakeBankConnection, options_);
+}
+
+absl::StatusOr<sdk::AnalyticsClient*> Clients::Analytics() {
+  return OnFirstUse(&analytics_, sdk::MakeAnalyticsConnection, options_);
 }
 
 }  // namespace loyalty::cli

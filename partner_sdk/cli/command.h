@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "loyalty/admin_client.h"
+#include "loyalty/analytics_client.h"
 #include "loyalty/bank_client.h"
 #include "loyalty/partner_client.h"
 #include "output.h"
@@ -65,12 +66,14 @@ class Clients {
   absl::StatusOr<sdk::PartnerClient*> Partner();
   absl::StatusOr<sdk::AdminClient*> Admin();
   absl::StatusOr<sdk::BankClient*> Bank();
+  absl::StatusOr<sdk::AnalyticsClient*> Analytics();
 
  private:
   sdk::Options options_;
   std::unique_ptr<sdk::PartnerClient> partner_;
   std::unique_ptr<sdk::AdminClient> admin_;
   std::unique_ptr<sdk::BankClient> bank_;
+  std::unique_ptr<sdk::AnalyticsClient> analytics_;
 };
 
 struct Command {
@@ -87,6 +90,7 @@ struct Command {
 std::vector<Command> PartnerCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> BankCommands();
+std::vector<Command> AnalyticsCommands();
 
 // The paging flags of every list command: --page_size (0 = the hub's default 100, above
 // 500 = 500) and --page_token (the next_page_token a previous page printed).

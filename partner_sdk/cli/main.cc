@@ -1,7 +1,8 @@
 // loyalty: the hub's command-line client for partners and operators. Every
-// PartnerService, AdminService and BankService call is a subcommand; `loyalty <command> --help`
-// describes one. The key comes from --key_file or LOYALTY_API_KEY (never a flag, which
-// would show in `ps`); the hub from --hub or LOYALTY_HUB. Exit codes: command.h.
+// PartnerService, AdminService and BankService call is a subcommand, and `analytics`
+// prints AnalyticsService's reports; `loyalty <command> --help` describes one. The key
+// comes from --key_file or LOYALTY_API_KEY (never a flag, which would show in `ps`); the
+// hub from --hub or LOYALTY_HUB. Exit codes: command.h.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -197,6 +198,7 @@ int Main(const std::vector<std::string>& argv) {
   std::vector<Command> commands = PartnerCommands();
   for (Command& c : AdminCommands()) commands.push_back(std::move(c));
   for (Command& c : BankCommands()) commands.push_back(std::move(c));
+  for (Command& c : AnalyticsCommands()) commands.push_back(std::move(c));
   absl::StatusOr<Invocation> inv = Parse(argv, commands);
   const bool json = inv.ok() ? inv->args.Bool("json") : absl::c_linear_search(argv, "--json");
   if (!inv.ok()) {

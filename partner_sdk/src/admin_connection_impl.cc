@@ -277,13 +277,7 @@ class AdminConnectionImpl : public AdminConnection {
   template <typename Req, typename Resp>
   absl::StatusOr<Resp> Call(const char* name, Method<Req, Resp> method, const Req& req,
                             bool retryable, const std::string& id = "") {
-    Resp resp;
-    RETURN_IF_ERROR(runner_.Run(CallSpec{name, id, retryable}, runner_.options().retry,
-                                [&](grpc::ClientContext* ctx) {
-                                  resp.Clear();
-                                  return (stub_.get()->*method)(ctx, req, &resp);
-                                }));
-    return resp;
+    return runner_.Unary(CallSpec{name, id, retryable}, stub_.get(), method, req);
   }
 
   const CallRunner runner_;

@@ -135,13 +135,7 @@ class BankConnectionImpl : public BankConnection {
 
   template <typename Req, typename Resp>
   absl::StatusOr<Resp> Call(const char* name, Method<Req, Resp> method, const Req& req) {
-    Resp resp;
-    RETURN_IF_ERROR(runner_.Run(CallSpec{name, "", true}, runner_.options().retry,
-                                [&](grpc::ClientContext* ctx) {
-                                  resp.Clear();
-                                  return (stub_.get()->*method)(ctx, req, &resp);
-                                }));
-    return resp;
+    return runner_.Unary(CallSpec{name, "", true}, stub_.get(), method, req);
   }
 
   // One stream from s->answered on: returns how it ended. Results land in s->results.

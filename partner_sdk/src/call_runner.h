@@ -57,6 +57,21 @@ class CallRunner {
   absl::Status Run(const CallSpec& spec, const RetryPolicy& policy,
                    const std::function<grpc::Status(grpc::ClientContext*)>& attempt) const;
 
+  // One unary call of `stub` by Run, with the options' retry policy: the response is
+  // cleared before each attempt, so a failed attempt leaves nothing in the result.
+  template <typename Stub, typename Req, typename Resp>
+  absl::StatusOr<Resp> Unary(const CallSpec& spec, Stub* stub,
+                             grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                             const Req& req) const {
+    Resp resp;
+    absl::Status status = Run(spec, options_.retry, [&](grpc::ClientContext* ctx) {
+      resp.Clear();
+      return (stub->*method)(ctx, req, &resp);
+    });
+    if (!status.ok()) return status;
+    return resp;
+  }
+
   // Readies `ctx` for a stream: reconnects a channel that was down (bounded by
   // call_timeout) and sets the key. No deadline: a stream's caller watches its progress.
   void PrepareStream(grpc::ClientContext* ctx) const;

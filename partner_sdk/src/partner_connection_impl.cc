@@ -56,14 +56,8 @@ PartnerConnectionImpl::PartnerConnectionImpl(Options options,
 template <typename Req, typename Resp>
 absl::StatusOr<Resp> PartnerConnectionImpl::Call(const char* name, Method<Req, Resp> method,
                                                  const Req& req, const std::string& txn_id) {
-  Resp resp;
-  absl::Status s = runner_.Run(CallSpec{name, txn_id, true}, runner_.options().retry,
-                               [&](grpc::ClientContext* ctx) {
-                                 resp.Clear();
-                                 return (stub_.get()->*method)(ctx, req, &resp);
-                               });
-  if (!s.ok()) return s;
-  if (maybe_backlog_.load()) TryDrain().IgnoreError();
+  absl::StatusOr<Resp> resp = runner_.Unary(CallSpec{name, txn_id, true}, stub_.get(), method, req);
+  if (resp.ok() && maybe_backlog_.load()) TryDrain().IgnoreError();
   return resp;
 }
 

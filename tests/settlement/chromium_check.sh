@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Opens the settlement HTML report in headless Chromium (Debian `chromium`) and fails
-# unless the page loads without a console message (JavaScript error, blocked load: the
-# page's Content-Security-Policy turns any external asset into one), its DOM holds every
-# section, a non-empty PNG screenshot was written, and it prints to an A4 PDF.
+# Opens a self-contained HTML report (the settlement report, the analytics report) in
+# headless Chromium (Debian `chromium`) and fails unless the page loads without a console
+# message (JavaScript error, blocked load: the page's Content-Security-Policy turns any
+# external asset into one), its DOM holds an <h2> for every HEADING given and an SVG chart
+# with bars, a non-empty PNG screenshot was written, and it prints to an A4 PDF.
 #
-# Usage: chromium_check.sh REPORT_HTML SCREENSHOT_PNG
+# Usage: chromium_check.sh REPORT_HTML SCREENSHOT_PNG HEADING...
 # Environment: CHROMIUM   the browser binary. Default: `chromium` from PATH.
 #              CHROMIUM_TIMEOUT   seconds per browser run. Default: 120.
-# The screenshot stays where it was written (a build artifact; see report.cmake).
+# The screenshot and the PDF (SCREENSHOT_PNG with .pdf) stay where they were written
+# (build artifacts; see tests/settlement/report.cmake, tests/analytics_report).
 set -euo pipefail
 
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 REPORT_HTML SCREENSHOT_PNG" >&2
+if [[ $# -lt 3 ]]; then
+  echo "usage: $0 REPORT_HTML SCREENSHOT_PNG HEADING..." >&2
   exit 2
 fi
 if [[ ! -s "$1" ]]; then
-  echo "FAIL: report $1 is missing or empty (did report_test run?)" >&2
+  echo "FAIL: report $1 is missing or empty (did the test that writes it run?)" >&2
   exit 1
 fi
 html=$(realpath "$1")
 png=$2
+shift 2
+headings=("$@")
 timeout_s=${CHROMIUM_TIMEOUT:-120}
 
 browser=${CHROMIUM:-}
@@ -72,8 +76,7 @@ check_console() {
 run_chromium "$work/dom.log" --dump-dom
 check_console "$work/dom.log"
 cp "$work/out" "$work/dom.html"
-for heading in "Summary" "Bilateral matrix" "Net positions" "Payment instructions" \
-    "Settlement lines" "Liability roll-forward" "Reconciliation"; do
+for heading in "${headings[@]}"; do
   if ! grep -q "<h2>$heading</h2>" "$work/dom.html"; then
     echo "FAIL: the rendered DOM has no <h2>$heading</h2>" >&2
     exit 1

@@ -14,7 +14,9 @@ set_tests_properties(report_test PROPERTIES FIXTURES_SETUP settlement_report)
 find_program(CHROMIUM_EXECUTABLE NAMES chromium chromium-browser)
 add_test(NAME report_chromium
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/chromium_check.sh
-    ${REPORT_ARTIFACTS_DIR}/report.html ${REPORT_ARTIFACTS_DIR}/report.png)
+    ${REPORT_ARTIFACTS_DIR}/report.html ${REPORT_ARTIFACTS_DIR}/report.png
+    "Summary" "Bilateral matrix" "Net positions" "Payment instructions" "Settlement lines"
+    "Liability roll-forward" "Reconciliation")
 set_tests_properties(report_chromium PROPERTIES
   FIXTURES_REQUIRED settlement_report
   TIMEOUT 300
