@@ -338,6 +338,15 @@ EOF
   $SETTLEMENT_BIN --mysql_socket=$sock close --from $(date -u +%Y-%m-01) --to now --out $RUN_DIR/reports
   writes CSV, JSON and an HTML report of the month to date into $RUN_DIR/reports/.
 
+---- analytics (docs/analytics.md) ----
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key analytics segments
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key analytics promotion --promotion_id=N  (N: the history's promotion above)
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key analytics joining --partner_id=2
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key analytics flows --csv
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key analytics html --partner_id=2 --out=$RUN_DIR/analytics.html
+  then open $RUN_DIR/analytics.html in a browser; a partner key sees its own tills and
+  the coalition only over >= 10 members.
+
 Press Ctrl-C (or run 'deploy/dev.sh stop') to stop the hub and MariaDB.
 EOF
 
