@@ -493,6 +493,11 @@ absl::StatusOr<SegmentsReport> Analytics::ComputeSegments(const Viewer& v, Segme
 
   out.at_risk = Group(risk_members, risk_visits, risk_spend, risk_members);
   if (risk_members < k) Suppress(&out.at_risk);
+  // The totals are a figure over all the members: below k, only their count is shown.
+  if (out.members < k) {
+    out.visits = 0;
+    out.spend_minor = 0;
+  }
 
   if (member_level && p.top_members > 0) {
     std::vector<size_t> order(n);

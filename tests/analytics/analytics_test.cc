@@ -241,6 +241,8 @@ TEST_F(AnalyticsTest, SegmentsRfmConcentrationAtRisk) {
   // The coalition seen by a partner: five members, below k: nothing member-level.
   SegmentsReport coalition = Ok(analytics.Segments(PartnerViewer(a), p));
   EXPECT_EQ(coalition.min_cell_members, 10);
+  EXPECT_EQ(coalition.members, 5);
+  EXPECT_EQ(coalition.spend_minor, 0);  // a total over fewer than k members
   EXPECT_TRUE(coalition.top_members.empty());
   for (const RfmCellFigure& c : coalition.rfm) EXPECT_TRUE(c.suppressed);
   for (const ConcentrationPointFigure& c : coalition.concentration) EXPECT_TRUE(c.suppressed);
