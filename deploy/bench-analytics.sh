@@ -45,8 +45,11 @@ sql() { mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot --batch --skip-col
 
 WORK=$(mktemp -d)
 HUB_PID=
+POOL_BEFORE=
 cleanup() {
     [[ -n "$HUB_PID" ]] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 2>/dev/null
+    # Put the buffer pool back as it was (this script raises it).
+    [[ -n "$POOL_BEFORE" ]] && sql <<<"SET GLOBAL innodb_buffer_pool_size = $POOL_BEFORE" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -95,6 +98,7 @@ log "$AWARDS bonuses"
 POOL=$(sql <<<"SELECT @@innodb_buffer_pool_size")
 if ((POOL < 2 * 1024 * 1024 * 1024)); then
     log "raising innodb_buffer_pool_size from $((POOL / 1048576)) MiB to 2048 MiB"
+    POOL_BEFORE=$POOL
     sql <<<"SET GLOBAL innodb_buffer_pool_size = 2147483648"
     sleep 2
 fi

@@ -102,6 +102,20 @@ absl::TimeZone ZoneOf(const ProgramRecord& program) {
   return tz;
 }
 
+absl::Status PromotionNotFound(int64_t id) {
+  return WithField(WithReason(absl::NotFoundError(absl::StrCat("promotion_id: no promotion ", id)),
+                              reason::kPromotionNotFound),
+                   "promotion_id");
+}
+
+// The promotions a partner may ask about: its own (it funds them or they are scoped to
+// it) and those for everyone; others answer as if they did not exist.
+bool VisibleTo(const Viewer& v, const PromotionRow& p) {
+  if (v.is_operator || p.funder_id == v.partner || p.scope == "all") return true;
+  int64_t scoped = 0;
+  return p.scope == "partner" && absl::SimpleAtoi(p.scope_value, &scoped) && scoped == v.partner;
+}
+
 // The months of the outstanding-by-expiry table by default: as far as the program's
 // points can live, plus the month they are earned in; 24 when they never expire.
 int DefaultExpiryMonths(const ProgramRecord& program) {
@@ -159,9 +173,11 @@ absl::StatusOr<T> Analytics::Audited(const Viewer& v, const char* action,
 template <typename Fn>
 auto Analytics::Limited(Fn compute) -> decltype(compute()) {
   if (absl::Status s = Enter(); !s.ok()) return s;
-  auto out = compute();
-  Leave();
-  return out;
+  struct Slot {
+    Analytics* analytics;
+    ~Slot() { analytics->Leave(); }  // whatever way compute() ends
+  } slot{this};
+  return compute();
 }
 
 // ---------------------------------------------------------------- promotion ----
@@ -192,12 +208,8 @@ absl::StatusOr<PromotionEffectReport> Analytics::ComputePromotionEffect(const Vi
   absl::Status read = store_->RunAnalytics([&](AnalyticsRows& rows) -> absl::Status {
     ASSIGN_OR_RETURN(ProgramRecord program, ProgramOf(rows));
     ASSIGN_OR_RETURN(std::optional<PromotionRow> promo, rows.GetPromotion(p.promotion_id));
-    if (!promo) {
-      return WithField(WithReason(absl::NotFoundError(absl::StrCat(
-                                      "promotion_id: no promotion ", p.promotion_id)),
-                                  reason::kPromotionNotFound),
-                       "promotion_id");
-    }
+    if (!promo) return PromotionNotFound(p.promotion_id);
+    if (!VisibleTo(v, *promo)) return PromotionNotFound(p.promotion_id);
     PartnerId partner = asked;
     if (partner == 0) {
       int64_t scoped = 0;
@@ -228,7 +240,8 @@ absl::StatusOr<PromotionEffectReport> Analytics::ComputePromotionEffect(const Vi
     for (const SettlementTermsRow& t : terms) {
       if (t.partner_id == promo->funder_id && promo->funder_id != 0) price = t.issue_price_micros;
     }
-    out.issue_price_micros = price;
+    // Another funder's price is its settlement term: not for a partner to see.
+    out.issue_price_micros = v.is_operator || promo->funder_id == v.partner ? price : 0;
 
     ASSIGN_OR_RETURN(awards, rows.PromotionAwards(promo->id, partner));
     ActivityQuery q;
@@ -241,7 +254,8 @@ absl::StatusOr<PromotionEffectReport> Analytics::ComputePromotionEffect(const Vi
       ASSIGN_OR_RETURN(out.bonus_points, CheckedAdd(out.bonus_points, a.points, "bonus_points"));
     }
     const std::optional<int> exponent = CurrencyExponent(program.currency);
-    ASSIGN_OR_RETURN(out.cost_minor, ValueMinorHalfEven(out.bonus_points, price,
+    ASSIGN_OR_RETURN(out.cost_minor, ValueMinorHalfEven(out.bonus_points,
+                                                        out.issue_price_micros,
                                                         exponent.value_or(2)));
     return absl::OkStatus();
   });
@@ -349,7 +363,9 @@ absl::StatusOr<JoiningReport> Analytics::ComputeJoiningEffect(const Viewer& v, J
   if (!read.ok()) return read;
 
   int64_t v_before = 0, s_before = 0, v_after = 0, s_after = 0;
+  int64_t elsewhere_after = 0;  // joiners who also earned at other partners afterwards
   for (const JoinerWindowRow& w : windows) {
+    if (!w.at_partner && w.after) elsewhere_after = w.members;
     if (w.at_partner) {
       (w.after ? out.at_partner_after : out.at_partner_before) =
           Group(out.joiners, w.visits, w.spend_minor, out.joiners);
@@ -369,7 +385,9 @@ absl::StatusOr<JoiningReport> Analytics::ComputeJoiningEffect(const Viewer& v, J
     Suppress(&out.coalition_before);
     out.joiners_known_before = 0;
   }
-  if (out.joiners < k) Suppress(&out.coalition_after);
+  // Coalition after less at the partner after is the activity elsewhere of the joiners
+  // who went elsewhere: that group, too, must hold k members.
+  if (out.joiners < k || elsewhere_after < k) Suppress(&out.coalition_after);
 
   std::vector<analytics::MemberMonth> member_months;
   member_months.reserve(months_active.size());
@@ -625,8 +643,21 @@ absl::StatusOr<FlowsReport> Analytics::ComputeFlows(const Viewer& v, FlowsParams
     f.funder_id = funder;
     f.redemption_rate = Ratio(f.redeemed, f.issued);
     f.breakage_rate = Ratio(f.expired, f.issued);
-    if (f.members < k) f = FunderRatesFigure{funder, 0, 0, 0, 0, 0, 0, 0, 0, true};
+    // A partner sees its own funder row only: another funder's totals less the cells
+    // shown would give away its cells below k.
+    const bool hidden = f.members < k || (!v.is_operator && funder != v.partner);
+    if (hidden) f = FunderRatesFigure{funder, 0, 0, 0, 0, 0, 0, 0, 0, true};
     out.funders.push_back(f);
+  }
+  if (k > 0) {
+    // A partner's totals are over what it is shown, so no total gives away a hidden cell.
+    out.redeemed_points = 0;
+    for (const FlowCellFigure& c : out.cells) out.redeemed_points += c.points;
+    out.outstanding_points = 0;
+    for (ExpiryBucketFigure& e : out.outstanding) {
+      if (!v.is_operator && e.funder_id != v.partner) e = {e.month, e.funder_id, 0, 0, true};
+      out.outstanding_points += e.points;
+    }
   }
   return out;
 }

@@ -240,19 +240,32 @@ absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(Ba
 absl::Status MysqlStore::RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) {
   ASSIGN_OR_RETURN(std::unique_ptr<MysqlConnection> c, Borrow());
   absl::Status status;
+  bool open = false;
   try {
     std::unique_ptr<sql::Statement> st(c->conn->createStatement());
-    // A report groups up to one row per member: let the grouping stay in memory (the
-    // server's 16 MiB default sends a 500,000-member grouping to disk, 2x slower).
-    st->execute("SET SESSION tmp_table_size = 268435456, max_heap_table_size = 268435456");
-    // Every read of a report sees the same committed state; nothing is locked.
+    // Every read of a report sees the same committed state, and nothing is locked. The
+    // hub's sessions run READ COMMITTED, under which InnoDB ignores WITH CONSISTENT
+    // SNAPSHOT: this one transaction (only) is REPEATABLE READ.
+    st->execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     st->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    open = true;
     MysqlTxn txn(c.get(), &ids_);
     status = fn(txn);
-    st->execute("COMMIT");
   } catch (const sql::SQLException& e) {
     bool retry = false;
     status = StatusFromSqlException(e, &retry, &c->broken);
+  }
+  if (open && !c->broken) {
+    // Ends the read-only transaction whatever happened, so the pooled connection takes
+    // postings again; a failure here makes it one not to reuse.
+    try {
+      std::unique_ptr<sql::Statement> st(c->conn->createStatement());
+      st->execute("ROLLBACK");
+    } catch (const sql::SQLException& e) {
+      bool retry = false;
+      (void)StatusFromSqlException(e, &retry, &c->broken);
+      c->broken = true;
+    }
   }
   Return(std::move(c));
   return status;

@@ -124,12 +124,16 @@ TEST_F(AnalyticsAccessTest, APartnerCannotReadAnotherPartnersMembers) {
     req.set_partner_id(b_);
     v1::PromotionEffect resp;
     ExpectDenied(Call(&Stub::GetPromotionEffect, key_a_, req, &resp), "promotion");
-    // Without a partner id, A's key measures A's own tills, never B's.
+    // B's own promotion does not exist for A's key, whatever partner it names.
     req.set_partner_id(0);
     grpc::Status s = Call(&Stub::GetPromotionEffect, key_a_, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(s);
+    EXPECT_EQ(resp.promotion_name(), "");
+    // B's key sees it, with its own issue price.
+    s = Call(&Stub::GetPromotionEffect, key_b_, req, &resp);
     ASSERT_TRUE(s.ok()) << Describe(s);
-    EXPECT_EQ(resp.partner_id(), a_);
-    EXPECT_EQ(resp.treated_during().members(), 0);  // B's bonuses were earned at B
+    EXPECT_EQ(resp.partner_id(), b_);
+    EXPECT_GT(resp.treated_during().members(), 0);
   }
   {
     v1::GetSegmentsRequest req;
@@ -175,8 +179,21 @@ TEST_F(AnalyticsAccessTest, APartnerCannotReadAnotherPartnersMembers) {
   s = Call(&Stub::GetFlows, key_a_, v1::GetFlowsRequest(), &flows);
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_EQ(flows.min_cell_members(), kMinCell);
+  int64_t shown = 0;
   for (const v1::FlowCell& c : flows.cells()) {
     EXPECT_TRUE(c.suppressed() ? c.points() == 0 : c.members() >= kMinCell);
+    shown += c.points();
+  }
+  // Totals add up what is shown; of the funder rows, only A's own.
+  EXPECT_EQ(flows.redeemed_points(), shown);
+  bool own_row = false;
+  for (const v1::FunderRates& r : flows.funders()) {
+    if (r.funder_id() == a_) own_row = !r.suppressed();
+    if (r.funder_id() != a_) EXPECT_TRUE(r.suppressed()) << r.funder_id();
+  }
+  EXPECT_TRUE(own_row);
+  for (const v1::ExpiryBucket& e : flows.outstanding()) {
+    if (e.funder_id() != a_) EXPECT_TRUE(e.suppressed());
   }
 
   // The operator (a finance key) sees the same figures unsuppressed.

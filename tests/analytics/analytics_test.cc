@@ -150,12 +150,17 @@ TEST_F(AnalyticsTest, PromotionEffectRefusesBadInput) {
   p.bootstrap_samples = 5;
   EXPECT_EQ(FieldOf(analytics.PromotionEffect(Operator(), p).status()), "bootstrap_samples");
   p.bootstrap_samples = 0;
+  p.partner_id = 0;
+  // A's promotion does not exist for B; A sees it with its own price.
+  EXPECT_EQ(analytics.PromotionEffect(PartnerViewer(b), p).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Ok(analytics.PromotionEffect(PartnerViewer(a), p)).cost_minor, 200);
   p.partner_id = a;
   absl::Status denied = analytics.PromotionEffect(PartnerViewer(b), p).status();
   EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ReasonOf(denied), reason::kOtherPartnersData);
   // Refused calls are audited too.
-  EXPECT_EQ(AuditRows("analytics_promotion_effect"), 4);
+  EXPECT_EQ(AuditRows("analytics_promotion_effect"), 6);
 }
 
 TEST_F(AnalyticsTest, JoiningEffectAndCohorts) {
@@ -293,6 +298,10 @@ TEST_F(AnalyticsTest, FlowsRatesAndOutstanding) {
     EXPECT_TRUE(c.suppressed);
     EXPECT_EQ(c.points, 0);
   }
+  // No funder row reaches A: its own covers 5 members' lots (fewer than k), B's is
+  // another funder's.
+  for (const FunderRatesFigure& fr : seen.funders) EXPECT_TRUE(fr.suppressed);
+  EXPECT_EQ(seen.redeemed_points, 0);  // the sum of what A is shown
   EXPECT_EQ(FieldOf(analytics.Flows(Operator(), {Day(5), Day(1), 0}).status()), "period_end");
   EXPECT_EQ(AuditRows("analytics_flows"), 3);
 }
