@@ -1,7 +1,9 @@
 // A partner's unit test with the installed mock: no hub needed.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "loyalty/analytics_client.h"
 #include "loyalty/bank_client.h"
+#include "loyalty/mocks/mock_analytics_connection.h"
 #include "loyalty/mocks/mock_bank_connection.h"
 #include "loyalty/mocks/mock_partner_connection.h"
 #include "loyalty/partner_client.h"
@@ -28,4 +30,19 @@ TEST(BankTest, ClearingGoesThroughTheConnection) {
   loyalty::sdk::BankClient bank(mock);
   std::vector<loyalty::sdk::ClearingRecord> day(1);
   EXPECT_EQ(bank.SubmitCardTransactions(day)->at(0).points, 120);
+}
+
+// The analytics client works on the generated protos the SDK installs with it.
+TEST(AnalyticsTest, SegmentsGoThroughTheConnection) {
+  auto mock = std::make_shared<loyalty::sdk::mocks::MockAnalyticsConnection>();
+  loyalty::v1::Segments segments;
+  segments.set_members(403);
+  segments.set_top20_spend_share(0.715);
+  EXPECT_CALL(*mock, GetSegments).WillOnce(::testing::Return(segments));
+  loyalty::sdk::AnalyticsClient analytics(mock);
+  loyalty::v1::GetSegmentsRequest req;
+  req.set_lookback_days(90);
+  absl::StatusOr<loyalty::v1::Segments> got = analytics.GetSegments(req);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->members(), 403);
 }
