@@ -185,8 +185,8 @@ absl::StatusOr<Record> Print(const Args& a, absl::StatusOr<Report> report,
 // ---- html ---------------------------------------------------------------------------
 
 constexpr char kNoPromotionListing[] =
-    "No --promotion_id was given and this key may not list promotions (admin keys only): "
-    "run again with --promotion_id to include one.";
+    "No --promotion_id was given and this key may not list promotions (admin and partner "
+    "keys only): run again with --promotion_id to include one.";
 constexpr char kNoPromotionStarted[] =
     "No promotion at a partner (scoped to or funded by one) has started yet.";
 constexpr char kJoiningNeedsPartner[] =
@@ -206,8 +206,27 @@ std::optional<int64_t> MostRecentPromotion(const std::vector<sdk::Promotion>& pr
   return best;
 }
 
-// The promotion section: --promotion_id's, else the most recent one an admin key can list;
-// measured at the promotion's own partner with the hub's default bootstrap.
+// A partner key's promotion without --promotion_id: the one created last among those in
+// its program rules that the hub reports to it (scoped to it, or to everyone) and that
+// have started; measured at its own tills.
+absl::StatusOr<std::optional<int64_t>> PartnersLatestPromotion(Clients& c, int64_t now_micros) {
+  ASSIGN_OR_RETURN(sdk::PartnerClient * partner, c.Partner());
+  sdk::GetProgramRulesParams p;
+  p.include_ended = true;
+  ASSIGN_OR_RETURN(sdk::ProgramRules rules, partner->GetProgramRules(p));
+  std::optional<int64_t> best;
+  for (const sdk::Promotion& promo : rules.promotions) {
+    const bool reported =
+        promo.scope == sdk::PromotionScope::kPartner || promo.scope == sdk::PromotionScope::kAll;
+    if (!reported || promo.starts_at_micros > now_micros) continue;
+    if (!best.has_value() || promo.promotion_id > *best) best = promo.promotion_id;
+  }
+  return best;
+}
+
+// The promotion section: --promotion_id's, else the most recent one the key can list (an
+// admin key: every promotion; a partner key: its program rules); measured at the
+// promotion's own partner (a partner key: its own tills) with the hub's default bootstrap.
 absl::Status AddPromotion(const Args& a, sdk::AnalyticsClient& client, Clients& c,
                           int64_t now_micros, AnalyticsPage* page) {
   v1::GetPromotionEffectRequest req;
@@ -218,12 +237,19 @@ absl::Status AddPromotion(const Args& a, sdk::AnalyticsClient& client, Clients& 
     sdk::ListPromotionsParams p;
     p.include_inactive = true;
     absl::StatusOr<std::vector<sdk::Promotion>> all = admin->ListPromotions(p);
+    std::optional<int64_t> latest;
     if (all.status().code() == absl::StatusCode::kPermissionDenied) {
-      page->promotion_note = kNoPromotionListing;
-      return absl::OkStatus();
+      absl::StatusOr<std::optional<int64_t>> own = PartnersLatestPromotion(c, now_micros);
+      if (own.status().code() == absl::StatusCode::kPermissionDenied) {  // a finance key
+        page->promotion_note = kNoPromotionListing;
+        return absl::OkStatus();
+      }
+      if (!own.ok()) return own.status();
+      latest = *own;
+    } else {
+      if (!all.ok()) return all.status();
+      latest = MostRecentPromotion(*all, now_micros);
     }
-    if (!all.ok()) return all.status();
-    const std::optional<int64_t> latest = MostRecentPromotion(*all, now_micros);
     if (!latest.has_value()) {
       page->promotion_note = kNoPromotionStarted;
       return absl::OkStatus();
