@@ -2,6 +2,7 @@
 
 #include "hub/auth/authenticator.h"
 #include "hub/common/status_macros.h"
+#include "hub/ledger/validate.h"
 
 namespace loyalty {
 namespace {
@@ -202,6 +203,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetSegments(grpc::CallbackServer
     p.lookback_days = req->lookback_days();
     p.at_risk_days = req->at_risk_days();
     // 0 = the default; a caller who wants none asks for aggregates by partner_id 0.
+    if (req->top_members() < 0) return InvalidField("top_members", "must be 0..1000");
     p.top_members = req->top_members() == 0 ? -1 : req->top_members();
     ASSIGN_OR_RETURN(SegmentsReport r, env_.analytics->Segments(ViewerOf(caller), p));
     ToProto(r, resp);

@@ -1,6 +1,8 @@
 // Who may see what, through the real hub binary over gRPC: a partner key cannot read
 // another partner's member-level data through any AnalyticsService call or parameter,
 // sees coalition-wide figures only over >= k members, and every call is audited.
+#include <cstdint>
+#include <limits>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -217,6 +219,86 @@ TEST_F(AnalyticsAccessTest, APartnerCannotReadAnotherPartnersMembers) {
                                  "'analytics_segments' AND detail LIKE '%partner_id=", b_,
                                  "%PERMISSION_DENIED%'")),
             0);
+}
+
+// Every numeric field of every request at its extremes: a documented answer (OK, or
+// INVALID_ARGUMENT / PERMISSION_DENIED / NOT_FOUND / FAILED_PRECONDITION naming the
+// field), never a crash or an INTERNAL; the hub still answers afterwards.
+TEST_F(AnalyticsAccessTest, ExtremeValuesGetADocumentedAnswer) {
+  const std::vector<int64_t> values = {-1,
+                                       std::numeric_limits<int64_t>::max(),
+                                       std::numeric_limits<int64_t>::min(),
+                                       std::numeric_limits<int32_t>::max(),
+                                       std::numeric_limits<int32_t>::min()};
+  auto expect_documented = [&](const grpc::Status& s, const std::string& what) {
+    const grpc::StatusCode c = s.error_code();
+    EXPECT_TRUE(c == grpc::StatusCode::OK || c == grpc::StatusCode::INVALID_ARGUMENT ||
+                c == grpc::StatusCode::PERMISSION_DENIED || c == grpc::StatusCode::NOT_FOUND ||
+                c == grpc::StatusCode::FAILED_PRECONDITION)
+        << what << ": " << Describe(s);
+  };
+  int invalid = 0;
+  for (const std::string& key : {finance_key_, key_a_}) {
+    for (int64_t v : values) {
+      const std::string n = absl::StrCat(v);
+      const int32_t v32 = static_cast<int32_t>(v);
+      {
+        v1::GetPromotionEffectRequest r;
+        r.set_promotion_id(v);
+        v1::PromotionEffect resp;
+        expect_documented(Call(&Stub::GetPromotionEffect, key, r, &resp), "promotion_id " + n);
+        r.set_promotion_id(promotion_);
+        r.set_partner_id(v);
+        expect_documented(Call(&Stub::GetPromotionEffect, key, r, &resp), "partner_id " + n);
+        r.set_partner_id(0);
+        r.set_bootstrap_samples(v32);
+        grpc::Status s = Call(&Stub::GetPromotionEffect, key, r, &resp);
+        expect_documented(s, "bootstrap_samples " + n);
+        invalid += s.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+        r.set_bootstrap_samples(0);
+        r.set_seed(static_cast<uint64_t>(v));
+        expect_documented(Call(&Stub::GetPromotionEffect, key, r, &resp), "seed " + n);
+      }
+      for (int field = 0; field < 4; ++field) {
+        v1::GetJoiningEffectRequest r;
+        r.set_partner_id(field == 0 ? v : a_);
+        if (field == 1) r.set_period_start(v);
+        if (field == 2) r.set_period_end(v);
+        if (field == 3) r.set_weeks(v32);
+        v1::JoiningEffect resp;
+        grpc::Status s = Call(&Stub::GetJoiningEffect, key, r, &resp);
+        expect_documented(s, absl::StrCat("joining field ", field, " = ", n));
+        invalid += s.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+      }
+      for (int field = 0; field < 4; ++field) {
+        v1::GetSegmentsRequest r;
+        if (field == 0) r.set_partner_id(v);
+        if (field == 1) r.set_lookback_days(v32);
+        if (field == 2) r.set_at_risk_days(v32);
+        if (field == 3) r.set_top_members(v32);
+        v1::Segments resp;
+        grpc::Status s = Call(&Stub::GetSegments, key, r, &resp);
+        expect_documented(s, absl::StrCat("segments field ", field, " = ", n));
+        invalid += s.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+      }
+      for (int field = 0; field < 3; ++field) {
+        v1::GetFlowsRequest r;
+        if (field == 0) r.set_period_start(v);
+        if (field == 1) r.set_period_end(v);
+        if (field == 2) r.set_expiry_months(v32);
+        v1::Flows resp;
+        grpc::Status s = Call(&Stub::GetFlows, key, r, &resp);
+        expect_documented(s, absl::StrCat("flows field ", field, " = ", n));
+        invalid += s.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+      }
+    }
+  }
+  EXPECT_GT(invalid, 40);  // most extremes are refused by name
+  // Still serving.
+  v1::Segments after;
+  grpc::Status s = Call(&Stub::GetSegments, finance_key_, v1::GetSegmentsRequest(), &after);
+  EXPECT_TRUE(s.ok()) << Describe(s);
+  EXPECT_EQ(after.members(), 24);
 }
 
 }  // namespace
