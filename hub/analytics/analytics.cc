@@ -348,7 +348,7 @@ absl::StatusOr<JoiningReport> Analytics::ComputeJoiningEffect(const Viewer& v, J
   absl::Status read = store_->RunAnalytics([&](AnalyticsRows& rows) -> absl::Status {
     ASSIGN_OR_RETURN(ProgramRecord program, ProgramOf(rows));
     ASSIGN_OR_RETURN(windows, rows.JoinerWindows(partner, p.period_start, p.period_end,
-                                                 p.weeks * 7 * kDay, &out.joiners));
+                                                 p.weeks * 7 * kDay));
     // Cohorts: from the period's first month to now (or the period's end if later).
     months = analytics::MonthsBetween(ZoneOf(program), p.period_start,
                                       std::max(now, p.period_end));
@@ -362,6 +362,9 @@ absl::StatusOr<JoiningReport> Analytics::ComputeJoiningEffect(const Viewer& v, J
   });
   if (!read.ok()) return read;
 
+  for (const JoinerWindowRow& w : windows) {
+    if (w.at_partner && w.after) out.joiners = w.members;  // each joiner's first earn
+  }
   int64_t v_before = 0, s_before = 0, v_after = 0, s_after = 0;
   int64_t elsewhere_after = 0;  // joiners who also earned at other partners afterwards
   for (const JoinerWindowRow& w : windows) {

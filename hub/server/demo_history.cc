@@ -46,15 +46,9 @@
 #include "hub/common/secure_random.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/ledger.h"
+#include "hub/server/db_flags.h"
 #include "hub/store/mysql_store.h"
 
-ABSL_FLAG(std::string, mysql_socket, "", "MySQL/MariaDB unix socket (empty = TCP)");
-ABSL_FLAG(std::string, mysql_host, "127.0.0.1", "MySQL host for TCP");
-ABSL_FLAG(int, mysql_port, 3306, "MySQL port for TCP");
-ABSL_FLAG(std::string, mysql_user, "root", "MySQL user");
-ABSL_FLAG(std::string, mysql_password_file, "",
-          "file holding the MySQL password (or set LOYALTY_MYSQL_PASSWORD); default none");
-ABSL_FLAG(std::string, mysql_database, "loyalty", "database name");
 ABSL_FLAG(int, members, 400, "members the history makes up, 10..5000");
 ABSL_FLAG(int, history_days, 150, "how many days ago the history starts, 90..365");
 ABSL_FLAG(int, end_hours_ago, 3, "how many hours before now its last posting is, 1..72");
@@ -507,28 +501,9 @@ class Poster {
   Counts counts_;
 };
 
-absl::StatusOr<std::string> Secret(const std::string& file, const char* env) {
-  if (file.empty()) {
-    const char* v = std::getenv(env);
-    return std::string(v == nullptr ? "" : v);
-  }
-  std::ifstream in(file);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(ss.str()));
-}
-
 absl::StatusOr<std::unique_ptr<Store>> OpenStore() {
-  MysqlOptions db;
-  db.socket = absl::GetFlag(FLAGS_mysql_socket);
-  db.host = absl::GetFlag(FLAGS_mysql_host);
-  db.port = absl::GetFlag(FLAGS_mysql_port);
-  db.user = absl::GetFlag(FLAGS_mysql_user);
-  db.database = absl::GetFlag(FLAGS_mysql_database);
+  ASSIGN_OR_RETURN(MysqlOptions db, MysqlOptionsFromFlags());  // --mysql_*: db_flags.h
   db.max_idle_connections = 2;
-  ASSIGN_OR_RETURN(db.password,
-                   Secret(absl::GetFlag(FLAGS_mysql_password_file), "LOYALTY_MYSQL_PASSWORD"));
   return OpenMysqlStore(db);
 }
 

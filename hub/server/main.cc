@@ -32,6 +32,7 @@
 #include "hub/api/partner_service.h"
 #include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
+#include "hub/server/db_flags.h"
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
 #include "hub/ledger/ledger.h"
@@ -41,13 +42,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on (port 0 = any free)");
 ABSL_FLAG(std::string, port_file, "", "if set, the chosen port is written here once serving");
-ABSL_FLAG(std::string, mysql_socket, "", "MySQL/MariaDB unix socket (empty = TCP)");
-ABSL_FLAG(std::string, mysql_host, "127.0.0.1", "MySQL host for TCP");
-ABSL_FLAG(int, mysql_port, 3306, "MySQL port for TCP");
-ABSL_FLAG(std::string, mysql_user, "root", "MySQL user");
-ABSL_FLAG(std::string, mysql_password_file, "",
-          "file holding the MySQL password (or set LOYALTY_MYSQL_PASSWORD); default none");
-ABSL_FLAG(std::string, mysql_database, "loyalty", "database name");
+// --mysql_*: hub/server/db_flags.h.
 ABSL_FLAG(std::string, admin_key_file, "",
           "file holding the first admin key, used only while no admin key exists "
           "(or set LOYALTY_ADMIN_KEY)");
@@ -106,21 +101,6 @@ namespace {
 void Log(const std::string& line) {
   std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);
-}
-
-absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(ss.str()));
-}
-
-// A secret from a file flag, else an environment variable, else "".
-absl::StatusOr<std::string> Secret(const std::string& file, const char* env) {
-  if (!file.empty()) return ReadSecretFile(file);
-  const char* v = std::getenv(env);
-  return std::string(v == nullptr ? "" : v);
 }
 
 bool IsLoopback(const std::string& listen) {
@@ -253,18 +233,12 @@ void DrainAndShutdown(grpc::Server* server, CallTracker* calls) {
 }
 
 int Run() {
-  MysqlOptions db;
-  db.socket = absl::GetFlag(FLAGS_mysql_socket);
-  db.host = absl::GetFlag(FLAGS_mysql_host);
-  db.port = absl::GetFlag(FLAGS_mysql_port);
-  db.user = absl::GetFlag(FLAGS_mysql_user);
-  db.database = absl::GetFlag(FLAGS_mysql_database);
-  auto password = Secret(absl::GetFlag(FLAGS_mysql_password_file), "LOYALTY_MYSQL_PASSWORD");
-  if (!password.ok()) {
-    Log(absl::StrCat("event=start_failed msg=\"", password.status().message(), "\""));
+  absl::StatusOr<MysqlOptions> options = MysqlOptionsFromFlags();
+  if (!options.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", options.status().message(), "\""));
     return 1;
   }
-  db.password = *password;
+  MysqlOptions db = *std::move(options);
   const bool group_commit = absl::GetFlag(FLAGS_group_commit);
   GroupCommitOptions batching;
   batching.max_batch = std::max(1, absl::GetFlag(FLAGS_group_commit_max_batch));

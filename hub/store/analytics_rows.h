@@ -100,11 +100,11 @@ class AnalyticsRows {
                                                                 PartnerId partner) = 0;
   // Members whose first earn ever at `partner` is in [from, until), with their earns at
   // every partner within `window` before and from that first earn: at most four rows.
-  // `*joiners` is set to how many such members there are.
+  // Every such member has its first earn in the (at_partner, after) row, so that row's
+  // `members` is how many there are.
   virtual absl::StatusOr<std::vector<JoinerWindowRow>> JoinerWindows(PartnerId partner,
                                                                      Micros from, Micros until,
-                                                                     Micros window,
-                                                                     int64_t* joiners) = 0;
+                                                                     Micros window) = 0;
   // Consumptions posted in [from, until) summed by bucket, funder, redeemer and kind: one
   // pass over the period's rows (ix_posted), no join.
   virtual absl::StatusOr<std::vector<ConsumptionSumRow>> ConsumptionSums(

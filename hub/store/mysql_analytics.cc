@@ -97,20 +97,12 @@ absl::StatusOr<std::vector<AwardRow>> MysqlTxn::PromotionAwards(int64_t promotio
 
 absl::StatusOr<std::vector<JoinerWindowRow>> MysqlTxn::JoinerWindows(PartnerId partner,
                                                                      Micros from, Micros until,
-                                                                     Micros window,
-                                                                     int64_t* joiners) {
+                                                                     Micros window) {
   return Guard([&]() -> absl::StatusOr<std::vector<JoinerWindowRow>> {
     const std::string first_earns =
         "SELECT member_id, MIN(posted_at) AS first_at FROM txns "
         "WHERE partner_id = ? AND kind = 'earn' GROUP BY member_id "
         "HAVING first_at >= ? AND first_at < ?";
-    auto count = PrepareOnce(c_, Grouped(absl::StrCat("SELECT COUNT(*) FROM (", first_earns, ") f")));
-    count->setInt64(1, partner);
-    count->setInt64(2, from);
-    count->setInt64(3, until);
-    std::unique_ptr<sql::ResultSet> crs(count->executeQuery());
-    *joiners = crs->next() ? crs->getInt64(1) : 0;
-
     // ix_member_time (member_id, posted_at) reads each joiner's earns in its window.
     auto st = PrepareOnce(c_, Grouped(absl::StrCat(
         "SELECT t.partner_id = ? AS at_p, t.posted_at >= f.first_at AS after_first, "

@@ -233,8 +233,7 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows {
   absl::StatusOr<std::vector<AwardRow>> PromotionAwards(int64_t promotion,
                                                         PartnerId partner) override;
   absl::StatusOr<std::vector<JoinerWindowRow>> JoinerWindows(PartnerId partner, Micros from,
-                                                             Micros until, Micros window,
-                                                             int64_t* joiners) override;
+                                                             Micros until, Micros window) override;
   absl::StatusOr<std::vector<ConsumptionSumRow>> ConsumptionSums(
       Micros from, Micros until, const std::vector<Micros>& bucket_starts) override;
   absl::StatusOr<int64_t> FlowCellMembers(const FlowCellKey& cell, int64_t limit) override;
