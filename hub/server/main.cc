@@ -29,6 +29,7 @@
 #include "hub/api/analytics_service.h"
 #include "hub/api/bank_service.h"
 #include "hub/api/call_tracker.h"
+#include "hub/api/event_service.h"
 #include "hub/api/partner_service.h"
 #include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
@@ -37,6 +38,7 @@
 #include "hub/common/clock.h"
 #include "hub/ledger/ledger.h"
 #include "hub/server/reflection_v1.h"
+#include "hub/store/event_rows.h"
 #include "hub/store/group_commit.h"
 #include "hub/store/mysql_store.h"
 
@@ -91,6 +93,13 @@ ABSL_FLAG(int, shutdown_grace_seconds, 10,
 ABSL_FLAG(int64_t, analytics_min_cell, 10,
           "analytics: the fewest members a coalition-wide figure shown to a partner may "
           "cover (smaller cells are suppressed); 1 = no suppression");
+ABSL_FLAG(int, event_jobs_interval_seconds, 60,
+          "how often to emit the timed events (hold expiries, points expiring, promotion "
+          "starts and ends); 0 = never");
+ABSL_FLAG(int, expiring_notice_days, 30,
+          "points.expiring events come this many days before the points expire");
+ABSL_FLAG(int, event_poll_ms, 25,
+          "how often the event sequencer numbers newly committed events");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
 ABSL_FLAG(bool, check_invariants, false,
           "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
@@ -185,6 +194,10 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
   absl::Time next_expiry = absl::Now() + absl::Seconds(expiry_every);
   const int review_every = absl::GetFlag(FLAGS_tier_review_interval_seconds);
   absl::Time next_review = absl::Now() + absl::Seconds(review_every);
+  const int events_every = absl::GetFlag(FLAGS_event_jobs_interval_seconds);
+  const Micros expiring_notice =
+      absl::ToInt64Microseconds(absl::Hours(24) * std::max(0, absl::GetFlag(FLAGS_expiring_notice_days)));
+  absl::Time next_events = absl::Now();  // the first run sets where the jobs start
   bool serving = true;
   while (!stop->WaitForNotificationWithTimeout(absl::Seconds(2))) {
     const bool up = store->Ping().ok();
@@ -201,6 +214,23 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
                          " changed=", review->changed));
       } else {
         Log(absl::StrCat("event=tier_review_failed msg=\"", review.status().message(), "\""));
+      }
+    }
+    if (up && events_every > 0 && absl::Now() >= next_events) {
+      next_events = absl::Now() + absl::Seconds(events_every);
+      TimedEventsOutcome out;
+      absl::Status s = store->RunEventTransaction([&](EventRows& rows) -> absl::Status {
+        ASSIGN_OR_RETURN(out, rows.EmitTimedEvents(SystemClock::Get()->NowMicros(),
+                                                   expiring_notice));
+        return absl::OkStatus();
+      });
+      if (s.ok()) {
+        Log(absl::StrCat("event=timed_events holds_expired=", out.holds_expired,
+                         " expiring=", out.expiring_notices,
+                         " promotions_started=", out.promotions_started,
+                         " promotions_ended=", out.promotions_ended));
+      } else {
+        Log(absl::StrCat("event=timed_events_failed msg=\"", s.message(), "\""));
       }
     }
     if (up && expiry_every > 0 && absl::Now() >= next_expiry) {
@@ -325,6 +355,12 @@ int Run() {
   PartnerServiceImpl partner(env);
   BankServiceImpl bank(env);
   AnalyticsServiceImpl analytics_service(env);
+  // Numbers committed events (the stream's cursor) and wakes the streams waiting for them.
+  EventFeedOptions feed_options;
+  feed_options.poll = absl::Milliseconds(std::max(1, absl::GetFlag(FLAGS_event_poll_ms)));
+  EventFeed feed(store->get(), feed_options);
+  feed.Start();
+  EventServiceImpl events(env, store->get(), &feed);
 
   // Health answers for the whole server ("") and for each service by name; reflection
   // in both versions lists them all.
@@ -333,6 +369,7 @@ int Run() {
       v1::PartnerService::service_full_name(),
       v1::BankService::service_full_name(),
       v1::AnalyticsService::service_full_name(),
+      v1::EventService::service_full_name(),
       "grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection",
       grpc::reflection::v1::ServerReflection::service_full_name()};
@@ -346,6 +383,7 @@ int Run() {
   builder.RegisterService(&partner);
   builder.RegisterService(&bank);
   builder.RegisterService(&analytics_service);
+  builder.RegisterService(&events);
   builder.RegisterService(&reflection_v1);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -379,6 +417,7 @@ int Run() {
   stop.Notify();
   housekeeping.join();
   DrainAndShutdown(server.get(), &calls);
+  feed.Stop();  // after the server: the streams it cancelled needed its wake-ups to end
   if (batched != nullptr) {
     const GroupCommitStats gc = batched->stats();
     Log(absl::StrCat("event=group_commit_stats batches=", gc.batches, " requests=", gc.requests,

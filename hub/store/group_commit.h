@@ -83,6 +83,9 @@ class GroupCommitStore final : public Store {
   absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) override {
     return base_->RunAnalytics(fn);
   }
+  absl::Status RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) override {
+    return base_->RunEventTransaction(fn);
+  }
   absl::Status Migrate() override { return base_->Migrate(); }
   absl::Status Ping() override { return base_->Ping(); }
 

@@ -155,6 +155,16 @@ absl::Status MysqlTxn::PutCardLink(const CardLinkRow& link, Micros now) {
     st->setInt(4, link.active ? 1 : 0);
     st->setInt64(5, now);
     st->executeUpdate();
+    // The bank's event, in the same transaction (event_rows.h).
+    auto* ev = Prepare(
+        "INSERT INTO events (type, member_id, partner_id, detail, occurred_at) VALUES (?, ?, ?, "
+        "JSON_OBJECT('card_ref', ?), ?)");
+    ev->setString(1, link.active ? event_type::kCardLinked : event_type::kCardUnlinked);
+    ev->setInt64(2, link.member_id);
+    ev->setInt64(3, link.bank_id);
+    ev->setString(4, link.card_ref);
+    ev->setInt64(5, now);
+    ev->executeUpdate();
     return absl::OkStatus();
   });
 }

@@ -111,6 +111,7 @@ class MysqlStore final : public Store {
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
   absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) override;
   absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) override;
+  absl::Status RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) override;
   absl::Status Migrate() override;
   absl::Status Ping() override;
 
@@ -120,9 +121,14 @@ class MysqlStore final : public Store {
  private:
   absl::StatusOr<std::unique_ptr<MysqlConnection>> Borrow();
   void Return(std::unique_ptr<MysqlConnection> c);
-  // One attempt; sets *retry when another attempt may succeed.
-  absl::Status Attempt(MysqlConnection* c, const std::function<absl::Status(BatchRows&)>& fn,
-                       bool* retry);
+  // What a transaction does before COMMIT: returns its status and sets *retryable when
+  // a failure may pass in a new attempt.
+  using Body = std::function<absl::Status(MysqlTxn& txn, bool* retryable)>;
+  // One attempt: `body`, then COMMIT if it returned OK, ROLLBACK otherwise; sets *retry
+  // when another attempt may succeed.
+  absl::Status Attempt(MysqlConnection* c, const Body& body, bool* retry);
+  // Attempts `body` until it commits, fails for good, or the attempts run out.
+  absl::Status RunAttempts(const Body& body);
 
   const MysqlOptions options_;
   IdBlocks ids_;
@@ -191,14 +197,10 @@ void MysqlStore::Return(std::unique_ptr<MysqlConnection> c) {
   }
 }
 
-absl::Status MysqlStore::Attempt(MysqlConnection* c,
-                                 const std::function<absl::Status(BatchRows&)>& fn, bool* retry) {
+absl::Status MysqlStore::Attempt(MysqlConnection* c, const Body& body, bool* retry) {
   MysqlTxn txn(c, &ids_);
-  std::unique_ptr<BatchRows> wrapped;
-  if (options_.TEST_wrap_rows) wrapped = options_.TEST_wrap_rows(&txn);
-  BatchRows& rows = wrapped != nullptr ? *wrapped : txn;
-  absl::Status status = fn(rows);
-  if (status.ok()) status = rows.BeforeCommit();
+  bool retryable = false;
+  absl::Status status = body(txn, &retryable);
   try {
     // COMMIT and ROLLBACK as statements: Connector/C++ 1.1's commit() over libmariadb
     // returned normally on a connection whose server had just been killed (the MariaDB
@@ -212,15 +214,11 @@ absl::Status MysqlStore::Attempt(MysqlConnection* c,
     *retry = commit_retry;
     return s;
   }
-  *retry = !status.ok() && rows.Retryable();
+  *retry = !status.ok() && retryable;
   return status;
 }
 
-absl::Status MysqlStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) {
-  return RunBatchTransaction([&fn](BatchRows& rows) { return fn(rows); });
-}
-
-absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) {
+absl::Status MysqlStore::RunAttempts(const Body& body) {
   absl::Status last;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
@@ -229,12 +227,44 @@ absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(Ba
     }
     ASSIGN_OR_RETURN(std::unique_ptr<MysqlConnection> c, Borrow());
     bool retry = false;
-    last = Attempt(c.get(), fn, &retry);
+    last = Attempt(c.get(), body, &retry);
     Return(std::move(c));
     if (!retry) return last;
   }
   return absl::AbortedError(absl::StrCat("transaction gave up after ", options_.max_attempts,
                                          " attempts: ", last.message()));
+}
+
+absl::Status MysqlStore::RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) {
+  return RunBatchTransaction([&fn](BatchRows& rows) { return fn(rows); });
+}
+
+absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) {
+  return RunAttempts([&](MysqlTxn& txn, bool* retryable) {
+    std::unique_ptr<BatchRows> wrapped;
+    if (options_.TEST_wrap_rows) wrapped = options_.TEST_wrap_rows(&txn);
+    BatchRows& rows = wrapped != nullptr ? *wrapped : txn;
+    absl::Status status = fn(rows);
+    *retryable = !status.ok() && rows.Retryable();
+    if (status.ok()) {
+      // The events of what was written, in the same transaction (mysql_events.cc).
+      status = txn.WriteEvents();
+      *retryable = !status.ok() && txn.Retryable();
+    }
+    if (status.ok()) {
+      status = rows.BeforeCommit();
+      *retryable = !status.ok() && rows.Retryable();
+    }
+    return status;
+  });
+}
+
+absl::Status MysqlStore::RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) {
+  return RunAttempts([&](MysqlTxn& txn, bool* retryable) {
+    absl::Status status = fn(txn);
+    *retryable = txn.Retryable();
+    return status;
+  });
 }
 
 absl::Status MysqlStore::RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) {

@@ -403,7 +403,9 @@ absl::StatusOr<MemberId> MysqlTxn::InsertMember(bool anonymous, Micros now) {
     st->setInt(1, anonymous ? 1 : 0);
     st->setInt64(2, now);
     st->executeUpdate();
-    return LastInsertId();
+    const MemberId id = LastInsertId();
+    events_.tier_before.emplace(id, "");
+    return id;
   });
 }
 
@@ -414,7 +416,9 @@ absl::StatusOr<MemberRecord> MysqlTxn::LockMember(MemberId id) {
     st->setInt64(1, id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return absl::NotFoundError(absl::StrCat("member ", id, " not found"));
-    return ReadMember(rs.get());
+    MemberRecord m = ReadMember(rs.get());
+    NoteMemberRead(m);
+    return m;
   });
 }
 
@@ -437,6 +441,7 @@ absl::Status MysqlTxn::UpdateMember(const MemberRecord& m) {
     st->setInt64(8, m.last_posted_at);
     st->setInt64(9, m.id);
     st->executeUpdate();
+    NoteMemberWritten(m);
     return absl::OkStatus();
   });
 }
@@ -748,6 +753,7 @@ absl::Status MysqlTxn::SetDebtOutstanding(int64_t id, Points outstanding) {
     st->setInt64(1, outstanding);
     st->setInt64(2, id);
     st->executeUpdate();
+    NoteDebtWritten(id, outstanding);
     return absl::OkStatus();
   });
 }

@@ -12,12 +12,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "hub/common/status_macros.h"
 #include "hub/store/analytics_rows.h"
 #include "hub/store/batch_rows.h"
+#include "hub/store/event_rows.h"
 
 namespace loyalty {
 
@@ -54,7 +56,7 @@ ClearingRow ReadClearing(sql::ResultSet* rs);
 // Plain row mapping: each method is the statement(s) its contract in store.h or
 // batch_rows.h names, on one connection, in the transaction the store opened. No state
 // of a batch lives here (working_set.h holds it).
-class MysqlTxn final : public BatchRows, public AnalyticsRows {
+class MysqlTxn final : public BatchRows, public AnalyticsRows, public EventRows {
  public:
   // REQUIRES: `c` and `ids` outlive the transaction.
   MysqlTxn(MysqlConnection* c, IdSource* ids) : c_(c), ids_(ids) {}
@@ -63,6 +65,17 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows {
 
   // True once a statement failed in a way a new attempt may cure.
   bool retry() const { return retry_; }
+
+  // Writes the events of what this transaction wrote (mysql_events.cc); the store calls
+  // it right before COMMIT.
+  absl::Status WriteEvents();
+
+  // EventRows (mysql_events.cc).
+  absl::StatusOr<int64_t> SequenceEvents(int limit) override;
+  absl::StatusOr<int64_t> LastSeq() override;
+  absl::StatusOr<std::vector<EventRow>> ReadEvents(const EventQuery& query) override;
+  absl::Status InsertEvents(const std::vector<EventRow>& rows) override;
+  absl::StatusOr<TimedEventsOutcome> EmitTimedEvents(Micros now, Micros expiring_notice) override;
 
   // BatchRows (mysql_txn_sets.cc).
   absl::StatusOr<std::vector<MemberId>> MembersOfTxns(const std::vector<TxnKey>& keys) override;
@@ -272,8 +285,23 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows {
   void SelectIn(const std::string& select, const std::string& group, const std::vector<Key>& keys,
                 Bind&& bind, Row&& row, const std::string& suffix = "");
 
+  // What WriteEvents reads back: the txns rows written, and the members and debts whose
+  // tier or outstanding changed from what the transaction first read.
+  struct EventSources {
+    std::vector<TxnId> txns;
+    std::map<MemberId, std::string> tier_before;
+    std::set<MemberId> tier_changed;
+    std::map<int64_t, Points> debt_before;
+    std::set<int64_t> new_debts;
+    std::set<int64_t> repaid_debts;
+  };
+  void NoteMemberRead(const MemberRecord& m);
+  void NoteMemberWritten(const MemberRecord& m);
+  void NoteDebtWritten(int64_t id, Points outstanding);
+
   MysqlConnection* c_;
   IdSource* ids_;
+  EventSources events_;
   bool retry_ = false;
   bool doomed_ = false;
 };

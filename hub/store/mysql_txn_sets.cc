@@ -125,6 +125,7 @@ absl::StatusOr<std::vector<MemberRecord>> MysqlTxn::LockMembers(std::vector<Memb
         absl::StrCat("SELECT ", rows::kMemberColumns, " FROM members WHERE id IN (",
                      absl::StrJoin(ids, ","), ") ORDER BY id FOR UPDATE")));
     while (rs->next()) out.push_back(rows::ReadMember(rs.get()));
+    for (const MemberRecord& m : out) NoteMemberRead(m);
     return out;
   });
 }
@@ -254,6 +255,7 @@ absl::StatusOr<std::vector<DebtRecord>> MysqlTxn::OpenDebtsOf(const std::vector<
       out.push_back({rs->getInt64(1), rs->getInt64(2), rs->getInt64(3), rs->getInt64(4),
                      rs->getInt64(5), rs->getInt64(6), rs->getInt64(7)});
     }
+    for (const DebtRecord& d : out) events_.debt_before.emplace(d.id, d.outstanding);
     return out;
   });
 }
@@ -322,6 +324,7 @@ absl::Status MysqlTxn::InsertTxns(const std::vector<TxnRecord>& txns) {
       doomed_ = true;
       return absl::AbortedError("idempotency key inserted concurrently");
     }
+    for (const TxnRecord& t : txns) events_.txns.push_back(t.id);
     return absl::OkStatus();
   });
 }
@@ -459,6 +462,7 @@ absl::Status MysqlTxn::UpdateMembers(const std::vector<MemberRecord>& members) {
       }
       st->executeUpdate();
     });
+    for (const MemberRecord& m : members) NoteMemberWritten(m);
     return absl::OkStatus();
   });
 }
@@ -630,6 +634,7 @@ absl::Status MysqlTxn::UpsertDebts(const std::vector<DebtRecord>& rows) {
       }
       st->executeUpdate();
     });
+    for (const DebtRecord& d : rows) NoteDebtWritten(d.id, d.outstanding);
     return absl::OkStatus();
   });
 }

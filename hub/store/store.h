@@ -20,6 +20,7 @@ namespace loyalty {
 
 class AnalyticsRows;  // analytics_rows.h
 class BatchRows;      // batch_rows.h
+class EventRows;      // event_rows.h
 
 // A page of a partner's own transactions (PostingRows::ListTxns), newest first by id.
 struct TxnQuery {
@@ -351,6 +352,14 @@ class Store {
   virtual absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) {
     (void)fn;
     return absl::UnimplementedError("this store has no analytics access");
+  }
+
+  // Runs `fn` in a short transaction of its own on the events table (event_rows.h):
+  // the sequencer, the readers, the timed-events job. Retried like RunBatchTransaction.
+  // UNIMPLEMENTED for a store without it.
+  virtual absl::Status RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) {
+    (void)fn;
+    return absl::UnimplementedError("this store has no events");
   }
 
   // Applies the migrations not applied yet. Safe to call from several processes.
