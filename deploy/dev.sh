@@ -45,6 +45,8 @@ PACKAGES=(
     libssl-dev libsqlite3-dev
     openssl  # deploy/tls/make-certs.sh (and tests/e2e/tls_test)
     nlohmann-json3-dev tzdata chromium
+    libcurl4-openssl-dev  # webhook deliveries (HTTPS) and member mail (SMTP)
+    python3-aiosmtpd  # the local mail sink of `dev.sh run` and the notifier tests
     jq  # reads loyalty-load's JSON results (deploy/bench.sh)
     time  # /usr/bin/time -v: wall time and peak memory (deploy/bench-settlement.sh)
     clang libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz/run.sh)

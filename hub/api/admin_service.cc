@@ -8,6 +8,7 @@
 #include "hub/api/page_token.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
+#include "hub/members/members.h"
 
 namespace loyalty {
 
@@ -97,6 +98,21 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetProgram(grpc::CallbackServerConte
     ToProto(out, resp);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::IssueMemberToken(
+    grpc::CallbackServerContext* ctx, const v1::IssueMemberTokenRequest* req,
+    v1::IssueMemberTokenResponse* resp) {
+  return ServeUnary(ctx, env_, "IssueMemberToken", {Role::kAdmin},
+                    [this, req, resp](const Principal& caller) -> absl::Status {
+                      if (env_.members == nullptr) {
+                        return absl::UnimplementedError("members are not served by this hub");
+                      }
+                      ASSIGN_OR_RETURN(std::string token, env_.members->IssueToken(
+                                                              ActorName(caller), req->card_number()));
+                      resp->set_session_token(token);
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::IssueBearerCards(grpc::CallbackServerContext* ctx,

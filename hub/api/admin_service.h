@@ -33,6 +33,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* IssueBearerCards(grpc::CallbackServerContext* ctx,
                                              const v1::IssueBearerCardsRequest* req,
                                              v1::IssueBearerCardsResponse* resp) override;
+  grpc::ServerUnaryReactor* IssueMemberToken(grpc::CallbackServerContext* ctx,
+                                             const v1::IssueMemberTokenRequest* req,
+                                             v1::IssueMemberTokenResponse* resp) override;
   grpc::ServerUnaryReactor* AdjustPoints(grpc::CallbackServerContext* ctx,
                                          const v1::AdjustPointsRequest* req,
                                          v1::AdjustPointsResponse* resp) override;

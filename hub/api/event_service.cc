@@ -10,7 +10,7 @@
 #include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/validate.h"
-#include "hub/store/event_rows.h"
+#include "hub/store/member_rows.h"
 
 namespace loyalty {
 namespace {

@@ -37,6 +37,8 @@ enum class PageList : uint8_t {
   kPromotions = 5,
   kExpiringPoints = 6,
   kCoBrandedCards = 7,
+  kMemberHistory = 8,
+  kClaims = 9,
 };
 
 // The filter fields of a request, in a fixed order per list: what a token is bound to.

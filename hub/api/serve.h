@@ -26,6 +26,7 @@ namespace loyalty {
 
 // What the services need; owned by the server. REQUIRES: all outlive the services.
 class Analytics;  // hub/analytics/analytics.h
+class Members;    // hub/members/members.h
 
 struct ServiceEnv {
   Ledger* ledger = nullptr;
@@ -40,6 +41,10 @@ struct ServiceEnv {
   CallTracker* calls = nullptr;
   // The analytics reports (AnalyticsService); nullptr = not served.
   Analytics* analytics = nullptr;
+  // Members' own side and claims (MemberService, ClaimService); nullptr = not served.
+  Members* members = nullptr;
+  // Per-member request limits of MemberService (and per card for sign-in).
+  RateLimiter* member_rate_limiter = nullptr;
 };
 
 // The domain of every google.rpc.ErrorInfo the hub sends (AIP-193).

@@ -4,7 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "hub/common/status_macros.h"
-#include "hub/store/event_rows.h"
+#include "hub/store/member_rows.h"
 
 namespace loyalty {
 

@@ -30,6 +30,7 @@
 #include "hub/api/bank_service.h"
 #include "hub/api/call_tracker.h"
 #include "hub/api/event_service.h"
+#include "hub/api/member_service.h"
 #include "hub/api/partner_service.h"
 #include "hub/api/rate_limiter.h"
 #include "hub/api/worker_pool.h"
@@ -38,7 +39,7 @@
 #include "hub/common/clock.h"
 #include "hub/ledger/ledger.h"
 #include "hub/server/reflection_v1.h"
-#include "hub/store/event_rows.h"
+#include "hub/store/member_rows.h"
 #include "hub/store/group_commit.h"
 #include "hub/store/mysql_store.h"
 
@@ -100,6 +101,11 @@ ABSL_FLAG(int, expiring_notice_days, 30,
           "points.expiring events come this many days before the points expire");
 ABSL_FLAG(int, event_poll_ms, 25,
           "how often the event sequencer numbers newly committed events");
+ABSL_FLAG(int64_t, member_rate_limit_per_second, 5,
+          "MemberService requests per second per member (and sign-in calls per card)");
+ABSL_FLAG(int64_t, member_rate_limit_burst, 30, "MemberService requests at once per member");
+ABSL_FLAG(int, claim_answer_days, 14,
+          "days a partner has to answer a member's claim before it goes to the operator");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
 ABSL_FLAG(bool, check_invariants, false,
           "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
@@ -188,8 +194,8 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }
 
 // Watches the database (health) and runs expiry until `stop` is notified.
-void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterface* health,
-                  absl::Notification* stop) {
+void Housekeeping(Store* store, Ledger* ledger, Members* members,
+                  grpc::HealthCheckServiceInterface* health, absl::Notification* stop) {
   const int expiry_every = absl::GetFlag(FLAGS_expiry_interval_seconds);
   absl::Time next_expiry = absl::Now() + absl::Seconds(expiry_every);
   const int review_every = absl::GetFlag(FLAGS_tier_review_interval_seconds);
@@ -224,8 +230,11 @@ void Housekeeping(Store* store, Ledger* ledger, grpc::HealthCheckServiceInterfac
                                                    expiring_notice));
         return absl::OkStatus();
       });
+      absl::StatusOr<int64_t> escalated = members->EscalateDueClaims();
+      if (!escalated.ok()) s = escalated.status();
       if (s.ok()) {
-        Log(absl::StrCat("event=timed_events holds_expired=", out.holds_expired,
+        Log(absl::StrCat("event=timed_events claims_escalated=", *escalated,
+                         " holds_expired=", out.holds_expired,
                          " expiring=", out.expiring_notices,
                          " promotions_started=", out.promotions_started,
                          " promotions_ended=", out.promotions_ended));
@@ -351,7 +360,6 @@ int Run() {
   // Reports read the database directly, never through a group-commit batch.
   Analytics analytics(store->get(), SystemClock::Get(), analytics_options);
   env.analytics = &analytics;
-  AdminServiceImpl admin(env);
   PartnerServiceImpl partner(env);
   BankServiceImpl bank(env);
   AnalyticsServiceImpl analytics_service(env);
@@ -361,6 +369,25 @@ int Run() {
   EventFeed feed(store->get(), feed_options);
   feed.Start();
   EventServiceImpl events(env, store->get(), &feed);
+  MembersOptions members_options;
+  members_options.claim_answer_time =
+      absl::Hours(24) * std::max(1, absl::GetFlag(FLAGS_claim_answer_days));
+  Members members(store->get(), &ledger, SystemClock::Get(), members_options);
+  RateLimiterOptions member_limits;
+  member_limits.default_limit = {absl::GetFlag(FLAGS_member_rate_limit_per_second),
+                                 absl::GetFlag(FLAGS_member_rate_limit_burst)};
+  if (absl::Status s = ValidateRateLimit(member_limits.default_limit,
+                                         "--member_rate_limit_per_second/burst");
+      !s.ok()) {
+    Log(absl::StrCat("event=start_failed msg=\"", s.message(), "\""));
+    return 1;
+  }
+  RateLimiter member_rate_limiter(member_limits, SystemClock::Get());
+  env.members = &members;
+  env.member_rate_limiter = &member_rate_limiter;
+  AdminServiceImpl admin(env);
+  MemberServiceImpl member_service(env);
+  ClaimServiceImpl claim_service(env);
 
   // Health answers for the whole server ("") and for each service by name; reflection
   // in both versions lists them all.
@@ -370,6 +397,8 @@ int Run() {
       v1::BankService::service_full_name(),
       v1::AnalyticsService::service_full_name(),
       v1::EventService::service_full_name(),
+      v1::MemberService::service_full_name(),
+      v1::ClaimService::service_full_name(),
       "grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection",
       grpc::reflection::v1::ServerReflection::service_full_name()};
@@ -384,6 +413,8 @@ int Run() {
   builder.RegisterService(&bank);
   builder.RegisterService(&analytics_service);
   builder.RegisterService(&events);
+  builder.RegisterService(&member_service);
+  builder.RegisterService(&claim_service);
   builder.RegisterService(&reflection_v1);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -404,8 +435,8 @@ int Run() {
                    group_commit ? "true" : "false", " workers=", absl::GetFlag(FLAGS_workers)));
 
   absl::Notification stop;
-  std::thread housekeeping(Housekeeping, store->get(), &ledger, server->GetHealthCheckService(),
-                           &stop);
+  std::thread housekeeping(Housekeeping, store->get(), &ledger, &members,
+                           server->GetHealthCheckService(), &stop);
   // Wait for SIGINT/SIGTERM (blocked in every thread, taken here).
   sigset_t signals;
   sigemptyset(&signals);

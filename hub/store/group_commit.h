@@ -83,7 +83,7 @@ class GroupCommitStore final : public Store {
   absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) override {
     return base_->RunAnalytics(fn);
   }
-  absl::Status RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) override {
+  absl::Status RunEventTransaction(const std::function<absl::Status(MemberRows&)>& fn) override {
     return base_->RunEventTransaction(fn);
   }
   absl::Status Migrate() override { return base_->Migrate(); }

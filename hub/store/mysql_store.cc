@@ -111,7 +111,7 @@ class MysqlStore final : public Store {
   absl::Status RunInTransaction(const std::function<absl::Status(StoreTxn&)>& fn) override;
   absl::Status RunBatchTransaction(const std::function<absl::Status(BatchRows&)>& fn) override;
   absl::Status RunAnalytics(const std::function<absl::Status(AnalyticsRows&)>& fn) override;
-  absl::Status RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) override;
+  absl::Status RunEventTransaction(const std::function<absl::Status(MemberRows&)>& fn) override;
   absl::Status Migrate() override;
   absl::Status Ping() override;
 
@@ -259,7 +259,7 @@ absl::Status MysqlStore::RunBatchTransaction(const std::function<absl::Status(Ba
   });
 }
 
-absl::Status MysqlStore::RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) {
+absl::Status MysqlStore::RunEventTransaction(const std::function<absl::Status(MemberRows&)>& fn) {
   return RunAttempts([&](MysqlTxn& txn, bool* retryable) {
     absl::Status status = fn(txn);
     *retryable = txn.Retryable();

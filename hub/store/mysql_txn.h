@@ -19,7 +19,7 @@
 #include "hub/common/status_macros.h"
 #include "hub/store/analytics_rows.h"
 #include "hub/store/batch_rows.h"
-#include "hub/store/event_rows.h"
+#include "hub/store/member_rows.h"
 
 namespace loyalty {
 
@@ -56,7 +56,7 @@ ClearingRow ReadClearing(sql::ResultSet* rs);
 // Plain row mapping: each method is the statement(s) its contract in store.h or
 // batch_rows.h names, on one connection, in the transaction the store opened. No state
 // of a batch lives here (working_set.h holds it).
-class MysqlTxn final : public BatchRows, public AnalyticsRows, public EventRows {
+class MysqlTxn final : public BatchRows, public AnalyticsRows, public MemberRows {
  public:
   // REQUIRES: `c` and `ids` outlive the transaction.
   MysqlTxn(MysqlConnection* c, IdSource* ids) : c_(c), ids_(ids) {}
@@ -76,6 +76,39 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows, public EventRows 
   absl::StatusOr<std::vector<EventRow>> ReadEvents(const EventQuery& query) override;
   absl::Status InsertEvents(const std::vector<EventRow>& rows) override;
   absl::StatusOr<TimedEventsOutcome> EmitTimedEvents(Micros now, Micros expiring_notice) override;
+
+  // MemberRows (mysql_members.cc).
+  absl::StatusOr<std::optional<MemberId>> MemberOfCard(const std::string& card) override;
+  absl::StatusOr<bool> MemberExists(MemberId member) override;
+  absl::StatusOr<std::vector<std::string>> CardsOf(MemberId member) override;
+  absl::StatusOr<std::optional<MemberProfileRow>> GetProfile(MemberId member) override;
+  absl::Status PutProfile(const MemberProfileRow& row) override;
+  absl::StatusOr<std::optional<SignInCodeRow>> LockCode(MemberId member) override;
+  absl::Status PutCode(const SignInCodeRow& row) override;
+  absl::Status SetCodeAttempts(MemberId member, int attempts) override;
+  absl::Status DeleteCode(MemberId member) override;
+  absl::Status InsertSession(const std::string& token_hash, MemberId member,
+                             const std::string& issued_by, Micros now, Micros expires_at) override;
+  absl::StatusOr<std::optional<MemberId>> SessionMember(const std::string& token_hash,
+                                                        Micros now) override;
+  absl::StatusOr<std::vector<HistoryRow>> MemberHistory(MemberId member, TxnId before_id,
+                                                        int limit) override;
+  absl::StatusOr<std::vector<std::pair<Micros, Points>>> ExpiringLotsOf(MemberId member) override;
+  absl::StatusOr<std::vector<PartnerId>> PartnersVisited(MemberId member, Micros since) override;
+  absl::StatusOr<std::vector<MemberId>> MembersVisiting(PartnerId partner, Micros since,
+                                                        MemberId after, int limit) override;
+  absl::StatusOr<int64_t> InsertClaim(const ClaimRow& row) override;
+  absl::StatusOr<std::optional<ClaimRow>> GetClaim(int64_t id, bool for_update) override;
+  absl::Status UpdateClaim(const ClaimRow& row) override;
+  absl::StatusOr<std::vector<ClaimRow>> ListClaims(const ClaimQuery& q) override;
+  absl::StatusOr<std::vector<ClaimRow>> LockClaimsDue(Micros now, int limit) override;
+  absl::Status InsertNotification(const NotificationRow& row) override;
+  absl::StatusOr<std::vector<NotificationRow>> LockDueNotifications(Micros now, int limit) override;
+  absl::Status UpdateNotification(const NotificationRow& row) override;
+  absl::StatusOr<std::vector<NotificationRow>> NotificationsOf(MemberId member) override;
+  absl::StatusOr<int64_t> LockConsumerCursor(const std::string& name) override;
+  absl::Status SetConsumerCursor(const std::string& name, int64_t seq) override;
+  absl::Status EraseMember(MemberId member, Micros now) override;
 
   // BatchRows (mysql_txn_sets.cc).
   absl::StatusOr<std::vector<MemberId>> MembersOfTxns(const std::vector<TxnKey>& keys) override;

@@ -20,7 +20,7 @@ namespace loyalty {
 
 class AnalyticsRows;  // analytics_rows.h
 class BatchRows;      // batch_rows.h
-class EventRows;      // event_rows.h
+class MemberRows;     // member_rows.h (events and members' own tables)
 
 // A page of a partner's own transactions (PostingRows::ListTxns), newest first by id.
 struct TxnQuery {
@@ -354,10 +354,11 @@ class Store {
     return absl::UnimplementedError("this store has no analytics access");
   }
 
-  // Runs `fn` in a short transaction of its own on the events table (event_rows.h):
-  // the sequencer, the readers, the timed-events job. Retried like RunBatchTransaction.
+  // Runs `fn` in a short transaction of its own on the events table and members' own
+  // tables (member_rows.h): the sequencer, the readers, the timed-events job, members'
+  // profiles and sessions, claims, the notifier. Retried like RunBatchTransaction.
   // UNIMPLEMENTED for a store without it.
-  virtual absl::Status RunEventTransaction(const std::function<absl::Status(EventRows&)>& fn) {
+  virtual absl::Status RunEventTransaction(const std::function<absl::Status(MemberRows&)>& fn) {
     (void)fn;
     return absl::UnimplementedError("this store has no events");
   }

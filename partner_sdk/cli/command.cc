@@ -139,4 +139,9 @@ absl::StatusOr<sdk::AnalyticsClient*> Clients::Analytics() {
   return OnFirstUse(&analytics_, sdk::MakeAnalyticsConnection, options_);
 }
 
+absl::StatusOr<sdk::EventsClient*> Clients::Events() {
+  if (events_ == nullptr) ASSIGN_OR_RETURN(events_, sdk::MakeEventsClient(options_));
+  return events_.get();
+}
+
 }  // namespace loyalty::cli

@@ -14,6 +14,7 @@
 #include "loyalty/admin_client.h"
 #include "loyalty/analytics_client.h"
 #include "loyalty/bank_client.h"
+#include "loyalty/events_client.h"
 #include "loyalty/partner_client.h"
 #include "output.h"
 
@@ -67,6 +68,7 @@ class Clients {
   absl::StatusOr<sdk::AdminClient*> Admin();
   absl::StatusOr<sdk::BankClient*> Bank();
   absl::StatusOr<sdk::AnalyticsClient*> Analytics();
+  absl::StatusOr<sdk::EventsClient*> Events();
 
  private:
   sdk::Options options_;
@@ -74,6 +76,7 @@ class Clients {
   std::unique_ptr<sdk::AdminClient> admin_;
   std::unique_ptr<sdk::BankClient> bank_;
   std::unique_ptr<sdk::AnalyticsClient> analytics_;
+  std::shared_ptr<sdk::EventsClient> events_;
 };
 
 struct Command {
@@ -91,6 +94,7 @@ std::vector<Command> PartnerCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> BankCommands();
 std::vector<Command> AnalyticsCommands();
+std::vector<Command> EventCommands();
 
 // The paging flags of every list command: --page_size (0 = the hub's default 100, above
 // 500 = 500) and --page_token (the next_page_token a previous page printed).

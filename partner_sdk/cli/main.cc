@@ -3,6 +3,7 @@
 // prints AnalyticsService's reports; `loyalty <command> --help` describes one. The key
 // comes from --key_file or LOYALTY_API_KEY (never a flag, which would show in `ps`); the
 // hub from --hub or LOYALTY_HUB. Exit codes: command.h.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -92,6 +93,8 @@ absl::Status ParseFlag(const std::vector<std::string>& argv, size_t* i, const Co
     value = name.substr(eq + 1);
     name = name.substr(0, eq);
   }
+  // --since-cursor and --since_cursor are the same flag.
+  std::replace(name.begin(), name.end(), '-', '_');
   if (name == "help") {
     inv->help = true;
     return absl::OkStatus();
@@ -199,6 +202,7 @@ int Main(const std::vector<std::string>& argv) {
   for (Command& c : AdminCommands()) commands.push_back(std::move(c));
   for (Command& c : BankCommands()) commands.push_back(std::move(c));
   for (Command& c : AnalyticsCommands()) commands.push_back(std::move(c));
+  for (Command& c : EventCommands()) commands.push_back(std::move(c));
   absl::StatusOr<Invocation> inv = Parse(argv, commands);
   const bool json = inv.ok() ? inv->args.Bool("json") : absl::c_linear_search(argv, "--json");
   if (!inv.ok()) {

@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "hub/common/status_macros.h"
 #include "hub/ledger/bank_ledger.h"
-#include "hub/store/event_rows.h"
+#include "hub/store/member_rows.h"
 #include "tests/rules/rules_util.h"
 #include "tests/support/faulty_rows.h"
 #include "tests/support/test_db.h"
