@@ -103,4 +103,11 @@ RenderedNotice RenderNotice(const std::string& kind, const std::string& language
           absl::StrReplaceAll(t->second.body, replacements)};
 }
 
+std::string ClaimOutcomeWord(const std::string& status, const std::string& language) {
+  const bool accepted = status == "accepted";
+  if (language == "ko") return accepted ? "승인" : "거절";
+  if (language == "zh") return accepted ? "已接受" : "已拒绝";
+  return accepted ? "accepted" : "rejected";
+}
+
 }  // namespace loyalty

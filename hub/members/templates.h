@@ -34,6 +34,9 @@ struct RenderedNotice {
 RenderedNotice RenderNotice(const std::string& kind, const std::string& language,
                             const std::map<std::string, std::string>& fields);
 
+// A claim's outcome ("accepted", "rejected") in `language`.
+std::string ClaimOutcomeWord(const std::string& status, const std::string& language);
+
 }  // namespace loyalty
 
 #endif  // LOYALTY_HUB_MEMBERS_TEMPLATES_H_
