@@ -33,6 +33,8 @@ MARIADB_DIR=$RUN_DIR/mariadb
 HUB_BIN=$BUILD_DIR/hub/loyalty_hub
 DEMO_BIN=$BUILD_DIR/hub/loyalty_demo
 HISTORY_BIN=$BUILD_DIR/hub/loyalty_demo_history
+MEMBERS_BIN=$BUILD_DIR/hub/loyalty_demo_members
+NOTIFIER_BIN=$BUILD_DIR/hub/loyalty_notifier
 SETTLEMENT_BIN=$BUILD_DIR/settlement/settlement
 LOYALTY_BIN=$BUILD_DIR/partner_sdk/loyalty
 
@@ -68,6 +70,8 @@ commands:
                  127.0.0.1:\${LOYALTY_PORT:-50051}, load the demo coalition and
                  stay in the foreground (Ctrl-C stops everything)
   stop           stop the hub and MariaDB started by 'run'
+  mail           print the member mail the demo's local mail sink received
+                 (.run/mail), decoded, oldest first
   bench          build, then run the benchmarks (deploy/bench.sh: durable
                  MariaDB, hub, load generator; group commit on and off),
                  write docs/benchmarks.md and print it (BENCH_* env: see there)
@@ -162,6 +166,7 @@ run_cleanup() {
         terminate "$HUB_PID" 15
         wait "$HUB_PID" 2>/dev/null || true
     fi
+    stop_mail
     rm -f "$RUN_DIR/hub.pid" "$RUN_DIR/run.pid" "$RUN_DIR/hub.port"
     step "stopping MariaDB"
     deploy/mariadb.sh stop "$MARIADB_DIR" || true
@@ -204,10 +209,13 @@ cmd_run() {
 
     ensure_packages
     # What `run` uses, and the example till the partner guide runs against it.
-    build loyalty_hub loyalty_demo loyalty_demo_history settlement_cli loyalty_cli pos_simulator
+    build loyalty_hub loyalty_demo loyalty_demo_history loyalty_demo_members loyalty_notifier \
+        settlement_cli loyalty_cli pos_simulator
     [[ -x "$HUB_BIN" ]] || die "$HUB_BIN was not built"
     [[ -x "$DEMO_BIN" ]] || die "$DEMO_BIN was not built"
     [[ -x "$HISTORY_BIN" ]] || die "$HISTORY_BIN was not built"
+    [[ -x "$MEMBERS_BIN" ]] || die "$MEMBERS_BIN was not built"
+    [[ -x "$NOTIFIER_BIN" ]] || die "$NOTIFIER_BIN was not built"
 
     mkdir -p "$RUN_DIR"
     echo $$ >"$RUN_DIR/run.pid"
@@ -260,6 +268,7 @@ cmd_run() {
         --admin_key_file="$key_file" \
         --pan_hmac_key_file="$pan_key_file" \
         --port_file="$port_file" \
+        --event_jobs_interval_seconds=15 \
         </dev/null >"$RUN_DIR/hub.log" 2>&1 &
     HUB_PID=$!
     echo "$HUB_PID" >"$RUN_DIR/hub.pid"
@@ -304,6 +313,24 @@ EOF
     "$HISTORY_BIN" --mysql_socket="$sock" --mysql_database=loyalty \
         --out="$RUN_DIR/demo-history.txt" >/dev/null ||
         hub_failed "loyalty_demo_history failed (exit $?)"
+    step "demo members with e-mail addresses ($RUN_DIR/demo-members.txt)"
+    "$MEMBERS_BIN" --mysql_socket="$sock" --mysql_database=loyalty \
+        --out="$RUN_DIR/demo-members.txt" >/dev/null ||
+        hub_failed "loyalty_demo_members failed (exit $?)"
+
+    # Member mail goes to a local SMTP server that keeps every message as a file
+    # (Debian's python3-aiosmtpd, Maildir), so nothing leaves the machine.
+    local smtp_port=${LOYALTY_SMTP_PORT:-2525}
+    step "starting the mail sink (127.0.0.1:$smtp_port -> $RUN_DIR/mail/new/)"
+    mkdir -p "$RUN_DIR/mail/tmp" "$RUN_DIR/mail/new" "$RUN_DIR/mail/cur"
+    /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox \
+        "$RUN_DIR/mail" </dev/null >"$RUN_DIR/mailsink.log" 2>&1 &
+    echo $! >"$RUN_DIR/mailsink.pid"
+    step "starting the notifier ($RUN_DIR/notifier.log)"
+    "$NOTIFIER_BIN" --mysql_socket="$sock" --mysql_database=loyalty \
+        --smtp_url="smtp://127.0.0.1:$smtp_port" --mail_from=club@demo.example \
+        </dev/null >"$RUN_DIR/notifier.log" 2>&1 &
+    echo $! >"$RUN_DIR/notifier.pid"
 
     cat <<EOF
 
@@ -324,6 +351,8 @@ EOF
         echo
         cat "$RUN_DIR/demo-history.txt"
     fi
+    echo
+    cat "$RUN_DIR/demo-members.txt" 2>/dev/null || true
     cat <<EOF
 
 ---- how to call it ----
@@ -349,6 +378,18 @@ EOF
   then open $RUN_DIR/analytics.html in a browser; a partner key sees its own tills and
   the coalition only over >= 10 members.
 
+---- members, events, claims (docs/members.md, docs/events.md) ----
+  Mail to members lands as files in $RUN_DIR/mail/new/ (the notifier: $RUN_DIR/notifier.log);
+  within a minute each demo member above has a "points expire" mail there.
+  deploy/dev.sh mail   prints every mail received, decoded (sign-in codes included)
+  $LOYALTY_BIN --hub=$addr member-request-code --card=<Ana's card>
+  $LOYALTY_BIN --hub=$addr member-sign-in --card=<Ana's card> --code=<from the mail> --out=$RUN_DIR/ana.token
+  $LOYALTY_BIN --hub=$addr member-overview --token_file=$RUN_DIR/ana.token
+  $LOYALTY_BIN --hub=$addr member-claim --token_file=$RUN_DIR/ana.token --partner_id=2 --purchased_on=$(date -u +%Y-%m-%d) --amount_minor=4200 --currency=EUR --receipt_ref=R-1001
+  LOYALTY_API_KEY=<partner 2's key> $LOYALTY_BIN --hub=$addr claims --status=open
+  LOYALTY_API_KEY=<partner 2's key> $LOYALTY_BIN --hub=$addr accept-claim <claim id>
+  $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key events --since_cursor=0 --max_events=20
+
 Press Ctrl-C (or run 'deploy/dev.sh stop') to stop the hub and MariaDB.
 EOF
 
@@ -361,6 +402,36 @@ EOF
 }
 
 # ---------------------------------------------------------------- stop ---
+
+# The notifier and the local mail sink of `run`, if they are up.
+stop_mail() {
+    if pidfile_alive "$RUN_DIR/notifier.pid" loyalty_notifier; then
+        step "stopping notifier"
+        terminate "$(tr -dc '0-9' <"$RUN_DIR/notifier.pid")" 10
+    fi
+    if pidfile_alive "$RUN_DIR/mailsink.pid" aiosmtpd; then
+        step "stopping mail sink"
+        terminate "$(tr -dc '0-9' <"$RUN_DIR/mailsink.pid")" 10
+    fi
+    rm -f "$RUN_DIR/notifier.pid" "$RUN_DIR/mailsink.pid"
+}
+
+# The member mail `run`'s sink kept (a Maildir), decoded with Python's email package.
+cmd_mail() {
+    [[ -d "$RUN_DIR/mail/new" ]] || die "no mail yet: start the demo with 'deploy/dev.sh run'"
+    PYTHONIOENCODING=utf-8 /usr/bin/python3 - "$RUN_DIR/mail" <<'PY'
+import email.policy, mailbox, sys
+box = mailbox.Maildir(sys.argv[1], factory=None, create=False)
+msgs = sorted((m.get_date() if hasattr(m, "get_date") else 0, k) for k, m in box.items())
+if not msgs:
+    print("(no mail yet)")
+for _, key in msgs:
+    m = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+    print(f"--- {m['Date']}  to {m['To']}\n    {m['Subject']}")
+    for line in m.get_content().rstrip().splitlines():
+        print("    " + line)
+PY
+}
 
 cmd_stop() {
     # Preferably ask a foreground `dev.sh run` to shut down; its trap stops
@@ -378,6 +449,7 @@ cmd_stop() {
         step "stopping hub (pid $hub_pid)"
         terminate "$hub_pid" 15
     fi
+    stop_mail
     rm -f "$RUN_DIR/hub.pid" "$RUN_DIR/run.pid" "$RUN_DIR/hub.port"
     step "stopping MariaDB"
     deploy/mariadb.sh stop "$MARIADB_DIR"
@@ -401,6 +473,7 @@ case "$command" in
     test) cmd_test "$@" ;;
     run) [[ $# -eq 0 ]] || usage; cmd_run ;;
     stop) [[ $# -eq 0 ]] || usage; cmd_stop ;;
+    mail) [[ $# -eq 0 ]] || usage; cmd_mail ;;
     bench) [[ $# -eq 0 ]] || usage; cmd_bench ;;
     -h | --help | help) usage 0 ;;
     *) warn "unknown command: $command"; usage ;;

@@ -37,6 +37,18 @@ CREATE TABLE event_jobs (
   done_until BIGINT NOT NULL
 ) ENGINE=InnoDB;
 
+-- The lots a points.expiring event has announced (until they expire): a lot is announced
+-- once, whether it came into the notice window by time passing or was made inside it.
+CREATE TABLE expiry_notices (
+  lot_id BIGINT NOT NULL PRIMARY KEY,
+  member_id BIGINT NOT NULL,
+  points BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  noticed_at BIGINT NOT NULL,
+  KEY ix_expires (expires_at),
+  KEY ix_noticed (noticed_at, member_id)
+) ENGINE=InnoDB;
+
 -- The timed jobs find their rows by time, not by member.
 ALTER TABLE holds ADD KEY ix_status_expiry (status, expires_at);
 ALTER TABLE lots ADD KEY ix_expires (expires_at);

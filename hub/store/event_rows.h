@@ -99,9 +99,10 @@ class EventRows {
   // Rows made by code rather than derived from a posting (claims): ids and seq are
   // assigned by the table and the sequencer.
   virtual absl::Status InsertEvents(const std::vector<EventRow>& rows) = 0;
-  // The timed events due in (the job's last run, now]: holds that lapsed, points that
-  // expire within `expiring_notice` from then, promotions that started or ended. The
-  // first run starts at `now` (nothing from before the hub had events).
+  // The timed events due in (the job's last run, now]: holds that lapsed and promotions
+  // that started or ended (the first run starts at `now`: nothing from before the hub
+  // had events); and points that expire within `expiring_notice` of now and were not
+  // announced yet.
   virtual absl::StatusOr<TimedEventsOutcome> EmitTimedEvents(Micros now,
                                                              Micros expiring_notice) = 0;
 };

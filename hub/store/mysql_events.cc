@@ -115,8 +115,8 @@ absl::Status MysqlTxn::WriteEvents() {
       plain->execute(absl::StrCat(
           "INSERT INTO events (", kEventColumns, ") SELECT ", TxnEventCase(),
           ", member_id, partner_id, id, partner_txn_id, points, balance_after, available_after, "
-          "amount_minor, currency, JSON_OBJECT('kind', kind, 'original_txn_id', original_txn_id, "
-          "'note', note), posted_at FROM txns WHERE id IN (",
+          "amount_minor, currency, JSON_OBJECT('kind', kind, 'original_txn_id', original_txn_id), "
+          "posted_at FROM txns WHERE id IN (",
           absl::StrJoin(events_.txns, ","), ") AND kind IN (", TxnEventKinds(), ") ORDER BY id"));
     }
     if (!events_.new_debts.empty()) {
@@ -309,24 +309,32 @@ absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros 
       if (!from.has_value() || *from < now) set_done("holds", now);
     }
     {
-      // Lots expiring within the notice: each run covers the expiries that came into it
-      // since the last run, one event per member and run.
-      const std::optional<Micros> from = done_until("expiring");
-      const Micros lo = from.has_value() ? *from + expiring_notice : now;
-      const Micros hi = now + expiring_notice;
-      if (lo < hi) {
-        auto* st = Prepare(absl::StrCat(
+      // Lots expiring within the notice not announced yet, one event per member: those
+      // that came into the window since the last run and those made inside it (a short
+      // lifetime, a back-dated earn) alike. expiry_notices remembers what was announced
+      // until it expires.
+      auto* prune = Prepare("DELETE FROM expiry_notices WHERE expires_at <= ?");
+      prune->setInt64(1, now);
+      prune->executeUpdate();
+      auto* st = Prepare(
+          "INSERT INTO expiry_notices (lot_id, member_id, points, expires_at, noticed_at) "
+          "SELECT l.id, l.member_id, l.remaining, l.expires_at, ? FROM lots l WHERE "
+          "l.remaining > 0 AND l.expires_at > ? AND l.expires_at <= ? AND NOT EXISTS (SELECT 1 "
+          "FROM expiry_notices n WHERE n.lot_id = l.id)");
+      st->setInt64(1, now);
+      st->setInt64(2, now);
+      st->setInt64(3, now + expiring_notice);
+      if (st->executeUpdate() > 0) {
+        st = Prepare(absl::StrCat(
             "INSERT INTO events (", kEventColumns,
-            ") SELECT 'points.expiring', member_id, 0, NULL, NULL, SUM(remaining), NULL, NULL, "
-            "0, '', JSON_OBJECT('first_expires_at', MIN(expires_at), 'last_expires_at', "
-            "MAX(expires_at)), ? FROM lots WHERE remaining > 0 AND expires_at > ? AND "
-            "expires_at <= ? GROUP BY member_id ORDER BY member_id"));
+            ") SELECT 'points.expiring', member_id, 0, NULL, NULL, SUM(points), NULL, NULL, 0, "
+            "'', JSON_OBJECT('first_expires_at', MIN(expires_at), 'last_expires_at', "
+            "MAX(expires_at), 'lots', COUNT(*)), ? FROM expiry_notices WHERE noticed_at = ? "
+            "GROUP BY member_id ORDER BY member_id"));
         st->setInt64(1, now);
-        st->setInt64(2, lo);
-        st->setInt64(3, hi);
+        st->setInt64(2, now);
         out.expiring_notices = st->executeUpdate();
       }
-      if (!from.has_value() || *from < now) set_done("expiring", now);
     }
     {
       const std::optional<Micros> from = done_until("promotions");

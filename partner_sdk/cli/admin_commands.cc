@@ -261,6 +261,14 @@ absl::StatusOr<Record> GetProgram(const Args& a, Clients& c) {
   return ProgramRecord(r);
 }
 
+absl::StatusOr<Record> IssueMemberToken(const Args& a, Clients& c) {
+  ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
+  ASSIGN_OR_RETURN(std::string token, client->IssueMemberToken(a.Str("card")));
+  Record r;
+  r.Add("session_token", token);
+  return r;
+}
+
 absl::StatusOr<Record> IssueBearerCards(const Args& a, Clients& c) {
   ASSIGN_OR_RETURN(sdk::AdminClient * client, c.Admin());
   ASSIGN_OR_RETURN(const int64_t count, a.Int("count"));
@@ -563,6 +571,10 @@ std::vector<Command> AdminCommands() {
         {"max_earns_per_card_hour", "earns per member's cards in an hour; 0 = no limit"}},
        SetProgram},
       {"get-program", "the current program", {}, GetProgram},
+      {"issue-member-token",
+       "a MemberService session token for the card's member (a call centre, a kiosk), audited",
+       {{"card", "the member's card number", true}},
+       IssueMemberToken},
       {"issue-bearer-cards",
        "create anonymous cards",
        {{"count", "1..1000", true}},

@@ -140,7 +140,9 @@ absl::StatusOr<sdk::AnalyticsClient*> Clients::Analytics() {
 }
 
 absl::StatusOr<sdk::EventsClient*> Clients::Events() {
-  if (events_ == nullptr) ASSIGN_OR_RETURN(events_, sdk::MakeEventsClient(options_));
+  if (events_ == nullptr) {
+    ASSIGN_OR_RETURN(events_, sdk::MakeEventsClient(options_));
+  }
   return events_.get();
 }
 

@@ -64,6 +64,8 @@ class Args {
 class Clients {
  public:
   explicit Clients(sdk::Options options) : options_(std::move(options)) {}
+  // The connection options (hub, TLS, deadlines, the API key) of this invocation.
+  const sdk::Options& options() const { return options_; }
   absl::StatusOr<sdk::PartnerClient*> Partner();
   absl::StatusOr<sdk::AdminClient*> Admin();
   absl::StatusOr<sdk::BankClient*> Bank();
@@ -95,6 +97,7 @@ std::vector<Command> AdminCommands();
 std::vector<Command> BankCommands();
 std::vector<Command> AnalyticsCommands();
 std::vector<Command> EventCommands();
+std::vector<Command> MemberCommands();
 
 // The paging flags of every list command: --page_size (0 = the hub's default 100, above
 // 500 = 500) and --page_token (the next_page_token a previous page printed).

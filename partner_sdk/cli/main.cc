@@ -203,6 +203,7 @@ int Main(const std::vector<std::string>& argv) {
   for (Command& c : BankCommands()) commands.push_back(std::move(c));
   for (Command& c : AnalyticsCommands()) commands.push_back(std::move(c));
   for (Command& c : EventCommands()) commands.push_back(std::move(c));
+  for (Command& c : MemberCommands()) commands.push_back(std::move(c));
   absl::StatusOr<Invocation> inv = Parse(argv, commands);
   const bool json = inv.ok() ? inv->args.Bool("json") : absl::c_linear_search(argv, "--json");
   if (!inv.ok()) {

@@ -98,6 +98,14 @@ class AdminConnectionImpl : public AdminConnection {
     return std::vector<std::string>(r.card_numbers().begin(), r.card_numbers().end());
   }
 
+  absl::StatusOr<std::string> IssueMemberToken(const std::string& card_number) override {
+    v1::IssueMemberTokenRequest req;
+    req.set_card_number(card_number);
+    ASSIGN_OR_RETURN(v1::IssueMemberTokenResponse r,
+                     Call("IssueMemberToken", &Stub::IssueMemberToken, req, kOnce));
+    return r.session_token();
+  }
+
   absl::StatusOr<PostingResult> AdjustPoints(const AdjustPointsParams& p) override {
     v1::AdjustPointsRequest req;
     req.set_adjustment_id(p.adjustment_id.empty() ? NewUuidV4() : p.adjustment_id);

@@ -37,6 +37,9 @@ class AdminClient {
   absl::StatusOr<std::vector<std::string>> IssueBearerCards(const IssueBearerCardsParams& p) {
     return conn_->IssueBearerCards(p);
   }
+  absl::StatusOr<std::string> IssueMemberToken(const std::string& card_number) {
+    return conn_->IssueMemberToken(card_number);
+  }
   absl::StatusOr<PostingResult> AdjustPoints(const AdjustPointsParams& p) {
     return conn_->AdjustPoints(p);
   }

@@ -41,6 +41,9 @@ class AdminConnection {
   virtual absl::StatusOr<Program> GetProgram() = 0;
   virtual absl::StatusOr<std::vector<std::string>> IssueBearerCards(
       const IssueBearerCardsParams& p) = 0;
+  // A MemberService session token for the card's member (a call centre, a kiosk).
+  // Tried once: each call makes a new token.
+  virtual absl::StatusOr<std::string> IssueMemberToken(const std::string& card_number) = 0;
   // The result's partner_txn_id is the adjustment_id used.
   virtual absl::StatusOr<PostingResult> AdjustPoints(const AdjustPointsParams& p) = 0;
   virtual absl::StatusOr<ExpiryResult> RunExpiry() = 0;

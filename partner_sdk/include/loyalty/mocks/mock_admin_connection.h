@@ -24,6 +24,7 @@ class MockAdminConnection : public AdminConnection {
   MOCK_METHOD(absl::StatusOr<Program>, GetProgram, (), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<std::string>>, IssueBearerCards,
               (const IssueBearerCardsParams&), (override));
+  MOCK_METHOD(absl::StatusOr<std::string>, IssueMemberToken, (const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<PostingResult>, AdjustPoints, (const AdjustPointsParams&), (override));
   MOCK_METHOD(absl::StatusOr<ExpiryResult>, RunExpiry, (), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, CreateOperatorKey, (const CreateOperatorKeyParams&),
