@@ -233,7 +233,7 @@ cmd_run() {
     local sock
     sock=$(deploy/mariadb.sh start "$MARIADB_DIR" | tail -n 1)
     [[ -S "$sock" ]] || die "MariaDB did not report a usable socket (got '$sock')"
-    mariadb --no-defaults --socket="$sock" -uroot -e 'CREATE DATABASE IF NOT EXISTS loyalty'
+    mariadb --no-defaults --socket="$sock" -uroot -e 'CREATE DATABASE IF NOT EXISTS loyalty CHARACTER SET utf8mb4'
 
     # Admin key: generated once, readable only by the owner.
     local key_file=$ROOT/$RUN_DIR/admin.key

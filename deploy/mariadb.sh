@@ -148,6 +148,8 @@ cmd_start() {
             --innodb-buffer-pool-size=256M \
             --innodb-flush-log-at-trx-commit=2 \
             --max-connections=500 \
+            --character-set-server=utf8mb4 \
+            --collation-server=utf8mb4_unicode_ci \
             </dev/null >/dev/null 2>&1 9>&- &
         pid=$!
         if ! wait_for_server "$pid"; then

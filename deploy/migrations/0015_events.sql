@@ -20,14 +20,14 @@ CREATE TABLE events (
   detail VARCHAR(1000) NOT NULL DEFAULT '{}',
   occurred_at BIGINT NOT NULL,
   UNIQUE KEY uq_seq (seq)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- The next cursor value; its one row is the sequencer's lock, so two hubs sequencing at
 -- once take turns and never hand out the same number.
 CREATE TABLE event_sequence (
   id TINYINT NOT NULL PRIMARY KEY,
   next_seq BIGINT NOT NULL
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 INSERT INTO event_sequence (id, next_seq) VALUES (1, 1);
 
 -- How far each timed-events job has looked (hold expiries, expiring points, promotion
@@ -35,7 +35,7 @@ INSERT INTO event_sequence (id, next_seq) VALUES (1, 1);
 CREATE TABLE event_jobs (
   name VARCHAR(32) NOT NULL PRIMARY KEY,
   done_until BIGINT NOT NULL
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- The lots a points.expiring event has announced (until they expire): a lot is announced
 -- once, whether it came into the notice window by time passing or was made inside it.
@@ -47,7 +47,7 @@ CREATE TABLE expiry_notices (
   noticed_at BIGINT NOT NULL,
   KEY ix_expires (expires_at),
   KEY ix_noticed (noticed_at, member_id)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- The timed jobs find their rows by time, not by member.
 ALTER TABLE holds ADD KEY ix_status_expiry (status, expires_at);

@@ -14,7 +14,7 @@ CREATE TABLE member_profiles (
   quiet_end_minute INT NOT NULL DEFAULT 480,     -- 08:00
   time_zone VARCHAR(64) NOT NULL DEFAULT 'UTC',
   updated_at BIGINT NOT NULL
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Set when the member's personal data was erased; the journal stays under the member id.
 ALTER TABLE members ADD COLUMN erased_at BIGINT NULL;
@@ -26,7 +26,7 @@ CREATE TABLE member_codes (
   created_at BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   attempts INT NOT NULL DEFAULT 0
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Session tokens (SHA-256 of the token): from a code, or issued by the operator.
 CREATE TABLE member_sessions (
@@ -36,7 +36,7 @@ CREATE TABLE member_sessions (
   created_at BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   KEY ix_member (member_id)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Missing-points claims: a member's purchase at a partner that earned nothing.
 CREATE TABLE claims (
@@ -59,7 +59,7 @@ CREATE TABLE claims (
   KEY ix_member (member_id, id),
   KEY ix_partner_status (partner_id, status, id),
   KEY ix_due (status, due_at)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Mail to members, rendered, waiting for its time (quiet hours) or sent.
 CREATE TABLE notifications (
@@ -80,10 +80,10 @@ CREATE TABLE notifications (
   UNIQUE KEY uq_event_member (event_id, member_id, kind),
   KEY ix_due (status, send_after),
   KEY ix_member (member_id)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Where each consumer of the events stream (the notifier, the webhook deliverer) is.
 CREATE TABLE event_consumers (
   name VARCHAR(64) NOT NULL PRIMARY KEY,
   cursor_seq BIGINT NOT NULL
-) ENGINE=InnoDB;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

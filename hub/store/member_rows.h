@@ -93,6 +93,39 @@ struct HistoryRow {
   std::string partner_name;  // "" for the operator's
 };
 
+// A partner's HTTPS endpoint for events (0017_webhooks.sql).
+struct WebhookRow {
+  int64_t id = 0;
+  PartnerId partner_id = 0;  // whose events; 0 = the operator's (all)
+  std::string url;
+  std::string secret;
+  std::vector<std::string> types;  // empty: every type
+  bool active = true;
+  int64_t cursor_seq = 0;
+  Micros created_at = 0;
+};
+
+namespace delivery_status {
+inline constexpr char kPending[] = "pending";
+inline constexpr char kDelivered[] = "delivered";
+inline constexpr char kDead[] = "dead";
+}  // namespace delivery_status
+
+struct DeliveryRow {
+  int64_t id = 0;
+  int64_t webhook_id = 0;
+  int64_t event_id = 0;
+  int64_t event_seq = 0;
+  std::string payload;
+  std::string status = delivery_status::kPending;
+  int attempts = 0;
+  Micros next_attempt_at = 0;
+  Micros created_at = 0;
+  std::optional<Micros> delivered_at;
+  int last_status_code = 0;
+  std::string last_error;
+};
+
 class MemberRows : public EventRows {
  public:
   // The member a card belongs to, following merges; nullopt for an unknown card or an
@@ -151,6 +184,33 @@ class MemberRows : public EventRows {
   // A consumer's cursor (0 when new), locked until the transaction ends.
   virtual absl::StatusOr<int64_t> LockConsumerCursor(const std::string& name) = 0;
   virtual absl::Status SetConsumerCursor(const std::string& name, int64_t seq) = 0;
+
+  // Webhooks and their deliveries.
+  virtual absl::StatusOr<int64_t> InsertWebhook(const WebhookRow& row) = 0;
+  // By id; one partner's (nullopt: every partner's); only the active ones if asked.
+  virtual absl::StatusOr<std::vector<WebhookRow>> ListWebhooks(std::optional<PartnerId> partner,
+                                                               bool active_only) = 0;
+  // SELECT ... FOR UPDATE.
+  virtual absl::StatusOr<std::optional<WebhookRow>> LockWebhook(int64_t id) = 0;
+  virtual absl::Status SetWebhookActive(int64_t id, bool active) = 0;
+  virtual absl::Status SetWebhookCursor(int64_t id, int64_t seq) = 0;
+  // Ignores a (webhook, event) pair that is there already.
+  virtual absl::Status InsertDeliveries(const std::vector<DeliveryRow>& rows) = 0;
+  // Pending and due, oldest first, locked (SKIP LOCKED: deliverers share the work).
+  virtual absl::StatusOr<std::vector<DeliveryRow>> LockDueDeliveries(Micros now, int limit) = 0;
+  // status, attempts, next_attempt_at, created_at, delivered_at, last_status_code,
+  // last_error by id.
+  virtual absl::Status UpdateDelivery(const DeliveryRow& row) = 0;
+  // A webhook's deliveries with `status`, newest first, ids below before_id.
+  virtual absl::StatusOr<std::vector<DeliveryRow>> ListDeliveries(int64_t webhook,
+                                                                  const std::string& status,
+                                                                  int64_t before_id,
+                                                                  int limit) = 0;
+  // Dead deliveries of the webhook (those in `ids`, or all when empty) made pending
+  // again, due now, with a fresh day of retries; returns how many.
+  virtual absl::StatusOr<int64_t> RequeueDeliveries(int64_t webhook,
+                                                    const std::vector<int64_t>& ids,
+                                                    Micros now) = 0;
 
   // An audit log entry in this transaction (the same row StoreTxn::InsertAudit writes).
   virtual absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,

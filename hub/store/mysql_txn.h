@@ -110,6 +110,22 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows, public MemberRows
   absl::Status SetConsumerCursor(const std::string& name, int64_t seq) override;
   absl::Status EraseMember(MemberId member, Micros now) override;
 
+  // Webhooks (mysql_webhooks.cc).
+  absl::StatusOr<int64_t> InsertWebhook(const WebhookRow& row) override;
+  absl::StatusOr<std::vector<WebhookRow>> ListWebhooks(std::optional<PartnerId> partner,
+                                                       bool active_only) override;
+  absl::StatusOr<std::optional<WebhookRow>> LockWebhook(int64_t id) override;
+  absl::Status SetWebhookActive(int64_t id, bool active) override;
+  absl::Status SetWebhookCursor(int64_t id, int64_t seq) override;
+  absl::Status InsertDeliveries(const std::vector<DeliveryRow>& rows) override;
+  absl::StatusOr<std::vector<DeliveryRow>> LockDueDeliveries(Micros now, int limit) override;
+  absl::Status UpdateDelivery(const DeliveryRow& row) override;
+  absl::StatusOr<std::vector<DeliveryRow>> ListDeliveries(int64_t webhook,
+                                                          const std::string& status,
+                                                          int64_t before_id, int limit) override;
+  absl::StatusOr<int64_t> RequeueDeliveries(int64_t webhook, const std::vector<int64_t>& ids,
+                                            Micros now) override;
+
   // BatchRows (mysql_txn_sets.cc).
   absl::StatusOr<std::vector<MemberId>> MembersOfTxns(const std::vector<TxnKey>& keys) override;
   absl::StatusOr<std::vector<CardRecord>> FindCards(
