@@ -35,6 +35,7 @@ DEMO_BIN=$BUILD_DIR/hub/loyalty_demo
 HISTORY_BIN=$BUILD_DIR/hub/loyalty_demo_history
 MEMBERS_BIN=$BUILD_DIR/hub/loyalty_demo_members
 NOTIFIER_BIN=$BUILD_DIR/hub/loyalty_notifier
+WEBHOOKS_BIN=$BUILD_DIR/hub/loyalty_webhooks
 SETTLEMENT_BIN=$BUILD_DIR/settlement/settlement
 LOYALTY_BIN=$BUILD_DIR/partner_sdk/loyalty
 
@@ -209,13 +210,14 @@ cmd_run() {
 
     ensure_packages
     # What `run` uses, and the example till the partner guide runs against it.
-    build loyalty_hub loyalty_demo loyalty_demo_history loyalty_demo_members loyalty_notifier \
-        settlement_cli loyalty_cli pos_simulator
+    # (One line: tests/docs/docs_test.sh reads it.)
+    build loyalty_hub loyalty_demo loyalty_demo_history loyalty_demo_members loyalty_notifier loyalty_webhooks settlement_cli loyalty_cli pos_simulator
     [[ -x "$HUB_BIN" ]] || die "$HUB_BIN was not built"
     [[ -x "$DEMO_BIN" ]] || die "$DEMO_BIN was not built"
     [[ -x "$HISTORY_BIN" ]] || die "$HISTORY_BIN was not built"
     [[ -x "$MEMBERS_BIN" ]] || die "$MEMBERS_BIN was not built"
     [[ -x "$NOTIFIER_BIN" ]] || die "$NOTIFIER_BIN was not built"
+    [[ -x "$WEBHOOKS_BIN" ]] || die "$WEBHOOKS_BIN was not built"
 
     mkdir -p "$RUN_DIR"
     echo $$ >"$RUN_DIR/run.pid"
@@ -331,6 +333,10 @@ EOF
         --smtp_url="smtp://127.0.0.1:$smtp_port" --mail_from=club@demo.example \
         </dev/null >"$RUN_DIR/notifier.log" 2>&1 &
     echo $! >"$RUN_DIR/notifier.pid"
+    step "starting the webhook deliverer ($RUN_DIR/webhooks.log)"
+    "$WEBHOOKS_BIN" --mysql_socket="$sock" --mysql_database=loyalty \
+        </dev/null >"$RUN_DIR/webhooks.log" 2>&1 &
+    echo $! >"$RUN_DIR/webhooks.pid"
 
     cat <<EOF
 
@@ -389,6 +395,8 @@ EOF
   LOYALTY_API_KEY=<partner 2's key> $LOYALTY_BIN --hub=$addr claims --status=open
   LOYALTY_API_KEY=<partner 2's key> $LOYALTY_BIN --hub=$addr accept-claim <claim id>
   $LOYALTY_BIN --hub=$addr --key_file=$RUN_DIR/admin.key events --since_cursor=0 --max_events=20
+  LOYALTY_API_KEY=<partner 2's key> $LOYALTY_BIN --hub=$addr webhook-add --url=https://<your endpoint>
+      (the deliverer's log: $RUN_DIR/webhooks.log)
 
 Press Ctrl-C (or run 'deploy/dev.sh stop') to stop the hub and MariaDB.
 EOF
@@ -403,8 +411,12 @@ EOF
 
 # ---------------------------------------------------------------- stop ---
 
-# The notifier and the local mail sink of `run`, if they are up.
+# The notifier, the webhook deliverer and the local mail sink of `run`, if they are up.
 stop_mail() {
+    if pidfile_alive "$RUN_DIR/webhooks.pid" loyalty_webhooks; then
+        step "stopping webhook deliverer"
+        terminate "$(tr -dc '0-9' <"$RUN_DIR/webhooks.pid")" 10
+    fi
     if pidfile_alive "$RUN_DIR/notifier.pid" loyalty_notifier; then
         step "stopping notifier"
         terminate "$(tr -dc '0-9' <"$RUN_DIR/notifier.pid")" 10
@@ -413,7 +425,7 @@ stop_mail() {
         step "stopping mail sink"
         terminate "$(tr -dc '0-9' <"$RUN_DIR/mailsink.pid")" 10
     fi
-    rm -f "$RUN_DIR/notifier.pid" "$RUN_DIR/mailsink.pid"
+    rm -f "$RUN_DIR/notifier.pid" "$RUN_DIR/mailsink.pid" "$RUN_DIR/webhooks.pid"
 }
 
 # The member mail `run`'s sink kept (a Maildir), decoded with Python's email package.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
+#include "hub/api/page_token.h"
 #include "hub/ledger/validate.h"
 #include "hub/store/member_rows.h"
 
@@ -219,7 +220,116 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+const std::vector<Role> kWebhookRoles = {Role::kAdmin, Role::kMerchant, Role::kIssuer};
+
+WebhookOwner OwnerOf(const Principal& caller) {
+  return {caller.role == Role::kAdmin, caller.partner_id, ActorName(caller)};
+}
+
+void ToProto(const WebhookRow& w, v1::Webhook* out) {
+  out->set_webhook_id(w.id);
+  out->set_partner_id(w.partner_id);
+  out->set_url(w.url);
+  for (const std::string& t : w.types) out->add_types(t);
+  out->set_active(w.active);
+  out->set_cursor(w.cursor_seq);
+  out->set_created_at_micros(w.created_at);
+}
+
 }  // namespace
+
+grpc::ServerUnaryReactor* EventServiceImpl::CreateWebhook(grpc::CallbackServerContext* ctx,
+                                                          const v1::CreateWebhookRequest* req,
+                                                          v1::Webhook* resp) {
+  return ServeUnary(ctx, env_, "CreateWebhook", kWebhookRoles,
+                    [this, req, resp](const Principal& caller) -> absl::Status {
+                      ASSIGN_OR_RETURN(
+                          WebhookRow w,
+                          webhooks_->Create(OwnerOf(caller), req->url(), req->secret(),
+                                            {req->types().begin(), req->types().end()},
+                                            req->since_cursor() == 0
+                                                ? std::nullopt
+                                                : std::optional<int64_t>(req->since_cursor())));
+                      ToProto(w, resp);
+                      if (req->secret().empty()) resp->set_secret(w.secret);
+                      return absl::OkStatus();
+                    });
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ListWebhooks(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListWebhooksRequest*,
+                                                         v1::ListWebhooksResponse* resp) {
+  return ServeUnary(ctx, env_, "ListWebhooks", kWebhookRoles,
+                    [this, resp](const Principal& caller) -> absl::Status {
+                      ASSIGN_OR_RETURN(std::vector<WebhookRow> rows,
+                                       webhooks_->List(OwnerOf(caller)));
+                      for (const WebhookRow& w : rows) ToProto(w, resp->add_webhooks());
+                      return absl::OkStatus();
+                    });
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::DeleteWebhook(grpc::CallbackServerContext* ctx,
+                                                          const v1::DeleteWebhookRequest* req,
+                                                          v1::DeleteWebhookResponse*) {
+  return ServeUnary(ctx, env_, "DeleteWebhook", kWebhookRoles,
+                    [this, req](const Principal& caller) -> absl::Status {
+                      return webhooks_->Delete(OwnerOf(caller), req->webhook_id());
+                    });
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ListDeadLetters(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListDeadLettersRequest* req,
+                                                            v1::ListDeadLettersResponse* resp) {
+  return ServeUnary(
+      ctx, env_, "ListDeadLetters", kWebhookRoles,
+      [this, req, resp](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(const int size, ResolvePageSize(req->page_size()));
+        PageFilter filter;
+        filter.Int(caller.partner_id).Int(req->webhook_id());
+        int64_t before = 0;
+        if (!req->page_token().empty()) {
+          ASSIGN_OR_RETURN(PageCursor c, DecodePageToken(req->page_token(),
+                                                         PageList::kDeadLetters, filter, 1));
+          before = c.ints[0];
+        }
+        ASSIGN_OR_RETURN(std::vector<DeliveryRow> rows,
+                         webhooks_->DeadLetters(OwnerOf(caller), req->webhook_id(), before,
+                                                size + 1));
+        const bool more = TrimToPage(&rows, size);
+        for (const DeliveryRow& d : rows) {
+          v1::DeadLetter* out = resp->add_dead_letters();
+          out->set_delivery_id(d.id);
+          out->set_event_id(d.event_id);
+          out->set_cursor(d.event_seq);
+          out->set_attempts(d.attempts);
+          out->set_last_status_code(d.last_status_code);
+          out->set_last_error(d.last_error);
+          out->set_payload_json(d.payload);
+        }
+        if (more) {
+          resp->set_next_page_token(
+              EncodePageToken(PageList::kDeadLetters, filter, {{rows.back().id}, ""}));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ReplayDeadLetters(
+    grpc::CallbackServerContext* ctx, const v1::ReplayDeadLettersRequest* req,
+    v1::ReplayDeadLettersResponse* resp) {
+  return ServeUnary(ctx, env_, "ReplayDeadLetters", kWebhookRoles,
+                    [this, req, resp](const Principal& caller) -> absl::Status {
+                      if (req->delivery_ids_size() > 1000) {
+                        return InvalidField("delivery_ids", "at most 1000 (empty = all)");
+                      }
+                      ASSIGN_OR_RETURN(
+                          int64_t n,
+                          webhooks_->Replay(OwnerOf(caller), req->webhook_id(),
+                                            {req->delivery_ids().begin(), req->delivery_ids().end()}));
+                      resp->set_replayed(n);
+                      return absl::OkStatus();
+                    });
+}
 
 grpc::ServerWriteReactor<v1::EventBatch>* EventServiceImpl::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {

@@ -5,6 +5,7 @@
 
 #include "hub/api/serve.h"
 #include "hub/events/event_feed.h"
+#include "hub/webhooks/webhooks.h"
 #include "loyalty/v1/events.grpc.pb.h"
 
 namespace loyalty {
@@ -17,19 +18,36 @@ struct EventServiceOptions {
   int max_scan = 20000;
 };
 
-// REQUIRES: `store` and `feed` outlive the service and its calls.
+// REQUIRES: `store`, `feed` and `webhooks` outlive the service and its calls.
 class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
-  EventServiceImpl(ServiceEnv env, Store* store, EventFeed* feed, EventServiceOptions options = {})
-      : env_(std::move(env)), store_(store), feed_(feed), options_(options) {}
+  EventServiceImpl(ServiceEnv env, Store* store, EventFeed* feed, Webhooks* webhooks,
+                   EventServiceOptions options = {})
+      : env_(std::move(env)), store_(store), feed_(feed), webhooks_(webhooks), options_(options) {}
 
   grpc::ServerWriteReactor<v1::EventBatch>* Subscribe(grpc::CallbackServerContext* ctx,
                                                       const v1::SubscribeRequest* req) override;
+  grpc::ServerUnaryReactor* CreateWebhook(grpc::CallbackServerContext* ctx,
+                                          const v1::CreateWebhookRequest* req,
+                                          v1::Webhook* resp) override;
+  grpc::ServerUnaryReactor* ListWebhooks(grpc::CallbackServerContext* ctx,
+                                         const v1::ListWebhooksRequest* req,
+                                         v1::ListWebhooksResponse* resp) override;
+  grpc::ServerUnaryReactor* DeleteWebhook(grpc::CallbackServerContext* ctx,
+                                          const v1::DeleteWebhookRequest* req,
+                                          v1::DeleteWebhookResponse* resp) override;
+  grpc::ServerUnaryReactor* ListDeadLetters(grpc::CallbackServerContext* ctx,
+                                            const v1::ListDeadLettersRequest* req,
+                                            v1::ListDeadLettersResponse* resp) override;
+  grpc::ServerUnaryReactor* ReplayDeadLetters(grpc::CallbackServerContext* ctx,
+                                              const v1::ReplayDeadLettersRequest* req,
+                                              v1::ReplayDeadLettersResponse* resp) override;
 
  private:
   ServiceEnv env_;
   Store* const store_;
   EventFeed* const feed_;
+  Webhooks* const webhooks_;
   const EventServiceOptions options_;
 };
 

@@ -39,6 +39,7 @@ enum class PageList : uint8_t {
   kCoBrandedCards = 7,
   kMemberHistory = 8,
   kClaims = 9,
+  kDeadLetters = 10,
 };
 
 // The filter fields of a request, in a fixed order per list: what a token is bound to.

@@ -368,7 +368,8 @@ int Run() {
   feed_options.poll = absl::Milliseconds(std::max(1, absl::GetFlag(FLAGS_event_poll_ms)));
   EventFeed feed(store->get(), feed_options);
   feed.Start();
-  EventServiceImpl events(env, store->get(), &feed);
+  Webhooks webhooks(store->get(), SystemClock::Get());
+  EventServiceImpl events(env, store->get(), &feed, &webhooks);
   MembersOptions members_options;
   members_options.claim_answer_time =
       absl::Hours(24) * std::max(1, absl::GetFlag(FLAGS_claim_answer_days));

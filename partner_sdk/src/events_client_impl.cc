@@ -76,9 +76,36 @@ class EventsClientImpl : public EventsClient {
 
   int64_t cursor() const override { return cursor_.load(); }
 
+  absl::StatusOr<v1::Webhook> CreateWebhook(const v1::CreateWebhookRequest& r) override {
+    return runner_.Unary(CallSpec{"CreateWebhook", "", false}, stub_.get(), &Stub::CreateWebhook,
+                         r);
+  }
+  absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks() override {
+    return runner_.Unary(CallSpec{"ListWebhooks", "", true}, stub_.get(), &Stub::ListWebhooks,
+                         v1::ListWebhooksRequest());
+  }
+  absl::Status DeleteWebhook(int64_t webhook_id) override {
+    v1::DeleteWebhookRequest r;
+    r.set_webhook_id(webhook_id);
+    return runner_
+        .Unary(CallSpec{"DeleteWebhook", "", true}, stub_.get(), &Stub::DeleteWebhook, r)
+        .status();
+  }
+  absl::StatusOr<v1::ListDeadLettersResponse> ListDeadLetters(
+      const v1::ListDeadLettersRequest& r) override {
+    return runner_.Unary(CallSpec{"ListDeadLetters", "", true}, stub_.get(),
+                         &Stub::ListDeadLetters, r);
+  }
+  absl::StatusOr<v1::ReplayDeadLettersResponse> ReplayDeadLetters(
+      const v1::ReplayDeadLettersRequest& r) override {
+    return runner_.Unary(CallSpec{"ReplayDeadLetters", "", true}, stub_.get(),
+                         &Stub::ReplayDeadLetters, r);
+  }
+
  private:
+  using Stub = v1::EventService::Stub;
   const CallRunner runner_;
-  const std::unique_ptr<v1::EventService::Stub> stub_;
+  const std::unique_ptr<Stub> stub_;
   std::atomic<int64_t> cursor_{0};
   absl::Mutex mu_;
   grpc::ClientContext* ctx_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -226,5 +226,47 @@ TEST(EventStream, BadRequestsAreRefusedByField) {
   hub.StopAndExpectCleanExit();
 }
 
+TEST(EventStream, WebhooksAreManagedByTheirOwnerThroughTheHub) {
+  LedgerFixture f;
+  std::string grocer_key, gym_key;
+  const PartnerId grocer = Register(f, "grocery", &grocer_key);
+  Register(f, "fitness", &gym_key);
+  HubOptions o;
+  o.db = f.db().options();
+  HubProcess hub(o);
+  ASSERT_NO_FATAL_FAILURE(hub.Start());
+  std::unique_ptr<Stub> stub = v1::EventService::NewStub(
+      grpc::CreateChannel(hub.target(), grpc::InsecureChannelCredentials()));
+  v1::CreateWebhookRequest create;
+  create.set_url("http://partner.example/hook");
+  v1::Webhook hook;
+  grpc::Status s = Invoke(stub.get(), &Stub::CreateWebhook, grocer_key, create, &hook);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
+  EXPECT_NE(s.error_message().find("url"), std::string::npos) << Describe(s);
+  create.set_url("https://partner.example/hook");
+  s = Invoke(stub.get(), &Stub::CreateWebhook, grocer_key, create, &hook);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+  EXPECT_EQ(hook.partner_id(), grocer);
+  EXPECT_EQ(hook.secret().substr(0, 6), "whsec_");  // made by the hub, shown once
+  v1::ListWebhooksResponse list;
+  ASSERT_TRUE(Invoke(stub.get(), &Stub::ListWebhooks, grocer_key, v1::ListWebhooksRequest(), &list)
+                  .ok());
+  ASSERT_EQ(list.webhooks_size(), 1);
+  EXPECT_EQ(list.webhooks(0).secret(), "");
+  ASSERT_TRUE(Invoke(stub.get(), &Stub::ListWebhooks, gym_key, v1::ListWebhooksRequest(), &list)
+                  .ok());
+  EXPECT_EQ(list.webhooks_size(), 0);
+  v1::DeleteWebhookRequest del;
+  del.set_webhook_id(hook.webhook_id());
+  v1::DeleteWebhookResponse deleted;
+  s = Invoke(stub.get(), &Stub::DeleteWebhook, gym_key, del, &deleted);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(s);
+  s = Invoke(stub.get(), &Stub::DeleteWebhook, grocer_key, del, &deleted);
+  EXPECT_TRUE(s.ok()) << Describe(s);
+  EXPECT_EQ(f.Query("SELECT active FROM webhooks"), 0);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'webhook.%'"), 2);
+  hub.StopAndExpectCleanExit();
+}
+
 }  // namespace
 }  // namespace loyalty::testing

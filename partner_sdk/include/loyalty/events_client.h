@@ -50,6 +50,17 @@ class EventsClient {
   virtual void Stop() = 0;
   // The cursor of the last message handled (request.since_cursor before the first).
   virtual int64_t cursor() const = 0;
+
+  // Webhooks (docs/events.md): an HTTPS endpoint receiving the caller's events as signed
+  // POSTs; check each with VerifyWebhookSignature (loyalty/webhook.h). Create is sent
+  // once (each call registers another endpoint); the rest are retried like reads.
+  virtual absl::StatusOr<v1::Webhook> CreateWebhook(const v1::CreateWebhookRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks() = 0;
+  virtual absl::Status DeleteWebhook(int64_t webhook_id) = 0;
+  virtual absl::StatusOr<v1::ListDeadLettersResponse> ListDeadLetters(
+      const v1::ListDeadLettersRequest& request) = 0;
+  virtual absl::StatusOr<v1::ReplayDeadLettersResponse> ReplayDeadLetters(
+      const v1::ReplayDeadLettersRequest& request) = 0;
 };
 
 // Makes the gRPC connection; errors as MakePartnerConnection().
