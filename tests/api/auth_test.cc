@@ -323,6 +323,8 @@ class AuthTest : public ::testing::Test {
                  admin_only, /*ok_when_allowed=*/true),
         MakeCase(kAdminService, "IssueBearerCards", a, &AdminStub::IssueBearerCards,
                  v1::IssueBearerCardsRequest(), admin_only),
+        MakeCase(kAdminService, "IssueMemberToken", a, &AdminStub::IssueMemberToken,
+                 v1::IssueMemberTokenRequest(), admin_only),
         MakeCase(kAdminService, "AdjustPoints", a, &AdminStub::AdjustPoints,
                  v1::AdjustPointsRequest(), admin_only),
         MakeCase(kAdminService, "RunExpiry", a, &AdminStub::RunExpiry, v1::RunExpiryRequest(),
