@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "hub/common/error_reason.h"
 #include "hub/common/status_macros.h"
 #include "hub/api/page_token.h"
@@ -145,14 +147,16 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
   // On the pool: the first time authenticates; then reads what follows the cursor and
   // writes it, or waits for more (follow), or ends the call (caught up, not following).
   void Read() {
+    bool cancel = false;
     {
       absl::MutexLock lock(&mu_);
       if (finished_) return;
-      if (cancelled_) {
-        finished_ = true;
-        Finish(grpc::Status::CANCELLED);
-        return;
-      }
+      cancel = cancelled_;
+      finished_ = cancelled_;
+    }
+    if (cancel) {
+      Finish(grpc::Status::CANCELLED);
+      return;
     }
     if (!query_.has_value()) {
       absl::StatusOr<Principal> caller =
@@ -173,11 +177,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
         End(absl::OkStatus());
         return;
       }
-      Ref();
-      feed_->WaitAfter(query_->after_seq, [this] {
-        ScheduleRead();
-        Unref();
-      });
+      Wait();
       return;
     }
     query_->until_seq = std::min(last, query_->after_seq + options_.max_scan);
@@ -195,12 +195,32 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
     const int64_t cursor = static_cast<int>(rows.size()) >= query_->limit ? rows.back().seq
                                                                          : *query_->until_seq;
     query_->after_seq = cursor;
+    last_read_ = absl::Now();
+    // Nothing of the caller's: the moved cursor goes out at most once a second (a quiet
+    // partner on a busy hub would otherwise get a message per poll).
+    if (rows.empty() && req_.follow() && last_read_ - last_empty_write_ < absl::Seconds(1)) {
+      Wait();
+      return;
+    }
+    if (rows.empty()) last_empty_write_ = last_read_;
     batch_.Clear();
     for (const EventRow& e : rows) ToProto(e, batch_.add_events());
     batch_.set_cursor(cursor);
     Ref();  // released in OnWriteDone
     StartWrite(&batch_);
   }
+
+  // Waits in the feed for events after the cursor, reading again no sooner than
+  // kMinReadInterval after the last read (one read per burst of commits).
+  void Wait() {
+    Ref();
+    feed_->WaitAfter(query_->after_seq, last_read_ + kMinReadInterval, [this] {
+      ScheduleRead();
+      Unref();
+    });
+  }
+
+  static constexpr absl::Duration kMinReadInterval = absl::Milliseconds(100);
 
   ServiceEnv env_;
   Store* const store_;
@@ -212,6 +232,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
   const PeerIdentity peer_;
   std::string actor_ = "anonymous";
   std::optional<EventQuery> query_;  // set once the caller is admitted
+  absl::Time last_read_ = absl::InfinitePast();
+  absl::Time last_empty_write_ = absl::InfinitePast();
   v1::EventBatch batch_;             // the message being written
 
   absl::Mutex mu_;

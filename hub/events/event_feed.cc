@@ -39,11 +39,11 @@ int64_t EventFeed::sequenced() const {
   return sequenced_;
 }
 
-void EventFeed::WaitAfter(int64_t cursor, std::function<void()> wake) {
+void EventFeed::WaitAfter(int64_t cursor, absl::Time not_before, std::function<void()> wake) {
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_ && cursor >= last_seq_) {
-      waiters_.push_back({cursor, std::move(wake)});
+    if (!stopping_ && (cursor >= last_seq_ || absl::Now() < not_before)) {
+      waiters_.push_back({cursor, not_before, std::move(wake)});
       return;
     }
   }
@@ -70,8 +70,9 @@ bool EventFeed::PollOnce() {
     sequenced_ += numbered;
     if (last > last_seq_) last_seq_ = last;
     std::vector<Waiter> still;
+    const absl::Time now = absl::Now();
     for (Waiter& w : waiters_) {
-      (w.cursor < last_seq_ ? woken : still).push_back(std::move(w));
+      (w.cursor < last_seq_ && now >= w.not_before ? woken : still).push_back(std::move(w));
     }
     waiters_.swap(still);
   }

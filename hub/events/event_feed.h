@@ -46,14 +46,16 @@ class EventFeed {
   // The highest cursor handed out, as of the last poll.
   int64_t last_seq() const;
   // Calls `wake` once, on the feed's thread or this one: when a cursor above `cursor`
-  // exists, at the next tick, or at Stop (at once if one of those already holds).
-  void WaitAfter(int64_t cursor, std::function<void()> wake);
+  // exists and `not_before` has passed, at the next tick, or at Stop (at once if one of
+  // those already holds).
+  void WaitAfter(int64_t cursor, absl::Time not_before, std::function<void()> wake);
   // Events numbered by this hub so far.
   int64_t sequenced() const;
 
  private:
   struct Waiter {
     int64_t cursor;
+    absl::Time not_before;
     std::function<void()> wake;
   };
   void Loop();

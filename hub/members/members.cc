@@ -45,6 +45,10 @@ std::string CodeHash(MemberId member, const std::string& code) {
   return Sha256Hex(absl::StrCat(member, ":", code));
 }
 
+std::string ClaimEarnKey(const ClaimRow& c) {
+  return absl::StrCat("claim-", c.id, "-", c.created_at);
+}
+
 absl::Status SignInFailed() {
   return absl::UnauthenticatedError("card_number or code: not a valid sign-in");
 }
@@ -79,6 +83,23 @@ EventRow ClaimEvent(const char* type, const ClaimRow& c, Points points, Micros n
   e.detail = d.dump();
   e.occurred_at = now;
   return e;
+}
+
+// An IANA zone name ("Asia/Seoul", "UTC", "America/Argentina/Buenos_Aires"): letters,
+// digits, _ + - in parts joined by '/'. Anything else (a path, "..") never reaches the
+// zone loader, which would read it as a file name.
+bool IsZoneName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name.front() == '/' || name.back() == '/' ||
+      name.find("..") != std::string::npos || name.find("//") != std::string::npos) {
+    return false;
+  }
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '+' && c != '-' &&
+        c != '/') {
+      return false;
+    }
+  }
+  return true;
 }
 
 absl::Status ValidateEmail(const std::string& email) {
@@ -127,8 +148,12 @@ absl::Status Members::RequestSignInCode(const std::string& card_number) {
       return absl::OkStatus();
     }
     const std::string code = NewCode();
-    RETURN_IF_ERROR(
-        rows.PutCode({*member, CodeHash(*member, code), now, now + Of(options_.code_ttl), 0}));
+    // Wrong guesses count per member over an hour, not per code: asking for a new code
+    // does not buy more guesses.
+    const int attempts =
+        last.has_value() && now - last->created_at < Of(absl::Hours(1)) ? last->attempts : 0;
+    RETURN_IF_ERROR(rows.PutCode(
+        {*member, CodeHash(*member, code), now, now + Of(options_.code_ttl), attempts}));
     const RenderedNotice text = RenderNotice(
         notice_kind::kSignInCode, profile->language,
         {{"code", code}, {"minutes", absl::StrCat(absl::ToInt64Minutes(options_.code_ttl))}});
@@ -221,7 +246,7 @@ absl::StatusOr<MemberOverview> Members::Overview(MemberId member) {
 absl::StatusOr<std::vector<HistoryRow>> Members::History(MemberId member, TxnId before_id,
                                                          int limit) {
   if (before_id < 0) return InvalidField("page_token", "not a page of this history");
-  if (limit < 1 || limit > 500) return InvalidField("page_size", "must be 1..500");
+  if (limit < 1 || limit > 1001) return InvalidField("page_size", "must be 1..1000");
   std::vector<HistoryRow> out;
   if (absl::Status s = RunAudited(member, "member.history", "", [&](MemberRows& rows) -> absl::Status {
     ASSIGN_OR_RETURN(out, rows.MemberHistory(member, before_id == 0 ? INT64_MAX : before_id,
@@ -295,7 +320,7 @@ absl::StatusOr<MemberProfileRow> Members::SetProfile(MemberId member, MemberProf
     return InvalidField("language", "one of en, ko, zh");
   }
   absl::TimeZone tz;
-  if (p.time_zone.empty() || p.time_zone.size() > 64 || !absl::LoadTimeZone(p.time_zone, &tz)) {
+  if (!IsZoneName(p.time_zone) || !absl::LoadTimeZone(p.time_zone, &tz)) {
     return InvalidField("time_zone", "an IANA time zone name such as Asia/Seoul");
   }
   if (p.quiet_start_minute < 0 || p.quiet_start_minute >= 1440) {
@@ -472,51 +497,76 @@ absl::StatusOr<std::vector<ClaimRow>> Members::ListClaims(const ClaimActor& acto
 }
 
 absl::StatusOr<ClaimRow> Members::AcceptClaim(const ClaimActor& actor, int64_t claim_id) {
+  // First, under the claim's lock, mark it `accepting` (so a rejection can no longer
+  // slip in between the earn and the claim's update) and find the member's card.
   std::optional<ClaimRow> claim;
+  std::string before_status;
   std::vector<std::string> cards;
   if (absl::Status s = store_->RunEventTransaction([&](MemberRows& rows) -> absl::Status {
-    ASSIGN_OR_RETURN(claim, rows.GetClaim(claim_id, false));
-    if (!claim.has_value()) return absl::OkStatus();
-    ASSIGN_OR_RETURN(cards, rows.CardsOf(claim->member_id));
-    return absl::OkStatus();
-  }); !s.ok()) return s;
-  if (!claim.has_value() || (!actor.is_operator && claim->partner_id != actor.partner)) {
-    return absl::NotFoundError("claim_id: no such claim of this partner");
+        ASSIGN_OR_RETURN(claim, rows.GetClaim(claim_id, /*for_update=*/true));
+        if (!claim.has_value() || (!actor.is_operator && claim->partner_id != actor.partner)) {
+          return absl::NotFoundError("claim_id: no such claim of this partner");
+        }
+        if (claim->status == claim_status::kAccepted) return absl::OkStatus();
+        if (claim->status == claim_status::kRejected) {
+          return absl::FailedPreconditionError("claim_id: the claim was rejected");
+        }
+        ASSIGN_OR_RETURN(cards, rows.CardsOf(claim->member_id));
+        if (cards.empty()) {
+          return absl::FailedPreconditionError("claim_id: the member has no card (erased?)");
+        }
+        before_status = claim->status;
+        if (claim->status == claim_status::kAccepting) return absl::OkStatus();
+        claim->status = claim_status::kAccepting;
+        return rows.UpdateClaim(*claim);
+      });
+      !s.ok()) {
+    return s;
   }
   if (claim->status == claim_status::kAccepted) return *claim;
-  if (claim->status == claim_status::kRejected) {
-    return absl::FailedPreconditionError("claim_id: the claim was rejected");
-  }
-  if (cards.empty()) {
-    return absl::FailedPreconditionError("claim_id: the member has no card (erased?)");
-  }
-  // The earn, keyed by the claim: a second accept (or a retry after a crash between
-  // the two steps) replays it instead of crediting twice.
+  // The earn, keyed by the claim: a second accept (or a retry after a crash between the
+  // steps) replays it instead of crediting twice. The key carries the claim's creation
+  // time so it cannot meet a key the partner chose itself.
   EarnParams earn;
   earn.req.partner_id = claim->partner_id;
-  earn.req.partner_txn_id = absl::StrCat("claim-", claim->id);
+  earn.req.partner_txn_id = ClaimEarnKey(*claim);
   earn.req.occurred_at = claim->purchased_at;
   earn.card_number = cards.front();
   earn.amount_minor = claim->amount_minor;
   earn.currency = claim->currency;
-  ASSIGN_OR_RETURN(Posting posted, ledger_->Earn(earn));
+  absl::StatusOr<Posting> posted = ledger_->Earn(earn);
   const Micros now = clock_->NowMicros();
+  if (!posted.ok()) {
+    // Back to where it was, so it can be answered again (best effort: a retry of the
+    // accept goes on from `accepting` anyway).
+    (void)store_->RunEventTransaction([&](MemberRows& rows) -> absl::Status {
+      ASSIGN_OR_RETURN(std::optional<ClaimRow> c, rows.GetClaim(claim_id, true));
+      // Only the accept that set `accepting` puts it back; another may be posting.
+      if (!c.has_value() || c->status != claim_status::kAccepting ||
+          before_status == claim_status::kAccepting) {
+        return absl::OkStatus();
+      }
+      c->status = before_status;
+      return rows.UpdateClaim(*c);
+    });
+    return posted.status();
+  }
   if (absl::Status s = store_->RunEventTransaction([&](MemberRows& rows) -> absl::Status {
-    ASSIGN_OR_RETURN(claim, rows.GetClaim(claim_id, true));
-    if (claim->status == claim_status::kAccepted) return absl::OkStatus();
-    if (claim->status == claim_status::kRejected) {
-      return absl::FailedPreconditionError("claim_id: the claim was rejected meanwhile");
-    }
-    claim->status = claim_status::kAccepted;
-    claim->resolved_at = now;
-    claim->resolved_by = actor.name;
-    claim->earn_txn_id = posted.txn_id;
-    RETURN_IF_ERROR(rows.UpdateClaim(*claim));
-    RETURN_IF_ERROR(
-        rows.InsertEvents({ClaimEvent(event_type::kClaimResolved, *claim, posted.points, now)}));
-    return rows.InsertAudit(now, actor.name, "claim.accept",
-                            absl::StrCat("claim=", claim_id, " txn=", posted.txn_id), "", "");
-  }); !s.ok()) return s;
+        ASSIGN_OR_RETURN(claim, rows.GetClaim(claim_id, true));
+        if (claim->status == claim_status::kAccepted) return absl::OkStatus();
+        claim->status = claim_status::kAccepted;
+        claim->resolved_at = now;
+        claim->resolved_by = actor.name;
+        claim->earn_txn_id = posted->txn_id;
+        RETURN_IF_ERROR(rows.UpdateClaim(*claim));
+        RETURN_IF_ERROR(rows.InsertEvents(
+            {ClaimEvent(event_type::kClaimResolved, *claim, posted->points, now)}));
+        return rows.InsertAudit(now, actor.name, "claim.accept",
+                                absl::StrCat("claim=", claim_id, " txn=", posted->txn_id), "", "");
+      });
+      !s.ok()) {
+    return s;
+  }
   return *claim;
 }
 
@@ -531,7 +581,7 @@ absl::StatusOr<ClaimRow> Members::RejectClaim(const ClaimActor& actor, int64_t c
       return absl::NotFoundError("claim_id: no such claim of this partner");
     }
     if (claim->status == claim_status::kRejected) return absl::OkStatus();
-    if (claim->status == claim_status::kAccepted) {
+    if (claim->status == claim_status::kAccepted || claim->status == claim_status::kAccepting) {
       return absl::FailedPreconditionError("claim_id: the claim was accepted");
     }
     claim->status = claim_status::kRejected;

@@ -74,7 +74,9 @@ absl::Status SendMail(const SmtpOptions& options, const std::string& to,
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadPayload);
   curl_easy_setopt(curl, CURLOPT_READDATA, &payload);
   curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+  // STARTTLS when offered; with a login, required (the password never goes in clear).
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   static_cast<long>(options.user.empty() ? CURLUSESSL_TRY : CURLUSESSL_ALL));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options.timeout_ms);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   if (!options.user.empty()) {

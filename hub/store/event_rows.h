@@ -99,10 +99,11 @@ class EventRows {
   // Rows made by code rather than derived from a posting (claims): ids and seq are
   // assigned by the table and the sequencer.
   virtual absl::Status InsertEvents(const std::vector<EventRow>& rows) = 0;
-  // The timed events due in (the job's last run, now]: holds that lapsed and promotions
-  // that started or ended (the first run starts at `now`: nothing from before the hub
-  // had events); and points that expire within `expiring_notice` of now and were not
-  // announced yet.
+  // The timed events due in (the job's last run, now - 2 min]: holds that lapsed and
+  // promotions that started or ended (the margin lets transactions that stamped a time
+  // in the window commit first; the first run starts there: nothing from before the
+  // hub had events); and points that expire within `expiring_notice` of now and were
+  // not announced yet.
   virtual absl::StatusOr<TimedEventsOutcome> EmitTimedEvents(Micros now,
                                                              Micros expiring_notice) = 0;
 };

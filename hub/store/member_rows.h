@@ -39,6 +39,8 @@ struct SignInCodeRow {
 namespace claim_status {
 inline constexpr char kOpen[] = "open";
 inline constexpr char kEscalated[] = "escalated";
+// Being accepted: its earn is being posted (a rejection is refused meanwhile).
+inline constexpr char kAccepting[] = "accepting";
 inline constexpr char kAccepted[] = "accepted";
 inline constexpr char kRejected[] = "rejected";
 }  // namespace claim_status
@@ -139,7 +141,7 @@ class MemberRows : public EventRows {
 
   // SELECT ... FOR UPDATE.
   virtual absl::StatusOr<std::optional<SignInCodeRow>> LockCode(MemberId member) = 0;
-  // Replaces the member's code (attempts 0).
+  // Replaces the member's code (with row.attempts wrong guesses counted so far).
   virtual absl::Status PutCode(const SignInCodeRow& row) = 0;
   virtual absl::Status SetCodeAttempts(MemberId member, int attempts) = 0;
   virtual absl::Status DeleteCode(MemberId member) = 0;

@@ -63,6 +63,9 @@ const std::string& TxnEventKinds() {
 
 Micros WallNow() { return absl::ToUnixMicros(absl::Now()); }
 
+// How far behind now the timed windows end (EmitTimedEvents).
+constexpr Micros kTimedEventsMargin = 120'000'000;
+
 }  // namespace
 
 const std::vector<std::string>& AllEventTypes() {
@@ -285,17 +288,22 @@ absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros 
       return std::nullopt;
     };
     auto set_done = [&](const char* job, Micros until) {
+      // Never backwards: two hubs' first runs may race (no row to lock yet).
       auto* st = Prepare(
           "INSERT INTO event_jobs (name, done_until) VALUES (?, ?) ON DUPLICATE KEY UPDATE "
-          "done_until = VALUES(done_until)");
+          "done_until = GREATEST(done_until, VALUES(done_until))");
       st->setString(1, job);
       st->setInt64(2, until);
       st->executeUpdate();
     };
+    // The windows end a little in the past: a promotion created or ended just now carries
+    // a time taken before its transaction committed, and a row not committed yet is not
+    // seen; past the margin every transaction that stamped a time in the window is over.
+    const Micros settled = now - kTimedEventsMargin;
     TimedEventsOutcome out;
     {
       const std::optional<Micros> from = done_until("holds");
-      if (from.has_value() && *from < now) {
+      if (from.has_value() && *from < settled) {
         auto* st = Prepare(absl::StrCat(
             "INSERT INTO events (", kEventColumns,
             ") SELECT 'hold.expired', h.member_id, h.partner_id, h.auth_txn_id, "
@@ -303,10 +311,10 @@ absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros 
             "h.expires_at FROM holds h JOIN txns t ON t.id = h.auth_txn_id WHERE h.status = "
             "'active' AND h.expires_at > ? AND h.expires_at <= ? ORDER BY h.expires_at, h.id"));
         st->setInt64(1, *from);
-        st->setInt64(2, now);
+        st->setInt64(2, settled);
         out.holds_expired = st->executeUpdate();
       }
-      if (!from.has_value() || *from < now) set_done("holds", now);
+      if (!from.has_value() || *from < settled) set_done("holds", settled);
     }
     {
       // Lots expiring within the notice not announced yet, one event per member: those
@@ -338,7 +346,7 @@ absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros 
     }
     {
       const std::optional<Micros> from = done_until("promotions");
-      if (from.has_value() && *from < now) {
+      if (from.has_value() && *from < settled) {
         // A promotion starts when its window opens, or when it is created inside it.
         const char* kDetail =
             "JSON_OBJECT('promotion_id', id, 'name', name, 'scope', scope, 'scope_value', "
@@ -352,7 +360,7 @@ absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros 
             "created_at) > ? AND GREATEST(starts_at, created_at) <= ? AND ends_at > "
             "GREATEST(starts_at, created_at) ORDER BY GREATEST(starts_at, created_at), id"));
         st->setInt64(1, *from);
-        st->setInt64(2, now);
+        st->setInt64(2, settled);
         out.promotions_started = st->executeUpdate();
         st = Prepare(absl::StrCat("INSERT INTO events (", kEventColumns,
                                   ") SELECT 'promotion.ended', 0, funder_id, NULL, NULL, "
@@ -362,10 +370,10 @@ absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros 
                                   "AND ends_at > GREATEST(starts_at, created_at) ORDER BY "
                                   "ends_at, id"));
         st->setInt64(1, *from);
-        st->setInt64(2, now);
+        st->setInt64(2, settled);
         out.promotions_ended = st->executeUpdate();
       }
-      if (!from.has_value() || *from < now) set_done("promotions", now);
+      if (!from.has_value() || *from < settled) set_done("promotions", settled);
     }
     return out;
   });

@@ -169,12 +169,14 @@ absl::Status MysqlTxn::PutCode(const SignInCodeRow& c) {
   return Guard([&]() -> absl::Status {
     auto* st = Prepare(
         "INSERT INTO member_codes (member_id, code_hash, created_at, expires_at, attempts) "
-        "VALUES (?, ?, ?, ?, 0) ON DUPLICATE KEY UPDATE code_hash = VALUES(code_hash), "
-        "created_at = VALUES(created_at), expires_at = VALUES(expires_at), attempts = 0");
+        "VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE code_hash = VALUES(code_hash), "
+        "created_at = VALUES(created_at), expires_at = VALUES(expires_at), "
+        "attempts = VALUES(attempts)");
     st->setInt64(1, c.member_id);
     st->setString(2, c.code_hash);
     st->setInt64(3, c.created_at);
     st->setInt64(4, c.expires_at);
+    st->setInt(5, c.attempts);
     st->executeUpdate();
     return absl::OkStatus();
   });
@@ -347,7 +349,8 @@ absl::StatusOr<std::vector<ClaimRow>> MysqlTxn::ListClaims(const ClaimQuery& q) 
     std::vector<std::string> quoted;
     for (const std::string& s : q.statuses) {
       if (s != claim_status::kOpen && s != claim_status::kEscalated &&
-          s != claim_status::kAccepted && s != claim_status::kRejected) {
+          s != claim_status::kAccepting && s != claim_status::kAccepted &&
+          s != claim_status::kRejected) {
         return absl::InvalidArgumentError(absl::StrCat("status: unknown ", s));
       }
       quoted.push_back(absl::StrCat("'", s, "'"));
@@ -468,6 +471,14 @@ absl::Status MysqlTxn::SetConsumerCursor(const std::string& name, int64_t seq) {
 
 absl::Status MysqlTxn::EraseMember(MemberId member, Micros now) {
   return Guard([&]() -> absl::Status {
+    // The banks hear that the member's co-branded cards are gone.
+    auto* unlinked = Prepare(
+        "INSERT INTO events (type, member_id, partner_id, detail, occurred_at) SELECT "
+        "'card.unlinked', member_id, bank_id, JSON_OBJECT('card_ref', card_ref, 'reason', "
+        "'erased'), ? FROM card_links WHERE member_id = ? AND active = 1");
+    unlinked->setInt64(1, now);
+    unlinked->setInt64(2, member);
+    unlinked->executeUpdate();
     for (const char* sql :
          {"DELETE FROM member_profiles WHERE member_id = ?",
           "DELETE FROM member_codes WHERE member_id = ?",

@@ -11,6 +11,9 @@
 
 ABSL_FLAG(std::string, ca_file, "",
           "PEM CA bundle to check receivers' certificates with; default the system's");
+ABSL_FLAG(bool, allow_internal_addresses, false,
+          "deliver to endpoints on loopback, private and link-local addresses too (tests, a "
+          "private deployment); refused by default");
 ABSL_FLAG(int64_t, retry_for_seconds, 86400, "how long a delivery is retried before it is dead");
 ABSL_FLAG(int64_t, initial_backoff_ms, 10000, "the wait after a first failed attempt (doubles)");
 ABSL_FLAG(int64_t, max_backoff_ms, 3600000, "the longest wait between attempts");
@@ -23,6 +26,7 @@ int main(int argc, char** argv) {
   loyalty::BlockStopSignals();
   loyalty::DelivererOptions o;
   o.ca_file = absl::GetFlag(FLAGS_ca_file);
+  o.allow_internal_addresses = absl::GetFlag(FLAGS_allow_internal_addresses);
   o.retry_for = absl::Seconds(absl::GetFlag(FLAGS_retry_for_seconds));
   o.initial_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_initial_backoff_ms));
   o.max_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_max_backoff_ms));

@@ -1,6 +1,9 @@
 #include "hub/webhooks/webhooks.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <map>
@@ -42,6 +45,37 @@ absl::Status ValidateSecret(const std::string& secret) {
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
+// True for addresses a partner's endpoint must not resolve to: loopback, private,
+// link-local (cloud metadata), carrier-grade NAT, unspecified, multicast.
+bool IsInternal(const curl_sockaddr* a) {
+  if (a->family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&a->addr);
+    const uint32_t ip = ntohl(in->sin_addr.s_addr);
+    const auto in_net = [ip](uint32_t net, int bits) {
+      return (ip >> (32 - bits)) == (net >> (32 - bits));
+    };
+    return in_net(0x00000000, 8) || in_net(0x0A000000, 8) || in_net(0x7F000000, 8) ||
+           in_net(0xA9FE0000, 16) || in_net(0xAC100000, 12) || in_net(0xC0A80000, 16) ||
+           in_net(0x64400000, 10) || in_net(0xE0000000, 4);
+  }
+  if (a->family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a->addr);
+    const in6_addr& x = in6->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(&x) || IN6_IS_ADDR_UNSPECIFIED(&x) || IN6_IS_ADDR_LINKLOCAL(&x) ||
+           IN6_IS_ADDR_SITELOCAL(&x) || IN6_IS_ADDR_MULTICAST(&x) || IN6_IS_ADDR_V4MAPPED(&x) ||
+           (x.s6_addr[0] & 0xfe) == 0xfc;  // unique local fc00::/7
+  }
+  return true;
+}
+
+// libcurl's socket opener: refuses internal addresses (after DNS, so a name that
+// resolves to one is refused too) unless they are allowed.
+curl_socket_t OpenSocket(void* allow_internal, curlsocktype purpose, curl_sockaddr* a) {
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+  if (*static_cast<const bool*>(allow_internal) == false && IsInternal(a)) return CURL_SOCKET_BAD;
+  return socket(a->family, a->socktype, a->protocol);
+}
+
 void GlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -52,6 +86,7 @@ struct PostResult {
   std::string error;   // "" on a 2xx
 };
 
+// `now`: the time of signing, read right before the post (not when the batch began).
 PostResult Post(const DelivererOptions& o, const WebhookRow& w, const DeliveryRow& d,
                 absl::Time now) {
   GlobalInit();
@@ -82,8 +117,12 @@ PostResult Post(const DelivererOptions& o, const WebhookRow& w, const DeliveryRo
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(o.timeout)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   if (!o.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, const_cast<bool*>(&o.allow_internal_addresses));
   const CURLcode rc = curl_easy_perform(curl);
-  if (rc != CURLE_OK) {
+  if (rc == CURLE_COULDNT_CONNECT && !o.allow_internal_addresses) {
+    out.error = "could not connect (internal addresses are refused)";
+  } else if (rc != CURLE_OK) {
     out.error = curl_easy_strerror(rc);
   } else {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.code);
@@ -276,11 +315,17 @@ absl::StatusOr<DelivererRun> Deliverer::DeliverDue() {
       taken = static_cast<int64_t>(due.size());
       for (DeliveryRow& d : due) {
         auto w = hooks.find(d.webhook_id);
+        if (w == hooks.end()) {
+          // Made after this run read the list (another deliverer queued it): read again.
+          ASSIGN_OR_RETURN(std::vector<WebhookRow> all, rows.ListWebhooks(std::nullopt, false));
+          for (WebhookRow& h : all) hooks[h.id] = std::move(h);
+          w = hooks.find(d.webhook_id);
+        }
         PostResult r;
         if (w == hooks.end() || !w->second.active) {
           r.error = "the webhook was deleted";
         } else {
-          r = Post(options_, w->second, d, absl::FromUnixMicros(now));
+          r = Post(options_, w->second, d, absl::FromUnixMicros(clock_->NowMicros()));
         }
         ++d.attempts;
         d.last_status_code = static_cast<int>(r.code);

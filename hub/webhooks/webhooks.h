@@ -73,6 +73,10 @@ struct DelivererOptions {
   absl::Duration max_backoff = absl::Hours(1);
   // PEM CA bundle to check receivers' certificates with; "" = the system's.
   std::string ca_file;
+  // Endpoints resolving to loopback, private, link-local (cloud metadata) or other
+  // internal addresses are refused unless this is set (tests, a private deployment).
+  // Default: false.
+  bool allow_internal_addresses = false;
   // Per request. Default: 10 s.
   absl::Duration timeout = absl::Seconds(10);
   // Events copied per transaction. Default: 500.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -96,6 +97,11 @@ absl::StatusOr<Record> SignIn(const Args& args, Clients& clients) {
   const std::string out = args.Str("out");
   Record r;
   if (!out.empty()) {
+    // The token is the member's password for 30 days: readable by the owner only.
+    { std::ofstream create(out, std::ios::trunc); }
+    std::error_code ec;
+    std::filesystem::permissions(out, std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write, ec);
     std::ofstream f(out);
     f << resp.session_token() << "\n";
     if (!f) return LocalFileError(absl::StatusCode::kInternal, absl::StrCat("cannot write ", out));

@@ -93,6 +93,7 @@ class WebhookTest : public ::testing::Test {
     gym_ = f.AddPartner("fitness", 300);
     card_ = f.AddMember(grocer_);
     options_.ca_file = receiver_.ca();
+    options_.allow_internal_addresses = true;  // the receiver is on 127.0.0.1
     options_.initial_backoff = absl::Seconds(10);
     options_.retry_for = absl::Hours(24);
   }
@@ -165,6 +166,18 @@ TEST_F(WebhookTest, SignedDeliveriesOfThePartnersOwnEvents) {
   }
   // Nothing new: nothing sent again.
   EXPECT_EQ(Run(deliverer).delivered, 0);
+  // Without the allowance an endpoint on an internal address is never posted to.
+  DelivererOptions strict = options_;
+  strict.allow_internal_addresses = false;
+  Deliverer careful(f.db().store(), &f.clock(), strict);
+  Ok(f.Earn(grocer_, card_, 999));
+  const DelivererRun refused = Run(careful);
+  EXPECT_EQ(refused.delivered, 0);
+  EXPECT_EQ(refused.retried, 1);
+  EXPECT_EQ(static_cast<int64_t>(receiver_.Requests().size()), mine);
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM webhook_deliveries WHERE last_error LIKE "
+                    "'%internal addresses%'"),
+            1);
   // A bad registration is refused by field.
   EXPECT_EQ(webhooks_.Create(Grocer(), "http://plain.example/x", "", {}, std::nullopt)
                 .status()

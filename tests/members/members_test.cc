@@ -72,8 +72,8 @@ TEST_F(MembersTest, AcceptPostsTheEarnExactlyOnce) {
   const ClaimRow again = Ok(members_.AcceptClaim(Partner(grocer_), c.id));
   EXPECT_EQ(again.status, claim_status::kAccepted);
   ASSERT_TRUE(again.earn_txn_id.has_value());
-  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_txn_id = 'claim-", c.id,
-                                 "'")),
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_txn_id LIKE 'claim-",
+                                 c.id, "-%'")),
             1);
   EXPECT_EQ(f.Balance(card_).balance, before + 200);  // 40.00 EUR at 5%
   EXPECT_EQ(f.Query("SELECT COUNT(*) FROM events WHERE type = 'claim.resolved'"), 1);
@@ -126,6 +126,37 @@ TEST_F(MembersTest, UnansweredClaimsEscalateAfterTheAnswerTime) {
   EXPECT_EQ(Ok(members_.AcceptClaim(Operator(), c.id)).status, claim_status::kAccepted);
 }
 
+TEST_F(MembersTest, AClaimBeingAcceptedCannotBeRejected) {
+  const ClaimRow c = Open("R-4004");
+  // As an accept that marked it and is posting its earn would leave it.
+  f.db().Execute(absl::StrCat("UPDATE claims SET status = 'accepting' WHERE id = ", c.id));
+  EXPECT_EQ(members_.RejectClaim(Partner(grocer_), c.id, "too late").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The accept (or its retry) goes on from there, once.
+  EXPECT_EQ(Ok(members_.AcceptClaim(Partner(grocer_), c.id)).status, claim_status::kAccepted);
+  EXPECT_EQ(Ok(members_.AcceptClaim(Partner(grocer_), c.id)).status, claim_status::kAccepted);
+  EXPECT_EQ(f.Query(absl::StrCat("SELECT COUNT(*) FROM txns WHERE partner_txn_id LIKE 'claim-",
+                                 c.id, "-%'")),
+            1);
+}
+
+TEST_F(MembersTest, ProfilesAreValidatedByField) {
+  MemberProfileRow p;
+  for (const char* zone : {"../../etc/passwd", "/etc/localtime", "Mars/Olympus", "", "Asia//Seoul"}) {
+    p.time_zone = zone;
+    absl::Status s = members_.SetProfile(member_, p).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << zone;
+    EXPECT_NE(s.message().find("time_zone"), std::string::npos) << zone;
+  }
+  p.time_zone = "America/Argentina/Buenos_Aires";
+  EXPECT_TRUE(members_.SetProfile(member_, p).ok());
+  p.email = "two@@example.org";
+  EXPECT_EQ(members_.SetProfile(member_, p).status().code(), absl::StatusCode::kInvalidArgument);
+  p.email = "";
+  p.quiet_end_minute = 1440;
+  EXPECT_EQ(members_.SetProfile(member_, p).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(MembersTest, BadClaimsAreRefusedByField) {
   const Micros now = f.clock().NowMicros();
   EXPECT_EQ(members_.OpenClaim(member_, grocer_, now + kDay, 100, "EUR", "R1").status().code(),
@@ -174,6 +205,20 @@ TEST_F(MembersTest, SignInWithTheMailedCode) {
   const std::string wrong2 = code2 == "000000" ? "111111" : "000000";
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(members_.SignIn(card_, wrong2).ok());
   EXPECT_EQ(members_.SignIn(card_, code2).status().code(), absl::StatusCode::kUnauthenticated);
+  // A new code does not buy new guesses within the hour ...
+  f.clock().Advance(31'000'000);
+  ASSERT_TRUE(members_.RequestSignInCode(card_).ok());
+  mail = Mail(member_);
+  ASSERT_EQ(mail.size(), 3u);
+  const std::string code3 = mail[2].subject.substr(mail[2].subject.find(": ") + 2);
+  EXPECT_EQ(members_.SignIn(card_, code3).status().code(), absl::StatusCode::kUnauthenticated);
+  // ... after it, it does.
+  f.clock().Advance(3600'000'000);
+  ASSERT_TRUE(members_.RequestSignInCode(card_).ok());
+  mail = Mail(member_);
+  ASSERT_EQ(mail.size(), 4u);
+  const std::string code4 = mail[3].subject.substr(mail[3].subject.find(": ") + 2);
+  EXPECT_TRUE(members_.SignIn(card_, code4).ok());
   // Sessions expire.
   f.clock().Advance(31 * kDay);
   EXPECT_EQ(members_.Authenticate(token).status().code(), absl::StatusCode::kUnauthenticated);
