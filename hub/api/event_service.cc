@@ -78,11 +78,13 @@ absl::StatusOr<EventQuery> QueryOf(const v1::SubscribeRequest& req, const Princi
 // waiting in the feed holds one; the last to let go deletes the reactor.
 class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
  public:
-  SubscribeReactor(ServiceEnv env, Store* store, EventFeed* feed, EventServiceOptions options,
-                   grpc::CallbackServerContext* ctx, const v1::SubscribeRequest& req)
+  SubscribeReactor(ServiceEnv env, Store* store, EventFeed* feed, StreamSlots* slots,
+                   EventServiceOptions options, grpc::CallbackServerContext* ctx,
+                   const v1::SubscribeRequest& req)
       : env_(std::move(env)),
         store_(store),
         feed_(feed),
+        slots_(slots),
         options_(options),
         ctx_(ctx),
         req_(req),
@@ -118,7 +120,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
       absl::MutexLock lock(&mu_);
       last = --refs_ == 0;
     }
-    if (last) delete this;
+    if (last) {
+      if (slot_.has_value()) slots_->Release(*slot_);
+      delete this;
+    }
   }
 
   // Queues Read on the pool (RESOURCE_EXHAUSTED when it is full).
@@ -168,6 +173,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
         End(q.status());
         return;
       }
+      const PartnerId owner = q->is_operator ? kOperatorId : q->partner;
+      if (!slots_->Acquire(owner)) {
+        End(absl::ResourceExhaustedError(
+            "too many event streams open for this partner; close one or resume later"));
+        return;
+      }
+      slot_ = owner;
       q->limit = options_.max_batch;
       query_ = *std::move(q);
     }
@@ -225,6 +237,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
   ServiceEnv env_;
   Store* const store_;
   EventFeed* const feed_;
+  StreamSlots* const slots_;
   const EventServiceOptions options_;
   grpc::CallbackServerContext* const ctx_;
   const v1::SubscribeRequest req_;
@@ -232,6 +245,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::EventBatch> {
   const PeerIdentity peer_;
   std::string actor_ = "anonymous";
   std::optional<EventQuery> query_;  // set once the caller is admitted
+  std::optional<PartnerId> slot_;    // the stream slot taken, released at deletion
   absl::Time last_read_ = absl::InfinitePast();
   absl::Time last_empty_write_ = absl::InfinitePast();
   v1::EventBatch batch_;             // the message being written
@@ -259,6 +273,19 @@ void ToProto(const WebhookRow& w, v1::Webhook* out) {
 }
 
 }  // namespace
+
+bool StreamSlots::Acquire(PartnerId partner) {
+  absl::MutexLock lock(&mu_);
+  int& n = open_[partner];
+  if (n >= max_) return false;
+  ++n;
+  return true;
+}
+
+void StreamSlots::Release(PartnerId partner) {
+  absl::MutexLock lock(&mu_);
+  if (--open_[partner] <= 0) open_.erase(partner);
+}
 
 grpc::ServerUnaryReactor* EventServiceImpl::CreateWebhook(grpc::CallbackServerContext* ctx,
                                                           const v1::CreateWebhookRequest* req,
@@ -355,7 +382,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::ReplayDeadLetters(
 
 grpc::ServerWriteReactor<v1::EventBatch>* EventServiceImpl::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
-  return new SubscribeReactor(env_, store_, feed_, options_, ctx, *req);
+  return new SubscribeReactor(env_, store_, feed_, &slots_, options_, ctx, *req);
 }
 
 }  // namespace loyalty

@@ -3,6 +3,9 @@
 #ifndef LOYALTY_HUB_API_EVENT_SERVICE_H_
 #define LOYALTY_HUB_API_EVENT_SERVICE_H_
 
+#include <map>
+
+#include "absl/synchronization/mutex.h"
 #include "hub/api/serve.h"
 #include "hub/events/event_feed.h"
 #include "hub/webhooks/webhooks.h"
@@ -16,6 +19,23 @@ struct EventServiceOptions {
   // Events examined per database read at most (a partner's read skips the others' events
   // in steps of this). Default: 20000.
   int max_scan = 20000;
+  // Subscribe streams open at once per partner (the operator counts as one); past it
+  // RESOURCE_EXHAUSTED. Each follower costs reads on the shared worker pool. Default: 16.
+  int max_streams_per_partner = 16;
+};
+
+// Counts the open streams of each partner against the limit. Thread-safe.
+class StreamSlots {
+ public:
+  explicit StreamSlots(int max_per_partner) : max_(max_per_partner) {}
+  // True (and one slot taken) if `partner` has fewer than the limit open.
+  bool Acquire(PartnerId partner);
+  void Release(PartnerId partner);
+
+ private:
+  const int max_;
+  absl::Mutex mu_;
+  std::map<PartnerId, int> open_ ABSL_GUARDED_BY(mu_);
 };
 
 // REQUIRES: `store`, `feed` and `webhooks` outlive the service and its calls.
@@ -23,7 +43,12 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
   EventServiceImpl(ServiceEnv env, Store* store, EventFeed* feed, Webhooks* webhooks,
                    EventServiceOptions options = {})
-      : env_(std::move(env)), store_(store), feed_(feed), webhooks_(webhooks), options_(options) {}
+      : env_(std::move(env)),
+        store_(store),
+        feed_(feed),
+        webhooks_(webhooks),
+        options_(options),
+        slots_(options.max_streams_per_partner) {}
 
   grpc::ServerWriteReactor<v1::EventBatch>* Subscribe(grpc::CallbackServerContext* ctx,
                                                       const v1::SubscribeRequest* req) override;
@@ -49,6 +74,7 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
   EventFeed* const feed_;
   Webhooks* const webhooks_;
   const EventServiceOptions options_;
+  StreamSlots slots_;
 };
 
 }  // namespace loyalty

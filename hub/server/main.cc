@@ -106,6 +106,8 @@ ABSL_FLAG(int64_t, member_rate_limit_per_second, 5,
 ABSL_FLAG(int64_t, member_rate_limit_burst, 30, "MemberService requests at once per member");
 ABSL_FLAG(int, claim_answer_days, 14,
           "days a partner has to answer a member's claim before it goes to the operator");
+ABSL_FLAG(int, max_event_streams_per_partner, 16,
+          "EventService.Subscribe streams open at once per partner (the operator is one)");
 ABSL_FLAG(bool, migrate_only, false, "apply schema migrations and exit");
 ABSL_FLAG(bool, check_invariants, false,
           "check the ledger's invariants, print any violation, exit 0 if sound, 3 if not");
@@ -369,7 +371,10 @@ int Run() {
   EventFeed feed(store->get(), feed_options);
   feed.Start();
   Webhooks webhooks(store->get(), SystemClock::Get());
-  EventServiceImpl events(env, store->get(), &feed, &webhooks);
+  EventServiceOptions events_options;
+  events_options.max_streams_per_partner =
+      std::max(1, absl::GetFlag(FLAGS_max_event_streams_per_partner));
+  EventServiceImpl events(env, store->get(), &feed, &webhooks, events_options);
   MembersOptions members_options;
   members_options.claim_answer_time =
       absl::Hours(24) * std::max(1, absl::GetFlag(FLAGS_claim_answer_days));

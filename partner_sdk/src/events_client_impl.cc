@@ -20,10 +20,6 @@ class EventsClientImpl : public EventsClient {
 
   absl::Status Follow(v1::SubscribeRequest request, const Handler& handler) override {
     cursor_ = request.since_cursor();
-    {
-      absl::MutexLock lock(&mu_);
-      stopped_ = false;
-    }
     int failures = 0;  // in a row, without a message in between
     for (;;) {
       request.set_since_cursor(cursor_);

@@ -226,6 +226,60 @@ TEST(EventStream, BadRequestsAreRefusedByField) {
   hub.StopAndExpectCleanExit();
 }
 
+TEST(EventStream, StreamsPerPartnerAreCapped) {
+  LedgerFixture f;
+  std::string grocer_key, gym_key;
+  const PartnerId grocer = Register(f, "grocery", &grocer_key);
+  Register(f, "fitness", &gym_key);
+  f.AddMember(grocer);  // an event of the grocer's, so its streams get a first message
+  HubOptions o;
+  o.db = f.db().options();
+  o.extra_args = {"--max_event_streams_per_partner=2"};
+  HubProcess hub(o);
+  ASSERT_NO_FATAL_FAILURE(hub.Start());
+  std::unique_ptr<Stub> stub = v1::EventService::NewStub(
+      grpc::CreateChannel(hub.target(), grpc::InsecureChannelCredentials()));
+  struct Open {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<v1::EventBatch>> reader;
+  };
+  auto open = [&](const std::string& key) {
+    auto s = std::make_unique<Open>();
+    s->ctx.AddMetadata("authorization", absl::StrCat("Bearer ", key));
+    s->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::SubscribeRequest req;
+    req.set_follow(true);
+    s->reader = stub->Subscribe(&s->ctx, req);
+    return s;
+  };
+  v1::EventBatch batch;
+  std::unique_ptr<Open> first = open(grocer_key);
+  ASSERT_TRUE(first->reader->Read(&batch));  // admitted
+  std::unique_ptr<Open> second = open(grocer_key);
+  ASSERT_TRUE(second->reader->Read(&batch));
+  std::unique_ptr<Open> third = open(grocer_key);
+  EXPECT_FALSE(third->reader->Read(&batch));
+  grpc::Status s = third->reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << Describe(s);
+  // Another partner has its own allowance.
+  std::unique_ptr<Open> gym = open(gym_key);
+  gym->ctx.TryCancel();
+  EXPECT_NE(gym->reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Closing one frees its slot.
+  first->ctx.TryCancel();
+  first->reader->Finish();
+  EXPECT_TRUE(PollUntil([&] {
+    std::unique_ptr<Open> again = open(grocer_key);
+    const bool admitted = again->reader->Read(&batch);
+    again->ctx.TryCancel();
+    again->reader->Finish();
+    return admitted;
+  }));
+  second->ctx.TryCancel();
+  second->reader->Finish();
+  hub.StopAndExpectCleanExit();
+}
+
 TEST(EventStream, WebhooksAreManagedByTheirOwnerThroughTheHub) {
   LedgerFixture f;
   std::string grocer_key, gym_key;

@@ -46,7 +46,8 @@ class EventsClient {
   // Streams from request.since_cursor (see the header comment). Returns OK when the
   // handler returned false or, without request.follow, once the stream is caught up.
   virtual absl::Status Follow(v1::SubscribeRequest request, const Handler& handler) = 0;
-  // Ends a Follow running on another thread (it returns CANCELLED). Thread-safe.
+  // Ends a Follow running on another thread (it returns CANCELLED), and any later one:
+  // a stopped client stays stopped (make another to follow again). Thread-safe.
   virtual void Stop() = 0;
   // The cursor of the last message handled (request.since_cursor before the first).
   virtual int64_t cursor() const = 0;
