@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +38,7 @@
 #include "hub/server/db_flags.h"
 #include "hub/auth/authenticator.h"
 #include "hub/common/clock.h"
+#include "hub/common/secure_random.h"
 #include "hub/ledger/ledger.h"
 #include "hub/server/reflection_v1.h"
 #include "hub/store/member_rows.h"
@@ -195,7 +197,19 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
-// Watches the database (health) and runs expiry until `stop` is notified.
+constexpr char kJobsLease[] = "background_jobs";
+
+// This instance's name in the leases table: host, process id and a random part (a
+// restarted process is another holder).
+std::string LeaseHolderName() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, ":", getpid(), ":", NewApiKey("").substr(0, 8));
+}
+
+// Watches the database (health) and, while this instance holds the background-jobs
+// lease, runs the expiry sweep, the tier review and the timed events, until `stop` is
+// notified.
 void Housekeeping(Store* store, Ledger* ledger, Members* members,
                   grpc::HealthCheckServiceInterface* health, absl::Notification* stop) {
   const int expiry_every = absl::GetFlag(FLAGS_expiry_interval_seconds);
@@ -207,13 +221,35 @@ void Housekeeping(Store* store, Ledger* ledger, Members* members,
       absl::ToInt64Microseconds(absl::Hours(24) * std::max(0, absl::GetFlag(FLAGS_expiring_notice_days)));
   absl::Time next_events = absl::Now();  // the first run sets where the jobs start
   bool serving = true;
-  while (!stop->WaitForNotificationWithTimeout(absl::Seconds(2))) {
-    const bool up = store->Ping().ok();
-    if (up != serving) {
-      serving = up;
-      health->SetServingStatus(up);
-      Log(absl::StrCat("event=health serving=", up ? "true" : "false"));
+  // The background jobs run on one hub instance at a time: the holder of the lease
+  // "background_jobs", renewed every loop; another instance takes it over within
+  // kLeaseTtl of the holder's death (at once after a clean stop, which gives it up).
+  constexpr absl::Duration kLeaseTtl = absl::Seconds(10);
+  const std::string holder = LeaseHolderName();
+  bool leader = false;
+  auto renew_lease = [&]() {
+    bool held = false;
+    absl::Status s = store->RunEventTransaction([&](MemberRows& rows) -> absl::Status {
+      ASSIGN_OR_RETURN(held, rows.TryLease(kJobsLease, holder, SystemClock::Get()->NowMicros(),
+                                           absl::ToInt64Microseconds(kLeaseTtl)));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) held = false;
+    if (held != leader) {
+      leader = held;
+      Log(absl::StrCat("event=", held ? "lease_acquired" : "lease_lost", " lease=", kJobsLease,
+                       " holder=", holder));
     }
+  };
+  while (!stop->WaitForNotificationWithTimeout(absl::Seconds(2))) {
+    const bool healthy = store->Ping().ok();
+    if (healthy != serving) {
+      serving = healthy;
+      health->SetServingStatus(healthy);
+      Log(absl::StrCat("event=health serving=", healthy ? "true" : "false"));
+    }
+    if (healthy) renew_lease();
+    const bool up = healthy && leader;
     if (up && review_every > 0 && absl::Now() >= next_review) {
       next_review = absl::Now() + absl::Seconds(review_every);
       absl::StatusOr<Ledger::TierReview> review = ledger->RunTierReview();
@@ -253,6 +289,10 @@ void Housekeeping(Store* store, Ledger* ledger, Members* members,
         Log(absl::StrCat("event=expiry_failed msg=\"", out.status().message(), "\""));
       }
     }
+  }
+  if (leader) {
+    (void)store->RunEventTransaction(
+        [&](MemberRows& rows) { return rows.ReleaseLease(kJobsLease, holder); });
   }
 }
 

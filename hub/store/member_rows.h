@@ -214,6 +214,16 @@ class MemberRows : public EventRows {
                                                     const std::vector<int64_t>& ids,
                                                     Micros now) = 0;
 
+  // Takes or renews the lease `name` for `holder` until now + ttl: true if `holder`
+  // holds it now (it was free, expired, or already this holder's), false if another
+  // holder's lease is still running. Leases (0018_leases.sql) keep a background job on
+  // one hub instance at a time.
+  virtual absl::StatusOr<bool> TryLease(const std::string& name, const std::string& holder,
+                                        Micros now, Micros ttl) = 0;
+  // Gives the lease up if `holder` has it (a clean shutdown: the next holder need not
+  // wait for it to expire).
+  virtual absl::Status ReleaseLease(const std::string& name, const std::string& holder) = 0;
+
   // An audit log entry in this transaction (the same row StoreTxn::InsertAudit writes).
   virtual absl::Status InsertAudit(Micros at, const std::string& actor, const std::string& action,
                                    const std::string& detail, const std::string& before,

@@ -469,6 +469,54 @@ absl::Status MysqlTxn::SetConsumerCursor(const std::string& name, int64_t seq) {
   });
 }
 
+absl::StatusOr<bool> MysqlTxn::TryLease(const std::string& name, const std::string& holder,
+                                        Micros now, Micros ttl) {
+  return Guard([&]() -> absl::StatusOr<bool> {
+    auto* st = Prepare("SELECT holder, expires_at FROM leases WHERE name = ? FOR UPDATE");
+    st->setString(1, name);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    if (!rs->next()) {
+      auto* ins = Prepare(
+          "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES (?, ?, ?, ?)");
+      ins->setString(1, name);
+      ins->setString(2, holder);
+      ins->setInt64(3, now + ttl);
+      ins->setInt64(4, now);
+      try {
+        ins->executeUpdate();
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != rows::kErrDuplicateKey) throw;
+        return false;  // another instance took it first
+      }
+      return true;
+    }
+    const std::string current = rs->getString(1);
+    const Micros expires_at = rs->getInt64(2);
+    if (current != holder && expires_at > now) return false;
+    // acquired_at first: MariaDB assigns left to right, so `holder` is still the old one.
+    auto* up = Prepare(
+        "UPDATE leases SET acquired_at = IF(holder = ?, acquired_at, ?), holder = ?, "
+        "expires_at = ? WHERE name = ?");
+    up->setString(1, holder);
+    up->setInt64(2, now);
+    up->setString(3, holder);
+    up->setInt64(4, now + ttl);
+    up->setString(5, name);
+    up->executeUpdate();
+    return true;
+  });
+}
+
+absl::Status MysqlTxn::ReleaseLease(const std::string& name, const std::string& holder) {
+  return Guard([&]() -> absl::Status {
+    auto* st = Prepare("DELETE FROM leases WHERE name = ? AND holder = ?");
+    st->setString(1, name);
+    st->setString(2, holder);
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
 absl::Status MysqlTxn::EraseMember(MemberId member, Micros now) {
   return Guard([&]() -> absl::Status {
     // The banks hear that the member's co-branded cards are gone.

@@ -109,6 +109,9 @@ class MysqlTxn final : public BatchRows, public AnalyticsRows, public MemberRows
   absl::StatusOr<int64_t> LockConsumerCursor(const std::string& name) override;
   absl::Status SetConsumerCursor(const std::string& name, int64_t seq) override;
   absl::Status EraseMember(MemberId member, Micros now) override;
+  absl::StatusOr<bool> TryLease(const std::string& name, const std::string& holder, Micros now,
+                                Micros ttl) override;
+  absl::Status ReleaseLease(const std::string& name, const std::string& holder) override;
 
   // Webhooks (mysql_webhooks.cc).
   absl::StatusOr<int64_t> InsertWebhook(const WebhookRow& row) override;

@@ -287,6 +287,33 @@ TEST(Events, TimedEventsComeOnceEach) {
             0);
 }
 
+TEST(Events, AJobLeaseHasOneHolderAndPassesOnWhenItLapses) {
+  LedgerFixture f;
+  Store* store = f.db().store();
+  constexpr Micros kTtl = 10'000'000;
+  auto take = [&](const std::string& holder, Micros now) {
+    bool held = false;
+    EXPECT_TRUE(store->RunEventTransaction([&](MemberRows& rows) -> absl::Status {
+                  ASSIGN_OR_RETURN(held, rows.TryLease("jobs", holder, now, kTtl));
+                  return absl::OkStatus();
+                }).ok());
+    return held;
+  };
+  const Micros t0 = f.clock().NowMicros();
+  EXPECT_TRUE(take("hub-a", t0));
+  EXPECT_FALSE(take("hub-b", t0 + 1));
+  EXPECT_TRUE(take("hub-a", t0 + 5'000'000));   // renewed until t0 + 15 s
+  EXPECT_FALSE(take("hub-b", t0 + 14'000'000));
+  EXPECT_TRUE(take("hub-b", t0 + 15'000'001));  // a lapsed lease passes on
+  EXPECT_FALSE(take("hub-a", t0 + 15'000'002));
+  EXPECT_EQ(f.Query("SELECT acquired_at FROM leases WHERE name = 'jobs'"), t0 + 15'000'001);
+  // A clean stop gives it up at once.
+  ASSERT_TRUE(store->RunEventTransaction([&](MemberRows& rows) {
+                return rows.ReleaseLease("jobs", "hub-b");
+              }).ok());
+  EXPECT_TRUE(take("hub-a", t0 + 15'000'003));
+}
+
 TEST(Events, APartnerReadsItsOwnEventsAndItsMembersTierChanges) {
   LedgerFixture f;
   const PartnerId grocer = f.AddPartner("grocery", 500);

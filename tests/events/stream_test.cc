@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <random>
 #include <set>
@@ -224,6 +226,44 @@ TEST(EventStream, BadRequestsAreRefusedByField) {
   s = call(gym_key, req);
   EXPECT_TRUE(s.ok()) << Describe(s);
   hub.StopAndExpectCleanExit();
+}
+
+// Reads a hub's log file ("" when there is none yet).
+std::string LogOf(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(EventStream, BackgroundJobsRunOnOneHubAndMoveWhenItDies) {
+  LedgerFixture f;
+  HubOptions o;
+  o.db = f.db().options();
+  o.log_file = ::testing::TempDir() + "/hub-a.log";
+  HubProcess a(o);
+  ASSERT_NO_FATAL_FAILURE(a.Start());
+  ASSERT_TRUE(PollUntil([&] { return LogOf(o.log_file).find("event=lease_acquired") !=
+                                     std::string::npos; }));
+  HubOptions ob = o;
+  ob.log_file = ::testing::TempDir() + "/hub-b.log";
+  HubProcess b(ob);
+  ASSERT_NO_FATAL_FAILURE(b.Start());
+  // Several of B's rounds go by: A holds the lease, B waits.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  EXPECT_EQ(LogOf(ob.log_file).find("event=lease_acquired"), std::string::npos);
+  EXPECT_EQ(LogOf(ob.log_file).find("event=timed_events"), std::string::npos);
+  a.Kill();
+  // B takes over once A's lease lapses (10 s) and runs the jobs.
+  ASSERT_TRUE(PollUntil([&] { return LogOf(ob.log_file).find("event=timed_events") !=
+                                     std::string::npos; },
+                        std::chrono::seconds(30)));
+  EXPECT_NE(LogOf(ob.log_file).find("event=lease_acquired"), std::string::npos);
+  b.StopAndExpectCleanExit();
+  // A clean stop gives the lease up.
+  EXPECT_EQ(f.Query("SELECT COUNT(*) FROM leases"), 0);
+  std::remove(o.log_file.c_str());
+  std::remove(ob.log_file.c_str());
 }
 
 TEST(EventStream, StreamsPerPartnerAreCapped) {
