@@ -26,7 +26,8 @@ constexpr char kDefaultHub[] = "127.0.0.1:50051";
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* flags = new std::vector<FlagSpec>{
-      {"hub", "hub host:port; default $LOYALTY_HUB or 127.0.0.1:50051"},
+      {"hub", "hub host:port, several as 1.2.3.4:50051,1.2.3.5:50051 or dns:///name:port; "
+              "default $LOYALTY_HUB or 127.0.0.1:50051"},
       {"key_file", "file holding the API key; default $LOYALTY_API_KEY"},
       {"json", "print one JSON object instead of text", false, true},
       {"timeout_ms", "deadline of each attempt; default 5000"},

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -118,7 +120,36 @@ absl::Status ValidateOptions(const Options& o) {
     return bad("tls.cert_file", "a client certificate needs both cert_file and key_file");
   }
   if (o.max_queued_earns < 1) return bad("max_queued_earns", "must be >= 1");
+  if (o.target.find(',') != std::string::npos) {
+    for (absl::string_view entry : absl::StrSplit(o.target, ',')) {
+      if (!IsIpv4HostPort(entry)) {
+        return bad("target",
+                   "a list of hubs is IPv4 host:port entries (1.2.3.4:50051,...); for names "
+                   "use dns:///name:port, which spreads over every address of the name");
+      }
+    }
+    if (o.tls.enabled && o.tls.server_name_override.empty()) {
+      return bad("tls.server_name_override",
+                 "a list of hubs over TLS needs the name their certificates carry");
+    }
+  }
   return absl::OkStatus();
+}
+
+bool IsIpv4HostPort(absl::string_view entry) {
+  const size_t colon = entry.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0 || colon + 1 == entry.size()) return false;
+  int port = 0;
+  if (!absl::SimpleAtoi(entry.substr(colon + 1), &port) || port < 1 || port > 65535) {
+    return false;
+  }
+  std::vector<absl::string_view> parts = absl::StrSplit(entry.substr(0, colon), '.');
+  if (parts.size() != 4) return false;
+  for (absl::string_view p : parts) {
+    int v = 0;
+    if (p.empty() || p.size() > 3 || !absl::SimpleAtoi(p, &v) || v > 255) return false;
+  }
+  return true;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const Options& o) {
@@ -134,7 +165,15 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const Options& o) {
   if (!o.tls.server_name_override.empty()) {
     args.SetSslTargetNameOverride(o.tls.server_name_override);
   }
-  return grpc::CreateCustomChannel(o.target, *creds, args);
+  // Several hubs (a list, or every address of a dns:/// name): calls are spread round
+  // robin over those that answer, and a hub that goes away is skipped (a call on it
+  // fails UNAVAILABLE and its retry goes to another).
+  std::string target = o.target;
+  if (target.find(',') != std::string::npos) target = absl::StrCat("ipv4:", target);
+  if (target != o.target || absl::StartsWith(target, "dns:")) {
+    args.SetLoadBalancingPolicyName("round_robin");
+  }
+  return grpc::CreateCustomChannel(target, *creds, args);
 }
 
 absl::Duration Backoff(const RetryPolicy& policy, int attempt) {

@@ -31,6 +31,8 @@ bool IsRetryable(absl::StatusCode code);
 // UNAVAILABLE or DEADLINE_EXCEEDED: the hub could not be reached (or did not answer).
 bool IsUnreachable(absl::StatusCode code);
 
+// "1.2.3.4:50051": one entry of a list of hubs.
+bool IsIpv4HostPort(absl::string_view entry);
 // Checks the options a connection needs; INVALID_ARGUMENT naming the option.
 absl::Status ValidateOptions(const Options& o);
 

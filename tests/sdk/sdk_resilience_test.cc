@@ -289,5 +289,32 @@ TEST_F(SdkResilienceTest, AnEarnTheHubRefusesOnReplayIsSetAsideNotRetried) {
   EXPECT_EQ(BalanceOf(client, card), 50 + 100);
 }
 
+// Issue 16 groundwork: a client given two hubs (an IPv4 list) uses both and goes on when
+// one of them dies: the calls that were on it are retried on the other.
+TEST_F(SdkResilienceTest, SeveralHubsInOneTargetSurviveOneDying) {
+  HubProcess second(hub_.options());
+  ASSERT_NO_FATAL_FAILURE(second.Start());
+  sdk::Options o = OptionsFor(partner_key_);
+  o.target = absl::StrCat(hub_.target(), ",", second.target());
+  sdk::PartnerClient client = Partner(o);
+  const std::string card = NewCard(client);
+  int ok = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (i == 20) second.Kill();  // mid-run
+    auto r = client.Earn(Sale(card, 1000, absl::StrCat("multi-", i)));
+    EXPECT_TRUE(r.ok()) << i << ": " << r.status();
+    if (r.ok()) ++ok;
+  }
+  EXPECT_EQ(ok, 40);
+  EXPECT_EQ(BalanceOf(client, card), 40 * 50);
+  EXPECT_EQ(History(client, card).size(), 41u);  // the enrolment and 40 earns, once each
+  // A list of names is refused by field.
+  o.target = "hub-a.example:50051,hub-b.example:50051";
+  auto bad = sdk::MakePartnerConnection(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("target"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace loyalty::testing

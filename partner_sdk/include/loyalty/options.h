@@ -60,7 +60,10 @@ struct RetryEvent {
 };
 
 struct Options {
-  // host:port of the hub (or of a load balancer in front of several).
+  // host:port of the hub (or of a load balancer in front of several); or several hubs:
+  // a comma-separated list of IPv4 host:port, or dns:///name:port for every address of
+  // a name. With several, calls are spread round robin over the hubs that answer and a
+  // retry after a hub went away goes to another (with TLS, set tls.server_name_override).
   // Default: "127.0.0.1:50051".
   std::string target = "127.0.0.1:50051";
   TlsOptions tls;
