@@ -34,11 +34,6 @@ int64_t EventFeed::last_seq() const {
   return last_seq_;
 }
 
-int64_t EventFeed::sequenced() const {
-  absl::MutexLock lock(&mu_);
-  return sequenced_;
-}
-
 void EventFeed::WaitAfter(int64_t cursor, absl::Time not_before, std::function<void()> wake) {
   {
     absl::MutexLock lock(&mu_);
@@ -51,13 +46,10 @@ void EventFeed::WaitAfter(int64_t cursor, absl::Time not_before, std::function<v
 }
 
 bool EventFeed::PollOnce() {
-  int64_t numbered = 0;
   int64_t last = 0;
   absl::Status s = store_->RunEventTransaction([&](EventRows& rows) -> absl::Status {
-    numbered = 0;
     for (;;) {
       ASSIGN_OR_RETURN(int64_t n, rows.SequenceEvents(options_.batch));
-      numbered += n;
       if (n < options_.batch) break;
     }
     ASSIGN_OR_RETURN(last, rows.LastSeq());
@@ -67,7 +59,6 @@ bool EventFeed::PollOnce() {
   std::vector<Waiter> woken;
   {
     absl::MutexLock lock(&mu_);
-    sequenced_ += numbered;
     if (last > last_seq_) last_seq_ = last;
     std::vector<Waiter> still;
     const absl::Time now = absl::Now();

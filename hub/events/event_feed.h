@@ -49,8 +49,6 @@ class EventFeed {
   // exists and `not_before` has passed, at the next tick, or at Stop (at once if one of
   // those already holds).
   void WaitAfter(int64_t cursor, absl::Time not_before, std::function<void()> wake);
-  // Events numbered by this hub so far.
-  int64_t sequenced() const;
 
  private:
   struct Waiter {
@@ -66,7 +64,6 @@ class EventFeed {
   const EventFeedOptions options_;
   mutable absl::Mutex mu_;
   int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t sequenced_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;

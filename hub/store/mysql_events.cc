@@ -277,7 +277,6 @@ absl::Status MysqlTxn::InsertEvents(const std::vector<EventRow>& rows) {
 
 absl::StatusOr<TimedEventsOutcome> MysqlTxn::EmitTimedEvents(Micros now, Micros expiring_notice) {
   return Guard([&]() -> absl::StatusOr<TimedEventsOutcome> {
-    std::unique_ptr<sql::Statement> plain(c_->conn->createStatement());
     // Where the last run stopped; the first run starts now. Locked: two hubs running the
     // job take turns, and the second finds nothing left in the window.
     auto done_until = [&](const char* job) -> std::optional<Micros> {

@@ -59,10 +59,6 @@ NotificationRow ReadNotification(sql::ResultSet* rs) {
   return n;
 }
 
-void SetOptMicros(sql::PreparedStatement* st, int idx, const std::optional<int64_t>& v) {
-  rows::SetOptInt(st, idx, v);
-}
-
 }  // namespace
 
 absl::StatusOr<std::optional<MemberId>> MysqlTxn::MemberOfCard(const std::string& card) {
@@ -331,8 +327,8 @@ absl::Status MysqlTxn::UpdateClaim(const ClaimRow& c) {
         "resolved_by = ?, earn_txn_id = ? WHERE id = ?");
     st->setString(1, c.status);
     st->setString(2, c.reason);
-    SetOptMicros(st, 3, c.escalated_at);
-    SetOptMicros(st, 4, c.resolved_at);
+    rows::SetOptInt(st, 3, c.escalated_at);
+    rows::SetOptInt(st, 4, c.resolved_at);
     st->setString(5, c.resolved_by);
     rows::SetOptInt(st, 6, c.earn_txn_id);
     st->setInt64(7, c.id);
@@ -426,7 +422,7 @@ absl::Status MysqlTxn::UpdateNotification(const NotificationRow& n) {
     st->setInt(2, n.attempts);
     st->setInt64(3, n.send_after);
     st->setString(4, n.last_error.substr(0, 300));
-    SetOptMicros(st, 5, n.sent_at);
+    rows::SetOptInt(st, 5, n.sent_at);
     st->setString(6, n.body);
     st->setInt64(7, n.id);
     st->executeUpdate();
